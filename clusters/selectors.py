@@ -1,0 +1,87 @@
+"""Reads for geographies and their areas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from clusters.models import DEFAULT_GEOGRAPHY, Area, Geography, Membership
+from practices.models import Practice
+
+
+@dataclass
+class MunicipalityRow:
+    kommunekode: int
+    name: str
+    population: int
+    capacities: Decimal
+    practices: int
+
+    @property
+    def citizens_per_capacity(self) -> float | None:
+        return self.population / float(self.capacities) if self.capacities else None
+
+
+@dataclass
+class AreaSummary:
+    slug: str
+    name: str
+    hospital: str
+    municipalities: list[MunicipalityRow] = field(default_factory=list)
+
+    @property
+    def population(self) -> int:
+        return sum(m.population for m in self.municipalities)
+
+    @property
+    def capacities(self) -> Decimal:
+        return sum((m.capacities for m in self.municipalities), Decimal(0))
+
+    @property
+    def practices(self) -> int:
+        return sum(m.practices for m in self.municipalities)
+
+    @property
+    def citizens_per_capacity(self) -> float | None:
+        return self.population / float(self.capacities) if self.capacities else None
+
+
+def geography_list() -> list[Geography]:
+    return list(Geography.objects.order_by("provisional", "slug"))
+
+
+def area_summaries(*, geography: str = DEFAULT_GEOGRAPHY) -> list[AreaSummary]:
+    """Areas of a geography with their municipalities, populations and today's capacities.
+
+    Three queries whatever the size of the geography.
+    """
+    supply = {
+        row["municipality_id"]: row
+        for row in Practice.objects.values("municipality_id").annotate(
+            capacities=Sum("capacities"), practices=Count("id")
+        )
+    }
+    areas = {
+        a.pk: AreaSummary(a.slug, a.name, a.hospital)
+        for a in Area.objects.filter(geography__slug=geography)
+    }
+    members = (
+        Membership.objects.filter(geography__slug=geography)
+        .select_related("municipality")
+        .only("area_id", "municipality__name", "municipality__population")
+        .order_by("municipality__name")
+    )
+    for m in members:
+        s = supply.get(m.municipality_id, {})
+        areas[m.area_id].municipalities.append(
+            MunicipalityRow(
+                kommunekode=m.municipality_id,
+                name=m.municipality.name,
+                population=m.municipality.population,
+                capacities=s.get("capacities") or Decimal(0),
+                practices=s.get("practices") or 0,
+            )
+        )
+    return sorted(areas.values(), key=lambda a: a.name)

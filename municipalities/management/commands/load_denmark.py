@@ -1,0 +1,52 @@
+"""Load Denmark's reference data and the synthetic practice register, idempotently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from municipalities.importing import ImportFailed
+from municipalities.reference import DATA_DIR, read_reference
+from municipalities.services import apply_reference
+from practices.services import DEFAULT_SEED, load_synthetic_register
+
+
+class Command(BaseCommand):
+    help = (
+        "Load regions, municipalities, geographies, demand indicators (data/denmark) and a "
+        "synthetic practice register. A second run changes nothing and says so."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                            help="seed of the synthetic practice register")
+        parser.add_argument("--no-practices", action="store_true",
+                            help="leave the practice register as it is")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            data = read_reference(options["data_dir"])
+        except ImportFailed as exc:
+            raise CommandError(
+                f"Nothing was loaded; {len(exc.errors)} problem(s):\n{exc}"
+            ) from exc
+        with transaction.atomic():
+            counts = apply_reference(data=data)
+            if not options["no_practices"]:
+                register = load_synthetic_register(seed=options["seed"])
+                counts["practices"] = register.practices
+                counts["doctors"] = register.doctors
+        changed = False
+        for name, count in counts.items():
+            self.stdout.write(f"{name:>15}: {count}")
+            changed = changed or count.changed
+        if changed:
+            self.stdout.write(self.style.SUCCESS("Denmark loaded."))
+        else:
+            self.stdout.write(
+                self.style.SUCCESS("Nothing changed: the database already matches the data.")
+            )

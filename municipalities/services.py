@@ -1,0 +1,77 @@
+"""Writes for regions, municipalities, geographies and demand data."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from clusters.models import Area, Geography, Membership
+from municipalities.models import DemandIndicator, Municipality, Region
+from municipalities.reference import GEOGRAPHIES, ReferenceData
+from municipalities.sync import SyncCount, sync_table
+
+
+@transaction.atomic
+def apply_reference(*, data: ReferenceData) -> dict[str, SyncCount]:
+    """Bring regions, municipalities, geographies and indicators to ``data``'s state."""
+    result: dict[str, SyncCount] = {}
+    regions = {m.region_code: {"name": m.region_name} for m in data.municipalities}
+    result["regions"] = sync_table(Region.objects.all(), key=("code",), desired=regions)
+    result["municipalities"] = sync_table(
+        Municipality.objects.all(),
+        key=("kommunekode",),
+        desired={
+            m.kommunekode: {
+                "name": m.name,
+                "region_id": m.region_code,
+                "population": m.population,
+                "population_date": m.population_date,
+                "area_km2": round(m.area_km2, 1),
+                "boundary": m.boundary,
+            }
+            for m in data.municipalities
+        },
+    )
+    result["geographies"] = sync_table(
+        Geography.objects.all(),
+        key=("slug",),
+        desired={slug: dict(meta) for slug, meta in GEOGRAPHIES.items()},
+    )
+    geo_ids = dict(Geography.objects.values_list("slug", "id"))
+    result["areas"] = sync_table(
+        Area.objects.all(),
+        key=("geography_id", "slug"),
+        desired={
+            (geo_ids[a.geography], a.slug): {"name": a.name, "hospital": a.hospital}
+            for a in data.areas
+        },
+    )
+    area_ids = {
+        (g, s): pk for g, s, pk in Area.objects.values_list("geography_id", "slug", "id")
+    }
+    result["memberships"] = sync_table(
+        Membership.objects.all(),
+        key=("geography_id", "municipality_id"),
+        desired={
+            (geo_ids[geo], code): {
+                "area_id": area_ids[(geo_ids[geo], slug)],
+                "confidence": confidence,
+            }
+            for (geo, code), (slug, confidence) in data.memberships.items()
+        },
+    )
+    result["indicators"] = sync_table(
+        DemandIndicator.objects.all(),
+        key=("municipality_id", "year", "indicator"),
+        desired={
+            (i.kommunekode, i.year, i.indicator): {
+                "value": i.value,
+                "status": i.status,
+                "source": i.source,
+            }
+            for i in data.indicators
+        },
+        # Imported demand data for other years or indicators stays; the reference data only
+        # owns the rows it brings.
+        delete_missing=False,
+    )
+    return result

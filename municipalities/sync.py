@@ -1,0 +1,83 @@
+"""Bring a table to a desired state and count what changed.
+
+Used by the loaders so that a second run with the same inputs changes nothing and can say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+
+@dataclass
+class SyncCount:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.deleted} deleted, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
+        except (TypeError, ValueError):
+            return False
+    return bool(a == b)
+
+
+def sync_table(
+    queryset: models.QuerySet[Any],
+    *,
+    key: tuple[str, ...],
+    desired: Mapping[Hashable, Mapping[str, Any]],
+    delete_missing: bool = True,
+) -> SyncCount:
+    """Create, update and (optionally) delete rows of ``queryset`` to match ``desired``.
+
+    ``desired`` maps a key tuple (values of the ``key`` fields) to the row's other fields.
+    Foreign keys are given by their ``*_id`` attribute names.
+    """
+    model = queryset.model
+    count = SyncCount()
+    existing = {tuple(getattr(obj, f) for f in key): obj for obj in queryset}
+    to_create, to_update = [], []
+    fields: set[str] = set()
+    for k, values in desired.items():
+        k_tuple = k if isinstance(k, tuple) else (k,)
+        obj = existing.pop(k_tuple, None)
+        if obj is None:
+            to_create.append(model(**dict(zip(key, k_tuple, strict=True)), **values))
+            continue
+        changed = [f for f, v in values.items() if not _same(getattr(obj, f), v)]
+        if changed:
+            for f in changed:
+                setattr(obj, f, values[f])
+            fields.update(changed)
+            to_update.append(obj)
+        else:
+            count.unchanged += 1
+    if to_create:
+        model.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        model.objects.bulk_update(to_update, sorted(fields), batch_size=500)
+    if delete_missing and existing:
+        model.objects.filter(pk__in=[o.pk for o in existing.values()]).delete()
+        count.deleted = len(existing)
+    else:
+        count.unchanged += len(existing)
+    count.created, count.updated = len(to_create), len(to_update)
+    return count

@@ -1,0 +1,217 @@
+"""Writes for the practice register: one validated path for synthetic and real registers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from municipalities.importing import ErrorCollector
+from municipalities.models import DemandIndicator, Indicator, Municipality
+from municipalities.sync import SyncCount, sync_table
+from practices.models import Doctor, Practice, PracticeForm, RecordSource
+from practices.synthetic import MunicipalityInput, PracticeRow, generate_register
+
+DEFAULT_SEED = 2035
+REQUIRED_COLUMNS = (
+    "ydernummer", "name", "kommunekode", "form", "open_to_new_patients", "listed_patients",
+    "capacities",
+)
+_TRUE = {"1", "true", "yes", "ja", "open", "åben", "aaben"}
+_FALSE = {"0", "false", "no", "nej", "closed", "lukket"}
+
+
+@dataclass(frozen=True)
+class ValidPractice:
+    ydernummer: str
+    name: str
+    kommunekode: int
+    form: str
+    open_to_new_patients: bool
+    listed_patients: int
+    capacities: Decimal
+    doctor_birth_years: tuple[int, ...]
+
+
+def validate_practice_rows(
+    rows: Sequence[Mapping[str, str]], *, file: str, known_codes: set[int]
+) -> list[ValidPractice]:
+    """Check every row; raise ImportFailed naming each bad row and field, or return them all.
+
+    ``doctor_birth_years`` is optional: birth years separated by ``;``, one per capacity.
+    """
+    ec = ErrorCollector(file)
+    present = set(rows[0].keys()) if rows else set()
+    for col in REQUIRED_COLUMNS:
+        if col not in present:
+            ec.add(None, col, "required column is missing")
+    ec.raise_if_any()
+    seen: dict[str, int] = {}
+    out: list[ValidPractice] = []
+    forms = set(PracticeForm.values)
+    for i, row in enumerate(rows, start=1):
+        ydernummer = ec.text(i, "ydernummer", row.get("ydernummer"))
+        if ydernummer in seen:
+            ec.add(i, "ydernummer", f"duplicate ydernummer {ydernummer} (first on row {seen[ydernummer]})")
+        seen.setdefault(ydernummer, i)
+        code = ec.integer(i, "kommunekode", row.get("kommunekode"))
+        if code not in known_codes:
+            ec.add(i, "kommunekode", f"unknown municipality {row.get('kommunekode')!r}")
+        form = (row.get("form") or "").strip()
+        if form not in forms:
+            ec.add(i, "form", f"must be one of {', '.join(sorted(forms))}, got {form!r}")
+        flag = (row.get("open_to_new_patients") or "").strip().lower()
+        if flag not in _TRUE | _FALSE:
+            ec.add(i, "open_to_new_patients", f"expected yes/no, got {flag!r}")
+        try:
+            capacities = Decimal((row.get("capacities") or "").strip().replace(",", "."))
+            if not capacities.is_finite() or capacities <= 0 or capacities > 99:
+                raise InvalidOperation
+        except InvalidOperation:
+            ec.add(i, "capacities", f"expected a number above 0, got {row.get('capacities')!r}")
+            capacities = Decimal(1)
+        years_raw = (row.get("doctor_birth_years") or "").strip()
+        years: list[int] = []
+        for part in filter(None, (p.strip() for p in years_raw.split(";"))):
+            year = ec.integer(i, "doctor_birth_years", part, minimum=1930)
+            if year > 2010:
+                ec.add(i, "doctor_birth_years", f"impossible birth year {year}")
+            years.append(year)
+        out.append(
+            ValidPractice(
+                ydernummer=ydernummer,
+                name=ec.text(i, "name", row.get("name")),
+                kommunekode=code,
+                form=form,
+                open_to_new_patients=flag in _TRUE,
+                listed_patients=ec.integer(i, "listed_patients", row.get("listed_patients")),
+                capacities=capacities.quantize(Decimal("0.01")),
+                doctor_birth_years=tuple(sorted(years)),
+            )
+        )
+    ec.raise_if_any()
+    return out
+
+
+@dataclass
+class RegisterResult:
+    practices: SyncCount
+    doctors: SyncCount
+
+    @property
+    def changed(self) -> bool:
+        return self.practices.changed or self.doctors.changed
+
+
+@transaction.atomic
+def apply_register(
+    *, practices: Iterable[ValidPractice], source: str, replace: bool
+) -> RegisterResult:
+    """Write validated practices of one source; with ``replace`` remove that source's others.
+
+    Doctors are derived from ``doctor_birth_years``: one doctor per year, the capacities shared
+    equally (a practice without birth years keeps its doctors as they are).
+    """
+    rows = list(practices)
+    practice_count = sync_table(
+        Practice.objects.filter(source=source),
+        key=("ydernummer",),
+        desired={
+            p.ydernummer: {
+                "name": p.name,
+                "municipality_id": p.kommunekode,
+                "form": p.form,
+                "open_to_new_patients": p.open_to_new_patients,
+                "listed_patients": p.listed_patients,
+                "capacities": p.capacities,
+                "source": source,
+            }
+            for p in rows
+        },
+        delete_missing=replace,
+    )
+    ids = dict(Practice.objects.filter(source=source).values_list("ydernummer", "id"))
+    desired: dict[tuple[int, int, int], dict[str, object]] = {}
+    for p in rows:
+        if not p.doctor_birth_years:
+            continue
+        fte = (p.capacities / len(p.doctor_birth_years)).quantize(Decimal("0.01"))
+        for n, year in enumerate(p.doctor_birth_years):
+            # Doctors have no identity of their own in a register: key them by position.
+            desired[(ids[p.ydernummer], n, year)] = {"fte": fte, "source": source}
+    with_years = [ids[p.ydernummer] for p in rows if p.doctor_birth_years]
+    existing = Doctor.objects.filter(practice_id__in=with_years).order_by("practice_id", "birth_year", "id")
+    doctor_count = _sync_doctors(existing, desired)
+    return RegisterResult(practice_count, doctor_count)
+
+
+def _sync_doctors(
+    existing: Iterable[Doctor], desired: dict[tuple[int, int, int], dict[str, object]]
+) -> SyncCount:
+    count = SyncCount()
+    position: dict[int, int] = {}
+    stale: list[int] = []
+    remaining = dict(desired)
+    for d in existing:
+        n = position.get(d.practice_id, 0)
+        position[d.practice_id] = n + 1
+        want = remaining.pop((d.practice_id, n, d.birth_year), None)
+        if want is not None and want["fte"] == d.fte and want["source"] == d.source:
+            count.unchanged += 1
+        else:
+            stale.append(d.pk)
+    if stale:
+        Doctor.objects.filter(pk__in=stale).delete()
+    # Positions of stale doctors are rebuilt; recreate every wanted doctor not kept.
+    kept = count.unchanged
+    new = [
+        Doctor(practice_id=pid, birth_year=year, fte=v["fte"], source=v["source"])
+        for (pid, _n, year), v in remaining.items()
+    ]
+    Doctor.objects.bulk_create(new, batch_size=1000)
+    count.created, count.deleted, count.unchanged = len(new), len(stale), kept
+    return count
+
+
+def synthetic_register_rows(*, seed: int = DEFAULT_SEED) -> list[dict[str, str]]:
+    """The synthetic register as import rows (the same shape as a CSV upload)."""
+    shortage = set(
+        DemandIndicator.objects.filter(indicator=Indicator.SHORTAGE_PLO_2019, value__gte=1)
+        .values_list("municipality_id", flat=True)
+    )
+    munis = [
+        MunicipalityInput(m.kommunekode, m.name, m.region_id, m.population, m.kommunekode in shortage)
+        for m in Municipality.objects.all()
+    ]
+    return [_as_row(r) for r in generate_register(munis, seed=seed)]
+
+
+def _as_row(r: PracticeRow) -> dict[str, str]:
+    return {
+        "ydernummer": r.ydernummer,
+        "name": r.name,
+        "kommunekode": str(r.kommunekode),
+        "form": r.form,
+        "open_to_new_patients": "yes" if r.open_to_new_patients else "no",
+        "listed_patients": str(r.listed_patients),
+        "capacities": str(r.capacities),
+        "doctor_birth_years": ";".join(str(y) for y in r.doctor_birth_years),
+    }
+
+
+@transaction.atomic
+def load_synthetic_register(*, seed: int = DEFAULT_SEED) -> RegisterResult:
+    rows = synthetic_register_rows(seed=seed)
+    known = set(Municipality.objects.values_list("kommunekode", flat=True))
+    valid = validate_practice_rows(rows, file=f"synthetic register (seed {seed})", known_codes=known)
+    return apply_register(practices=valid, source=RecordSource.SYNTHETIC, replace=True)
+
+
+@transaction.atomic
+def import_register(*, rows: Sequence[Mapping[str, str]], file: str, replace: bool = False) -> RegisterResult:
+    """Import a real register (CSV rows); marked imported. Nothing is written if any row fails."""
+    known = set(Municipality.objects.values_list("kommunekode", flat=True))
+    valid = validate_practice_rows(rows, file=file, known_codes=known)
+    return apply_register(practices=valid, source=RecordSource.IMPORTED, replace=replace)
