@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from municipalities.models import DemandIndicator, Municipality, Region
 
@@ -15,7 +17,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
     search_fields = ("name", "kommunekode")
     exclude = ("boundary",)
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Municipality]:
         # Boundaries are large GeoJSON; the admin never shows them.
         return super().get_queryset(request).defer("boundary")
 

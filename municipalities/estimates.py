@@ -29,7 +29,9 @@ class NationalRate:
 RATES: dict[str, NationalRate] = {
     # Chronic disease (one or more of six register diseases): 20 % of adults, 45 % of 85+ (N4).
     # Band rates chosen so the adult national rate comes out near 20 %.
-    "chronic_0_17": NationalRate(0.03, "assumption: childhood asthma/type 1 diabetes, N1 order of magnitude"),
+    "chronic_0_17": NationalRate(
+        0.03, "assumption: childhood asthma/type 1 diabetes, N1 order of magnitude"
+    ),
     "chronic_18_64": NationalRate(0.13, "assumption calibrated to N4: 20 % of adults"),
     "chronic_65_79": NationalRate(0.38, "assumption calibrated to N4: 20 % of adults, 45 % of 85+"),
     "chronic_80_plus": NationalRate(0.45, "N4: 45 % of those aged 85+"),
@@ -140,7 +142,9 @@ def drivers(frame: pd.DataFrame) -> dict[str, tuple[pd.Series, str]]:
     )
     multimorbid = spread(mm_profile, factor) * (r["multimorbid_total"] / mm_profile.sum())
 
-    nursing = b["pop_80_plus"] * r["nursing_home_80_plus"] + b["pop_65_79"] * r["nursing_home_65_79"]
+    nursing = (
+        b["pop_80_plus"] * r["nursing_home_80_plus"] + b["pop_65_79"] * r["nursing_home_65_79"]
+    )
 
     adults_18_64 = b["pop_18_64"]
     residential = spread(adults_18_64, factor) * (r["residential_total"] / adults_18_64.sum())
@@ -149,10 +153,9 @@ def drivers(frame: pd.DataFrame) -> dict[str, tuple[pd.Series, str]]:
     adult_total = r["psychiatric_total"] - r["psychiatric_0_17"]
     share_u65 = r["psychiatric_share_under_65"]
     old = b["pop_65_79"] + b["pop_80_plus"]
-    adult = (
-        b["pop_18_64"] / b["pop_18_64"].sum() * adult_total * share_u65
-        + old / old.sum() * adult_total * (1 - share_u65)
-    )
+    adult = b["pop_18_64"] / b[
+        "pop_18_64"
+    ].sum() * adult_total * share_u65 + old / old.sum() * adult_total * (1 - share_u65)
     psychiatric = spread(young + adult, factor)
 
     adults = b["pop_18_64"] + b["pop_65_79"] + b["pop_80_plus"]

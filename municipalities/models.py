@@ -66,11 +66,10 @@ class Indicator(models.TextChoices):
     HIGHER_EDUCATION_PCT = "higher_education_pct", _("higher education (%)")
     IMMIGRANT_DESCENDANT_PCT = "immigrant_descendant_pct", _("immigrants and descendants (%)")
     ONE_PERSON_HOUSEHOLDS_PCT = "one_person_households_pct", _("one-person households (%)")
-    SOCIAL_ASSISTANCE_RECIPIENTS = "social_assistance_recipients", _(
-        "social assistance recipients"
-    )
-    SOCIAL_ASSISTANCE_PER_1000 = "social_assistance_per_1000", _(
-        "social assistance recipients per 1,000"
+    SOCIAL_ASSISTANCE_RECIPIENTS = "social_assistance_recipients", _("social assistance recipients")
+    SOCIAL_ASSISTANCE_PER_1000 = (
+        "social_assistance_per_1000",
+        _("social assistance recipients per 1,000"),
     )
     SHORTAGE_PLO_2019 = "laegedaekningstruet_plo_2019", _("GP shortage area (PLO 2019)")
 

@@ -43,8 +43,7 @@ GEOGRAPHIES: dict[str, dict[str, object]] = {
     },
     "regioner-2027": {
         "name": "4 regioner (2027)",
-        "description": "From 1 January 2027 Hovedstaden and Sjælland merge into Region "
-        "Østdanmark.",
+        "description": "From 1 January 2027 Hovedstaden and Sjælland merge into Region Østdanmark.",
         "provisional": False,
     },
     "sundhedsraad-2027": {
@@ -120,8 +119,15 @@ def _require_columns(
 def read_municipalities(data_dir: Path, errors: list[RowError]) -> list[MunicipalityRecord]:
     path = data_dir / "municipalities.csv"
     rows = _rows(path)
-    cols = ["kommunekode", "name", "region_code", "region", "population", "population_date",
-            "area_km2"]
+    cols = [
+        "kommunekode",
+        "name",
+        "region_code",
+        "region",
+        "population",
+        "population_date",
+        "area_km2",
+    ]
     if not _require_columns(rows, path, cols, errors):
         return []
     boundaries = _read_boundaries(data_dir, errors)
@@ -139,7 +145,9 @@ def read_municipalities(data_dir: Path, errors: list[RowError]) -> list[Municipa
         try:
             date = dt.date.fromisoformat(row["population_date"].strip())
         except ValueError:
-            ec.add(i, "population_date", f"expected a date YYYY-MM-DD, got {row['population_date']!r}")
+            ec.add(
+                i, "population_date", f"expected a date YYYY-MM-DD, got {row['population_date']!r}"
+            )
             date = dt.date(1970, 1, 1)
         out.append(
             MunicipalityRecord(
@@ -161,9 +169,7 @@ def _read_boundaries(data_dir: Path, errors: list[RowError]) -> dict[int, dict[s
     path = data_dir / "municipalities.geojson"
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
-        return {
-            int(f["properties"]["kommunekode"]): f["geometry"] for f in collection["features"]
-        }
+        return {int(f["properties"]["kommunekode"]): f["geometry"] for f in collection["features"]}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         errors.append(RowError(path.name, None, "features", f"cannot read boundaries: {exc}"))
         return {}
@@ -221,21 +227,39 @@ def read_geographies(
 SOCIO_COLUMNS: dict[str, tuple[str, int, str, str]] = {
     # column in demand_indicators.csv -> (indicator, year, status, source)
     "avg_disposable_income_dkk_2024": (
-        "avg_disposable_income_dkk", 2024, "sourced", "DST INDKP101 (data/denmark/SOURCES.md)"),
+        "avg_disposable_income_dkk",
+        2024,
+        "sourced",
+        "DST INDKP101 (data/denmark/SOURCES.md)",
+    ),
     "unemployment_pct_2024": ("unemployment_pct", 2024, "sourced", "DST AUP02"),
     "higher_education_pct_2022": ("higher_education_pct", 2022, "sourced", "DST HFUDD11"),
     "immigrant_descendant_pct_2026": ("immigrant_descendant_pct", 2026, "sourced", "DST FOLK1E"),
     "one_person_households_pct_2025": ("one_person_households_pct", 2025, "sourced", "DST BOL103"),
     "social_assistance_recipients_2025q4": (
-        "social_assistance_recipients", 2025, "sourced", "DST AUK01, 2025 Q4"),
+        "social_assistance_recipients",
+        2025,
+        "sourced",
+        "DST AUK01, 2025 Q4",
+    ),
     "social_assistance_per_1000_2025q4": (
-        "social_assistance_per_1000", 2025, "derived", "DST AUK01 2025 Q4 / population 2026-01-01"),
+        "social_assistance_per_1000",
+        2025,
+        "derived",
+        "DST AUK01 2025 Q4 / population 2026-01-01",
+    ),
     "laegedaekningstruet_plo_2019": (
-        "laegedaekningstruet_plo_2019", 2019, "sourced",
-        "PLO list of 42 lægedækningstruede kommuner, May 2019 (Ritzau)"),
+        "laegedaekningstruet_plo_2019",
+        2019,
+        "sourced",
+        "PLO list of 42 lægedækningstruede kommuner, May 2019 (Ritzau)",
+    ),
 }
-SHARE_COLUMNS = {"pct_0_17_2024": "pct_0_17", "pct_65plus_2024": "pct_65plus",
-                 "pct_80plus_2022": "pct_80plus"}
+SHARE_COLUMNS = {
+    "pct_0_17_2024": "pct_0_17",
+    "pct_65plus_2024": "pct_65plus",
+    "pct_80plus_2022": "pct_80plus",
+}
 REFERENCE_YEAR = 2026
 
 
@@ -276,13 +300,19 @@ def read_indicators(
     frame["area_km2"] = pd.Series({c: m.area_km2 for c, m in known.items()})
     bands = estimates.age_bands(frame)
     for ind in bands.columns:
-        for code, v in bands[ind].items():
-            out.append(IndicatorRecord(int(code), REFERENCE_YEAR, ind, float(v), "estimated",
-                                       estimates.AGE_BAND_METHOD))
+        for kode, v in zip(bands.index, bands[ind], strict=True):
+            out.append(
+                IndicatorRecord(
+                    int(kode), REFERENCE_YEAR, ind, float(v), "estimated", estimates.AGE_BAND_METHOD
+                )
+            )
     for ind, (series, method) in estimates.drivers(frame.join(bands)).items():
-        for code, v in series.items():
-            out.append(IndicatorRecord(int(code), REFERENCE_YEAR, ind, round(float(v), 1),
-                                       "estimated", method))
+        for kode, v in zip(series.index, series, strict=True):
+            out.append(
+                IndicatorRecord(
+                    int(kode), REFERENCE_YEAR, ind, round(float(v), 1), "estimated", method
+                )
+            )
     return out
 
 

@@ -45,9 +45,7 @@ def apply_reference(*, data: ReferenceData) -> dict[str, SyncCount]:
             for a in data.areas
         },
     )
-    area_ids = {
-        (g, s): pk for g, s, pk in Area.objects.values_list("geography_id", "slug", "id")
-    }
+    area_ids = {(g, s): pk for g, s, pk in Area.objects.values_list("geography_id", "slug", "id")}
     result["memberships"] = sync_table(
         Membership.objects.all(),
         key=("geography_id", "municipality_id"),

@@ -5,7 +5,7 @@ Used by the loaders so that a second run with the same inputs changes nothing an
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +43,7 @@ def sync_table(
     queryset: models.QuerySet[Any],
     *,
     key: tuple[str, ...],
-    desired: Mapping[Hashable, Mapping[str, Any]],
+    desired: Mapping[Any, Mapping[str, Any]],
     delete_missing: bool = True,
 ) -> SyncCount:
     """Create, update and (optionally) delete rows of ``queryset`` to match ``desired``.

@@ -12,8 +12,14 @@ class DoctorInline(admin.TabularInline):
 @admin.register(Practice)
 class PracticeAdmin(admin.ModelAdmin):
     list_display = (
-        "ydernummer", "name", "municipality", "form", "capacities", "listed_patients",
-        "open_to_new_patients", "source_label",
+        "ydernummer",
+        "name",
+        "municipality",
+        "form",
+        "capacities",
+        "listed_patients",
+        "open_to_new_patients",
+        "source_label",
     )
     list_filter = ("source", "form", "open_to_new_patients", "municipality__region")
     search_fields = ("ydernummer", "name", "municipality__name")

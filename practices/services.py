@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -16,7 +17,12 @@ from practices.synthetic import MunicipalityInput, PracticeRow, generate_registe
 
 DEFAULT_SEED = 2035
 REQUIRED_COLUMNS = (
-    "ydernummer", "name", "kommunekode", "form", "open_to_new_patients", "listed_patients",
+    "ydernummer",
+    "name",
+    "kommunekode",
+    "form",
+    "open_to_new_patients",
+    "listed_patients",
     "capacities",
 )
 _TRUE = {"1", "true", "yes", "ja", "open", "åben", "aaben"}
@@ -40,7 +46,8 @@ def validate_practice_rows(
 ) -> list[ValidPractice]:
     """Check every row; raise ImportFailed naming each bad row and field, or return them all.
 
-    ``doctor_birth_years`` is optional: birth years separated by ``;``, one per capacity.
+    ``doctor_birth_years`` is optional: birth years separated by ``;``, ``|`` or spaces
+    (use ``|`` in a semicolon-separated file), one per doctor.
     """
     ec = ErrorCollector(file)
     present = set(rows[0].keys()) if rows else set()
@@ -54,7 +61,11 @@ def validate_practice_rows(
     for i, row in enumerate(rows, start=1):
         ydernummer = ec.text(i, "ydernummer", row.get("ydernummer"))
         if ydernummer in seen:
-            ec.add(i, "ydernummer", f"duplicate ydernummer {ydernummer} (first on row {seen[ydernummer]})")
+            ec.add(
+                i,
+                "ydernummer",
+                f"duplicate ydernummer {ydernummer} (first on row {seen[ydernummer]})",
+            )
         seen.setdefault(ydernummer, i)
         code = ec.integer(i, "kommunekode", row.get("kommunekode"))
         if code not in known_codes:
@@ -74,7 +85,7 @@ def validate_practice_rows(
             capacities = Decimal(1)
         years_raw = (row.get("doctor_birth_years") or "").strip()
         years: list[int] = []
-        for part in filter(None, (p.strip() for p in years_raw.split(";"))):
+        for part in re.split(r"[;| ]+", years_raw) if years_raw else []:
             year = ec.integer(i, "doctor_birth_years", part, minimum=1930)
             if year > 2010:
                 ec.add(i, "doctor_birth_years", f"impossible birth year {year}")
@@ -133,22 +144,24 @@ def apply_register(
         delete_missing=replace,
     )
     ids = dict(Practice.objects.filter(source=source).values_list("ydernummer", "id"))
-    desired: dict[tuple[int, int, int], dict[str, object]] = {}
+    desired: dict[tuple[int, int, int], Decimal] = {}
     for p in rows:
         if not p.doctor_birth_years:
             continue
         fte = (p.capacities / len(p.doctor_birth_years)).quantize(Decimal("0.01"))
         for n, year in enumerate(p.doctor_birth_years):
             # Doctors have no identity of their own in a register: key them by position.
-            desired[(ids[p.ydernummer], n, year)] = {"fte": fte, "source": source}
+            desired[(ids[p.ydernummer], n, year)] = fte
     with_years = [ids[p.ydernummer] for p in rows if p.doctor_birth_years]
-    existing = Doctor.objects.filter(practice_id__in=with_years).order_by("practice_id", "birth_year", "id")
-    doctor_count = _sync_doctors(existing, desired)
+    existing = Doctor.objects.filter(practice_id__in=with_years).order_by(
+        "practice_id", "birth_year", "id"
+    )
+    doctor_count = _sync_doctors(existing, desired, source=source)
     return RegisterResult(practice_count, doctor_count)
 
 
 def _sync_doctors(
-    existing: Iterable[Doctor], desired: dict[tuple[int, int, int], dict[str, object]]
+    existing: Iterable[Doctor], desired: dict[tuple[int, int, int], Decimal], *, source: str
 ) -> SyncCount:
     count = SyncCount()
     position: dict[int, int] = {}
@@ -158,7 +171,7 @@ def _sync_doctors(
         n = position.get(d.practice_id, 0)
         position[d.practice_id] = n + 1
         want = remaining.pop((d.practice_id, n, d.birth_year), None)
-        if want is not None and want["fte"] == d.fte and want["source"] == d.source:
+        if want is not None and want == d.fte and d.source == source:
             count.unchanged += 1
         else:
             stale.append(d.pk)
@@ -167,8 +180,8 @@ def _sync_doctors(
     # Positions of stale doctors are rebuilt; recreate every wanted doctor not kept.
     kept = count.unchanged
     new = [
-        Doctor(practice_id=pid, birth_year=year, fte=v["fte"], source=v["source"])
-        for (pid, _n, year), v in remaining.items()
+        Doctor(practice_id=pid, birth_year=year, fte=fte, source=source)
+        for (pid, _n, year), fte in remaining.items()
     ]
     Doctor.objects.bulk_create(new, batch_size=1000)
     count.created, count.deleted, count.unchanged = len(new), len(stale), kept
@@ -178,11 +191,14 @@ def _sync_doctors(
 def synthetic_register_rows(*, seed: int = DEFAULT_SEED) -> list[dict[str, str]]:
     """The synthetic register as import rows (the same shape as a CSV upload)."""
     shortage = set(
-        DemandIndicator.objects.filter(indicator=Indicator.SHORTAGE_PLO_2019, value__gte=1)
-        .values_list("municipality_id", flat=True)
+        DemandIndicator.objects.filter(
+            indicator=Indicator.SHORTAGE_PLO_2019, value__gte=1
+        ).values_list("municipality_id", flat=True)
     )
     munis = [
-        MunicipalityInput(m.kommunekode, m.name, m.region_id, m.population, m.kommunekode in shortage)
+        MunicipalityInput(
+            m.kommunekode, m.name, m.region_id, m.population, m.kommunekode in shortage
+        )
         for m in Municipality.objects.all()
     ]
     return [_as_row(r) for r in generate_register(munis, seed=seed)]
@@ -205,12 +221,16 @@ def _as_row(r: PracticeRow) -> dict[str, str]:
 def load_synthetic_register(*, seed: int = DEFAULT_SEED) -> RegisterResult:
     rows = synthetic_register_rows(seed=seed)
     known = set(Municipality.objects.values_list("kommunekode", flat=True))
-    valid = validate_practice_rows(rows, file=f"synthetic register (seed {seed})", known_codes=known)
+    valid = validate_practice_rows(
+        rows, file=f"synthetic register (seed {seed})", known_codes=known
+    )
     return apply_register(practices=valid, source=RecordSource.SYNTHETIC, replace=True)
 
 
 @transaction.atomic
-def import_register(*, rows: Sequence[Mapping[str, str]], file: str, replace: bool = False) -> RegisterResult:
+def import_register(
+    *, rows: Sequence[Mapping[str, str]], file: str, replace: bool = False
+) -> RegisterResult:
     """Import a real register (CSV rows); marked imported. Nothing is written if any row fails."""
     known = set(Municipality.objects.values_list("kommunekode", flat=True))
     valid = validate_practice_rows(rows, file=file, known_codes=known)

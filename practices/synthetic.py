@@ -60,7 +60,7 @@ class PracticeRow:
     doctor_birth_years: tuple[int, ...]
 
 
-def hamilton(weights: Sequence[float], total: int) -> list[int]:
+def hamilton(weights: Sequence[float] | np.ndarray, total: int) -> list[int]:
     """Largest-remainder apportionment; ties go to the earlier position."""
     w = np.asarray(weights, dtype=float)
     if total == 0 or w.sum() == 0:
@@ -110,8 +110,15 @@ def _practice_sizes(
             break
         sizes.append(("collaborative" if size >= 5 else "partnership", size))
         left -= size
-    return [(("collaborative" if s >= 5 else "partnership") if f in {"partnership",
-             "collaborative"} else f, s) for f, s in sizes]
+    return [
+        (
+            ("collaborative" if s >= 5 else "partnership")
+            if f in {"partnership", "collaborative"}
+            else f,
+            s,
+        )
+        for f, s in sizes
+    ]
 
 
 def generate_register(
@@ -121,8 +128,11 @@ def generate_register(
     munis = sorted(municipalities, key=lambda m: m.kommunekode)
     regions = sorted(REGIONAL_GP_COUNTS)
     per_region = dict(
-        zip(regions, hamilton([REGIONAL_GP_COUNTS[r] for r in regions], NATIONAL_CAPACITIES),
-            strict=True)
+        zip(
+            regions,
+            hamilton([REGIONAL_GP_COUNTS[r] for r in regions], NATIONAL_CAPACITIES),
+            strict=True,
+        )
     )
 
     caps: dict[int, int] = {}
@@ -178,7 +188,5 @@ def generate_register(
     for r in rows:
         years = tuple(int(BASE_YEAR - a) for a in ages[start : start + r.capacities])
         start += r.capacities
-        out.append(
-            PracticeRow(**{**r.__dict__, "doctor_birth_years": tuple(sorted(years))})
-        )
+        out.append(PracticeRow(**{**r.__dict__, "doctor_birth_years": tuple(sorted(years))}))
     return out

@@ -22,18 +22,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
-        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                            help="seed of the synthetic practice register")
-        parser.add_argument("--no-practices", action="store_true",
-                            help="leave the practice register as it is")
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic practice register"
+        )
+        parser.add_argument(
+            "--no-practices", action="store_true", help="leave the practice register as it is"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             data = read_reference(options["data_dir"])
         except ImportFailed as exc:
-            raise CommandError(
-                f"Nothing was loaded; {len(exc.errors)} problem(s):\n{exc}"
-            ) from exc
+            raise CommandError(f"Nothing was loaded; {len(exc.errors)} problem(s):\n{exc}") from exc
         with transaction.atomic():
             counts = apply_reference(data=data)
             if not options["no_practices"]:

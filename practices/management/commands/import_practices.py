@@ -16,14 +16,18 @@ from practices.services import REQUIRED_COLUMNS, import_register
 class Command(BaseCommand):
     help = (
         "Import practices from a CSV file (comma or semicolon separated, UTF-8) with columns "
-        f"{', '.join(REQUIRED_COLUMNS)} and optionally doctor_birth_years (';'-separated). "
+        f"{', '.join(REQUIRED_COLUMNS)} and optionally doctor_birth_years "
+        "(separated by '|', or ';' in a comma file). "
         "Every row is validated first; with any error nothing changes."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--replace", action="store_true",
-                            help="remove imported practices that are not in the file")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="remove imported practices that are not in the file",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -36,5 +40,7 @@ class Command(BaseCommand):
         try:
             result = import_register(rows=rows, file=path.name, replace=options["replace"])
         except ImportFailed as exc:
-            raise CommandError(f"Nothing was imported; {len(exc.errors)} problem(s):\n{exc}") from exc
+            raise CommandError(
+                f"Nothing was imported; {len(exc.errors)} problem(s):\n{exc}"
+            ) from exc
         self.stdout.write(f"practices: {result.practices}\ndoctors: {result.doctors}")

@@ -1,0 +1,51 @@
+"""Writes for users and roles."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from accounts.roles import Role
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    password: str | None  # only set when the user was created now
+
+
+DEMO_USERS: tuple[tuple[str, str], ...] = (
+    ("planner", Role.PLANNER),
+    ("negotiator", Role.NEGOTIATOR),
+    ("viewer", Role.VIEWER),
+)
+
+
+@transaction.atomic
+def ensure_roles() -> list[Group]:
+    return [Group.objects.get_or_create(name=role.value)[0] for role in Role]
+
+
+@transaction.atomic
+def create_demo_users(*, with_admin: bool = True) -> list[DemoUser]:
+    """Create one demo user per role (and an admin); passwords are random and returned once."""
+    groups = {g.name: g for g in ensure_roles()}
+    wanted = [*DEMO_USERS, ("admin", "admin")] if with_admin else list(DEMO_USERS)
+    out: list[DemoUser] = []
+    for username, role in wanted:
+        user = User.objects.filter(username=username).first()
+        password = None
+        if user is None:
+            password = secrets.token_urlsafe(9)
+            user = User.objects.create_user(username=username, password=password)
+            if role == "admin":
+                user.is_staff = user.is_superuser = True
+                user.save(update_fields=["is_staff", "is_superuser"])
+        if role in groups:
+            user.groups.add(groups[role])
+        out.append(DemoUser(username, role, password))
+    return out

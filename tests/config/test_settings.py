@@ -1,0 +1,68 @@
+"""Settings: embedded defaults for development, refusal in production without secrets."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+CHECK = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+
+
+def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DEBUG"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", CHECK],
+        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+
+
+def test_danish_by_default_with_english() -> None:
+    assert settings.LANGUAGE_CODE == "da"
+    assert [code for code, _ in settings.LANGUAGES] == ["da", "en"]
+    assert "django.middleware.locale.LocaleMiddleware" in settings.MIDDLEWARE
+
+
+def test_production_refuses_without_secret_key() -> None:
+    result = _run({"DJANGO_ENV": "production", "ALLOWED_HOSTS": "example.org"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_without_allowed_hosts() -> None:
+    result = _run({"DJANGO_ENV": "production", "SECRET_KEY": "x" * 50})
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_production_starts_with_both() -> None:
+    result = _run(
+        {"DJANGO_ENV": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_no_environment_means_sqlite_and_eager_tasks() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True"], result.stderr

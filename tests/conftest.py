@@ -1,0 +1,29 @@
+"""Shared fixtures: Denmark's reference data is loaded once into the test database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+
+def _ensure_denmark() -> None:
+    from municipalities.models import Municipality
+
+    if Municipality.objects.count() != 98:
+        call_command("load_denmark", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        _ensure_denmark()
+    yield
+
+
+@pytest.fixture
+def denmark(db: None) -> None:
+    """The real reference data and the default synthetic register (reloaded after a flush)."""
+    _ensure_denmark()
