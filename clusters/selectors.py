@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Sum
 
@@ -57,8 +58,8 @@ def area_summaries(*, geography: str = DEFAULT_GEOGRAPHY) -> list[AreaSummary]:
 
     Three queries whatever the size of the geography.
     """
-    supply = {
-        row["municipality_id"]: row
+    supply: dict[int, dict[str, Any]] = {
+        row["municipality_id"]: dict(row)
         for row in Practice.objects.values("municipality_id").annotate(
             capacities=Sum("capacities"), practices=Count("id")
         )
@@ -74,7 +75,7 @@ def area_summaries(*, geography: str = DEFAULT_GEOGRAPHY) -> list[AreaSummary]:
         .order_by("municipality__name")
     )
     for m in members:
-        s = supply.get(m.municipality_id, {})
+        s: dict[str, Any] = supply.get(m.municipality_id, {})
         areas[m.area_id].municipalities.append(
             MunicipalityRow(
                 kommunekode=m.municipality_id,
