@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from municipalities.models import DemandIndicator, Municipality, Region
+from municipalities.models import DemandIndicator, ImportBatch, Municipality, Region
 
 
 @admin.register(Region)
@@ -28,3 +28,32 @@ class DemandIndicatorAdmin(admin.ModelAdmin):
     list_filter = ("status", "indicator", "year", "municipality__region")
     search_fields = ("municipality__name",)
     list_select_related = ("municipality",)
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "file_name",
+        "user",
+        "rows",
+        "values_created",
+        "values_updated",
+    )
+    list_filter = ("user",)
+    search_fields = ("file_name", "file_sha256", "note")
+    list_select_related = ("user",)
+    # A batch is the record of an import that happened; only its note may be edited here.
+    readonly_fields = (
+        "user",
+        "created_at",
+        "file_name",
+        "file_sha256",
+        "rows",
+        "values_created",
+        "values_updated",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Batches come from import_demand only: one made by hand would record no import.
+        return False

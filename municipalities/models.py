@@ -1,5 +1,6 @@
 """Denmark's regions and municipalities, and the demand data recorded for each municipality."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -116,3 +117,35 @@ class DemandIndicator(models.Model):
     @property
     def is_estimated(self) -> bool:
         return self.status == DataStatus.ESTIMATED
+
+
+class ImportBatch(models.Model):
+    """One applied demand-data file: the audit record of who changed which values, and when.
+
+    Every successful import is recorded, also one that changed nothing, so the history shows
+    that a file was checked against the database. A failed import leaves no batch behind.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="demand_import_batches",
+        verbose_name=_("who"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the file's bytes"))
+    rows = models.PositiveIntegerField(help_text=_("data rows in the file"))
+    values_created = models.PositiveIntegerField()
+    values_updated = models.PositiveIntegerField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("demand import batch")
+        verbose_name_plural = _("demand import batches")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
