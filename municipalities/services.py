@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from clusters.models import Area, Geography, Membership
-from municipalities.models import DemandIndicator, Municipality, Region
+from municipalities.demand_import import parse_demand
+from municipalities.models import DemandIndicator, ImportBatch, Municipality, Region
 from municipalities.reference import GEOGRAPHIES, ReferenceData
 from municipalities.sync import SyncCount, sync_table
 
@@ -73,3 +75,47 @@ def apply_reference(*, data: ReferenceData) -> dict[str, SyncCount]:
         delete_missing=False,
     )
     return result
+
+
+@transaction.atomic
+def import_demand(
+    *, content: bytes, file_name: str, user: User | None, note: str = ""
+) -> ImportBatch:
+    """Validate a demand-data file, then write all its values and record the batch.
+
+    Raises :class:`~municipalities.importing.ImportFailed` with every problem before anything
+    is written. Values the file leaves empty, and every other row, stay as they are. A file
+    that changes nothing is recorded too (with zero counts): the history then shows it was
+    checked.
+    """
+    known = set(Municipality.objects.values_list("kommunekode", flat=True))
+    parsed = parse_demand(content, file_name=file_name, known_codes=known)
+    desired = {
+        (v.kommunekode, v.year, v.indicator): {
+            "value": v.value,
+            "status": v.status,
+            "source": v.source,
+        }
+        for v in parsed.values
+    }
+    # Only the rows the file can touch are read; the cross product of its codes, years and
+    # indicators may hold a few more, which sync_table leaves alone (delete_missing=False).
+    count = sync_table(
+        DemandIndicator.objects.filter(
+            municipality_id__in={v.kommunekode for v in parsed.values},
+            year__in={v.year for v in parsed.values},
+            indicator__in={v.indicator for v in parsed.values},
+        ),
+        key=("municipality_id", "year", "indicator"),
+        desired=desired,
+        delete_missing=False,
+    )
+    return ImportBatch.objects.create(
+        user=user,
+        file_name=file_name,
+        file_sha256=parsed.sha256,
+        rows=parsed.rows,
+        values_created=count.created,
+        values_updated=count.updated,
+        note=note,
+    )

@@ -1,0 +1,60 @@
+"""Import demand indicators from a CSV or XLSX file: every row is checked before any is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from municipalities.demand_import import INDICATOR_COLUMNS, YEAR_MAX, YEAR_MIN
+from municipalities.importing import ImportFailed
+from municipalities.services import import_demand
+
+
+class Command(BaseCommand):
+    help = (
+        "Import demand indicators from a CSV (';' or ',' separated, UTF-8, decimal comma "
+        "accepted in ';' files) or XLSX file (first sheet) with columns kommunekode, year "
+        f"({YEAR_MIN}-{YEAR_MAX}), one or more indicators ({', '.join(INDICATOR_COLUMNS)}) "
+        "and optionally status (sourced/derived/estimated) and source. An empty cell leaves "
+        "the stored value as it is. Every row is validated first; with any error nothing "
+        "changes."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--user", metavar="USERNAME", help="who the import is recorded for")
+        parser.add_argument("--note", default="", help="a note kept with the import batch")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        user = None
+        if options["user"]:
+            try:
+                user = User.objects.get(username=options["user"])
+            except User.DoesNotExist as exc:
+                raise CommandError(f"There is no user {options['user']!r}.") from exc
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{path.name}: cannot read the file: {exc}") from exc
+        try:
+            batch = import_demand(
+                content=content, file_name=path.name, user=user, note=options["note"]
+            )
+        except ImportFailed as exc:
+            raise CommandError(
+                f"Nothing was imported; {len(exc.errors)} problem(s):\n{exc}"
+            ) from exc
+        self.stdout.write(
+            f"{batch.file_name}: {batch.rows} row(s); {batch.values_created} value(s) created, "
+            f"{batch.values_updated} updated (import batch {batch.pk})."
+        )
+        if batch.values_created or batch.values_updated:
+            self.stdout.write(self.style.SUCCESS("Demand data imported."))
+        else:
+            self.stdout.write(
+                self.style.SUCCESS("Nothing changed: the database already holds these values.")
+            )
