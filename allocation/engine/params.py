@@ -1,0 +1,337 @@
+"""Scenario parameters: one typed, frozen, validated and serialisable object.
+
+Every default carries a one-line reason. Values marked ESTIMATED come from national figures
+in data/denmark/national_rates.csv; values marked ASSUMED are scenario choices for the
+negotiators to change, not facts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import Any
+
+AGE_BANDS: tuple[str, ...] = ("pop_0_17", "pop_18_64", "pop_65_79", "pop_80_plus")
+TRANSITION_DRIVERS: tuple[str, ...] = (
+    "chronic",
+    "multimorbid",
+    "nursing_home_places",
+    "residential_residents",
+    "psychiatric",
+    "pop_80_plus",
+)
+ACCESSIBILITY_DRIVERS: tuple[str, ...] = ("vulnerable", "multimorbid", "far_from_practice")
+PILLARS: tuple[str, ...] = ("transition", "coverage", "accessibility")
+COVERAGE_METHODS: tuple[str, ...] = ("minmax", "deficit", "national-model")
+PROPORTIONAL_METHODS: tuple[str, ...] = ("sainte-lague", "hamilton", "dhondt")
+
+# ESTIMATED from national_rates.csv (KL 2015, GP contacts by age, 2014): the under-65 have
+# 0.83 times the average number of consultations, the 65+ 1.78 times and the 80+ 2.38
+# times. 65-79 is solved from the 65+ average with the 80+ about 27 % of the 65+:
+# (1.78 - 0.27 * 2.38) / 0.73 = 1.56.
+DEFAULT_AGE_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {"pop_0_17": 0.83, "pop_18_64": 0.83, "pop_65_79": 1.56, "pop_80_plus": 2.38}
+)
+# Equal driver weights: seed 000 lists the drivers of each pillar without ranking them
+# (ASSUMED until negotiated).
+DEFAULT_TRANSITION_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {d: 1.0 for d in TRANSITION_DRIVERS}
+)
+DEFAULT_ACCESSIBILITY_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {d: 1.0 for d in ACCESSIBILITY_DRIVERS}
+)
+
+
+class ParamsError(ValueError):
+    """An invalid parameter; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def even_pipeline(total: int, years: int) -> tuple[int, ...]:
+    """`total` spread over `years` as evenly as possible; odd capacities go to the later
+    years, because the training pipeline grows over time."""
+    base, extra = divmod(total, years)
+    return tuple(base + (1 if i >= years - extra else 0) for i in range(years))
+
+
+@dataclass(frozen=True)
+class AllocationParams:
+    """Scenario parameters of the allocation engine (see DESIGN.md §4)."""
+
+    # Seed 000 (KL/PLO): 1,500 extra capacities toward 2035, split 700 / 600 / 200.
+    total: int = 1500
+    transition: int = 700
+    coverage: int = 600
+    accessibility: int = 200
+    # The agreement runs from 2026; the capacities are to be in place by 2035.
+    base_year: int = 2026
+    horizon: int = 2035
+    # Capacities that become available each year, base_year..horizon. Empty means an even
+    # spread (150 a year by default): no year-by-year training figure is published.
+    pipeline: tuple[int, ...] = ()
+    # Weights per citizen by age band (ESTIMATED, see DEFAULT_AGE_WEIGHTS).
+    age_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_AGE_WEIGHTS))
+    # Extra weight per citizen with a chronic disease, on top of the age weight. ASSUMED:
+    # half an average citizen's contacts again.
+    chronic_weight: float = 0.5
+    # Extra weight per multimorbid citizen, on top of the chronic weight (multimorbid
+    # citizens are also chronic). ASSUMED: one average citizen's contacts again.
+    multimorbid_weight: float = 1.0
+    # Extra weight per socially vulnerable citizen. ASSUMED: half again.
+    vulnerable_weight: float = 0.5
+    # The weights are relative: scale W so that Denmark's weighted citizens add up to its
+    # citizens. Then W per capacity is comparable with list_norm, a count of patients.
+    normalise_weighted_citizens: bool = True
+    # Retirement age of GPs (the ordinary age of retirement from practice; ASSUMED).
+    retirement_age: int = 65
+    # Share of retiring capacities that ordinary recruitment replaces: DESIGN §4.2 default
+    # "all", so the 1,500 come on top of an unchanged supply.
+    replacement_share: float = 1.0
+    # Disease-weighted citizens per capacity regarded as a full list (seed 003: 1,600).
+    list_norm: float = 1600.0
+    # Driver weights; normalised to sum to 1 (see DEFAULT_*_WEIGHTS).
+    transition_weights: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_TRANSITION_WEIGHTS)
+    )
+    accessibility_weights: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_ACCESSIBILITY_WEIGHTS)
+    )
+    # DESIGN §4.5: min-max water-filling is the default coverage rule.
+    coverage_method: str = "minmax"
+    # Sainte-Laguë: unbiased between large and small municipalities, and house-monotone.
+    transition_method: str = "sainte-lague"
+    accessibility_method: str = "sainte-lague"
+    # kommunekode -> most new coverage capacities a municipality can recruit per year; the
+    # cap over the period is cap x years. None of them by default (no published limits).
+    caps: Mapping[int, int] = field(default_factory=dict)
+    # area slug (of `geography`) -> least new capacities, all pillars together. None by
+    # default.
+    floors: Mapping[str, int] = field(default_factory=dict)
+    # DESIGN §4.10: the 21 health clusters are the default planning geography.
+    geography: str = "sundhedsklynger-21"
+    # Largest practice a placement may grow (ASSUMED: few Danish practices have more than
+    # eight doctors); beyond it a new ydernummer is opened.
+    max_practice_capacities: float = 8.0
+    # Sensitivity: 1,000 draws keep P5/P95 stable to about one capacity (ASSUMED), a fixed
+    # seed keeps runs reproducible, Dirichlet concentration 200 moves a weight of 1/6 by
+    # about 16 % (sd), and 5 % lognormal noise reflects the estimated inputs.
+    sensitivity_draws: int = 1000
+    sensitivity_seed: int = 2035
+    sensitivity_concentration: float = 200.0
+    sensitivity_noise: float = 0.05
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type in ("int", int):
+                _check_int(f.name, value)
+            elif f.type in ("float", float):
+                set_(self, f.name, _check_float(f.name, value))
+            elif f.type in ("str", str) and not isinstance(value, str):
+                raise ParamsError(f.name, f"must be a string, got {value!r}")
+            elif f.type in ("bool", bool) and not isinstance(value, bool):
+                raise ParamsError(f.name, f"must be true or false, got {value!r}")
+
+        if self.total <= 0:
+            raise ParamsError("total", "must be positive")
+        for name in PILLARS:
+            if getattr(self, name) < 0:
+                raise ParamsError(name, "must not be negative")
+        pillar_sum = self.transition + self.coverage + self.accessibility
+        if pillar_sum != self.total:
+            raise ParamsError(
+                "total",
+                f"transition + coverage + accessibility = {pillar_sum}, not {self.total}",
+            )
+        if not 2000 <= self.base_year <= 2100:
+            raise ParamsError("base_year", "must be a year between 2000 and 2100")
+        if not self.base_year <= self.horizon <= self.base_year + 50:
+            raise ParamsError("horizon", "must be from base_year to 50 years after it")
+
+        set_(self, "pipeline", self._validated_pipeline())
+        set_(self, "age_weights", _weights("age_weights", self.age_weights, AGE_BANDS, False))
+        for name in ("chronic_weight", "multimorbid_weight", "vulnerable_weight"):
+            if getattr(self, name) < 0:
+                raise ParamsError(name, "must not be negative")
+        if not any(self.age_weights.values()):
+            raise ParamsError("age_weights", "at least one age weight must be positive")
+
+        if not 40 <= self.retirement_age <= 90:
+            raise ParamsError("retirement_age", "must be between 40 and 90")
+        if not 0.0 <= self.replacement_share <= 1.0:
+            raise ParamsError("replacement_share", "must be between 0 and 1")
+        if self.list_norm <= 0:
+            raise ParamsError("list_norm", "must be positive")
+        set_(
+            self,
+            "transition_weights",
+            _weights("transition_weights", self.transition_weights, TRANSITION_DRIVERS, True),
+        )
+        set_(
+            self,
+            "accessibility_weights",
+            _weights(
+                "accessibility_weights", self.accessibility_weights, ACCESSIBILITY_DRIVERS, True
+            ),
+        )
+        _choice("coverage_method", self.coverage_method, COVERAGE_METHODS)
+        _choice("transition_method", self.transition_method, PROPORTIONAL_METHODS)
+        _choice("accessibility_method", self.accessibility_method, PROPORTIONAL_METHODS)
+        set_(self, "caps", _caps(self.caps))
+        set_(self, "floors", _floors(self.floors))
+        if not self.geography:
+            raise ParamsError("geography", "must not be empty")
+        if self.max_practice_capacities < 1:
+            raise ParamsError("max_practice_capacities", "must be at least 1")
+        if not 1 <= self.sensitivity_draws <= 1_000_000:
+            raise ParamsError("sensitivity_draws", "must be between 1 and 1,000,000")
+        if self.sensitivity_seed < 0:
+            raise ParamsError("sensitivity_seed", "must not be negative")
+        if self.sensitivity_concentration <= 0:
+            raise ParamsError("sensitivity_concentration", "must be positive")
+        if not 0 <= self.sensitivity_noise <= 1:
+            raise ParamsError("sensitivity_noise", "must be between 0 and 1")
+
+    def _validated_pipeline(self) -> tuple[int, ...]:
+        years = self.horizon - self.base_year + 1
+        if isinstance(self.pipeline, str | bytes) or not isinstance(self.pipeline, tuple | list):
+            raise ParamsError("pipeline", "must be a list of whole capacities per year")
+        if len(self.pipeline) == 0:
+            return even_pipeline(self.total, years)
+        for value in self.pipeline:
+            _check_int("pipeline", value)
+            if value < 0:
+                raise ParamsError("pipeline", "capacities per year must not be negative")
+        if len(self.pipeline) != years:
+            raise ParamsError(
+                "pipeline",
+                f"needs {years} values ({self.base_year}-{self.horizon}), got {len(self.pipeline)}",
+            )
+        if sum(self.pipeline) != self.total:
+            raise ParamsError(
+                "pipeline", f"sums to {sum(self.pipeline)}, not the total {self.total}"
+            )
+        return tuple(int(x) for x in self.pipeline)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(range(self.base_year, self.horizon + 1))
+
+    @property
+    def pillar_totals(self) -> dict[str, int]:
+        return {p: int(getattr(self, p)) for p in PILLARS}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict; `from_dict(p.to_dict()) == p`."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "pipeline":
+                value = list(value)
+            elif f.name == "caps":
+                value = {str(k): v for k, v in sorted(value.items())}
+            elif isinstance(value, Mapping):
+                value = dict(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AllocationParams:
+        """Build from a dict; missing keys take their defaults, unknown keys are an error."""
+        if not isinstance(data, Mapping):
+            raise ParamsError("params", "must be a mapping")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ParamsError(unknown[0], "is not a parameter")
+        kwargs = dict(data)
+        if "pipeline" in kwargs and isinstance(kwargs["pipeline"], list):
+            kwargs["pipeline"] = tuple(kwargs["pipeline"])
+        return cls(**kwargs)
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.to_dict(), sort_keys=True))
+
+    def with_changes(self, **changes: Any) -> AllocationParams:
+        """A copy with some fields changed, validated again."""
+        return replace(self, **changes)
+
+
+def _check_int(name: str, value: Any, what: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParamsError(name, f"{what}must be a whole number, got {value!r}")
+
+
+def _check_float(name: str, value: Any, what: str = "") -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParamsError(name, f"{what}must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ParamsError(name, f"{what}must be finite")
+    return float(value)
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ParamsError(name, f"must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _weights(name: str, value: Any, keys: tuple[str, ...], normalise: bool) -> Mapping[str, float]:
+    if not isinstance(value, Mapping):
+        raise ParamsError(name, "must be a mapping")
+    unknown = sorted(set(value) - set(keys))
+    if unknown:
+        raise ParamsError(name, f"unknown key {unknown[0]!r}; expected {', '.join(keys)}")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise ParamsError(name, f"missing {', '.join(missing)}")
+    out = {k: _check_float(name, value[k], f"{k} ") for k in keys}
+    for k, w in out.items():
+        if w < 0:
+            raise ParamsError(name, f"{k} must not be negative")
+    if normalise:
+        total = sum(out.values())
+        if total <= 0:
+            raise ParamsError(name, "at least one weight must be positive")
+        if abs(total - 1.0) > 1e-12:  # idempotent, so that to_dict/from_dict round-trips
+            out = {k: w / total for k, w in out.items()}
+    return MappingProxyType(out)
+
+
+def _caps(value: Any) -> Mapping[int, int]:
+    if not isinstance(value, Mapping):
+        raise ParamsError("caps", "must be a mapping kommunekode -> capacities per year")
+    out: dict[int, int] = {}
+    for key, cap in value.items():
+        try:
+            code = int(key)
+        except (TypeError, ValueError):
+            raise ParamsError("caps", f"key {key!r} is not a kommunekode") from None
+        if isinstance(key, bool) or code <= 0 or str(code) != str(key).strip():
+            raise ParamsError("caps", f"key {key!r} is not a kommunekode")
+        _check_int("caps", cap, f"cap for {code} ")
+        if cap < 0:
+            raise ParamsError("caps", f"cap for {code} must not be negative")
+        out[code] = int(cap)
+    return MappingProxyType(dict(sorted(out.items())))
+
+
+def _floors(value: Any) -> Mapping[str, int]:
+    if not isinstance(value, Mapping):
+        raise ParamsError("floors", "must be a mapping area -> capacities")
+    out: dict[str, int] = {}
+    for key, floor in value.items():
+        if not isinstance(key, str) or not key:
+            raise ParamsError("floors", f"key {key!r} is not an area slug")
+        _check_int("floors", floor, f"floor for {key} ")
+        if floor < 0:
+            raise ParamsError("floors", f"floor for {key} must not be negative")
+        out[key] = int(floor)
+    return MappingProxyType(dict(sorted(out.items())))
