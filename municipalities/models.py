@@ -99,6 +99,8 @@ class DemandIndicator(models.Model):
     value = models.FloatField()
     status = models.CharField(max_length=10, choices=DataStatus.choices)
     source = models.TextField(help_text=_("where the value comes from, or how it was estimated"))
+    # Set by import_demand: a planner's value, which reloading the reference data must keep.
+    imported = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["municipality_id", "year", "indicator"]

@@ -59,8 +59,13 @@ def apply_reference(*, data: ReferenceData) -> dict[str, SyncCount]:
             for (geo, code), (slug, confidence) in data.memberships.items()
         },
     )
+    imported = set(
+        DemandIndicator.objects.filter(imported=True).values_list(
+            "municipality_id", "year", "indicator"
+        )
+    )
     result["indicators"] = sync_table(
-        DemandIndicator.objects.all(),
+        DemandIndicator.objects.filter(imported=False),
         key=("municipality_id", "year", "indicator"),
         desired={
             (i.kommunekode, i.year, i.indicator): {
@@ -69,6 +74,8 @@ def apply_reference(*, data: ReferenceData) -> dict[str, SyncCount]:
                 "source": i.source,
             }
             for i in data.indicators
+            # A value a planner imported wins over the reference data's estimate.
+            if (i.kommunekode, i.year, i.indicator) not in imported
         },
         # Imported demand data for other years or indicators stays; the reference data only
         # owns the rows it brings.
@@ -95,6 +102,7 @@ def import_demand(
             "value": v.value,
             "status": v.status,
             "source": v.source,
+            "imported": True,
         }
         for v in parsed.values
     }

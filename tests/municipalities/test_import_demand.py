@@ -371,3 +371,15 @@ def test_danish_notation_reads_back_exactly(value: Any) -> None:
     content = f"kommunekode;year;chronic;multimorbid\n101;2030;{grouped},{cents};{whole},{cents}\n"
     parsed = parse_demand(content.encode(), file_name="x.csv", known_codes={101})
     assert [v.value for v in parsed.values] == [float(value), float(value)]
+
+
+def test_reloading_the_reference_data_keeps_imported_values(tmp_path: Path) -> None:
+    path = _write(tmp_path, "chronic.csv", "kommunekode,year,chronic\n787,2026,9999\n")
+    _import(path)
+    assert _value(787, 2026, "chronic").imported
+    out = io.StringIO()
+    call_command("load_denmark", stdout=out)
+    assert "Nothing changed" in out.getvalue()
+    assert _value(787, 2026, "chronic").value == 9999
+    # Other municipalities keep the reference estimate.
+    assert not _value(101, 2026, "chronic").imported
