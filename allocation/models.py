@@ -1,1 +1,230 @@
+"""Scenarios, allocation runs and their results.
 
+A run is one row: the progress bar, the record of what ran, and what the API serves. A
+finished run is immutable; every result row belongs to a run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from municipalities.models import Municipality
+
+PARAMS_SCHEMA_VERSION = 1
+DEFAULT_SCENARIO_NAME = "KL/PLO 2035 (700/600/200)"
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", _("private draft")
+    SHARED = "shared", _("shared")
+
+
+class ScenarioStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PROPOSED = "proposed", _("proposed")
+    AGREED = "agreed", _("agreed")
+
+
+class Scenario(models.Model):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scenarios",
+    )
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    status = models.CharField(
+        max_length=10, choices=ScenarioStatus.choices, default=ScenarioStatus.DRAFT
+    )
+    params = models.JSONField(help_text=_("the engine's validated parameters"))
+    params_schema_version = models.PositiveSmallIntegerField(default=PARAMS_SCHEMA_VERSION)
+    based_on = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="clones"
+    )
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_scenario",
+            )
+        ]
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+
+
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED)
+
+
+class Trigger(models.TextChoices):
+    USER = "user", _("user")
+    DATA_CHANGE = "data", _("data change")
+    SCHEDULE = "schedule", _("schedule")
+
+
+class AllocationRun(models.Model):
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="runs")
+    params = models.JSONField(help_text=_("snapshot of the scenario's parameters"))
+    inputs_hash = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    triggered_by = models.CharField(max_length=10, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    timings = models.JSONField(default=dict, blank=True, help_text=_("seconds per stage"))
+    totals = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    sensitivity_summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["scenario", "status", "-created_at"])]
+        verbose_name = _("allocation run")
+        verbose_name_plural = _("allocation runs")
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk} ({self.get_status_display()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A finished run is a record: refuse to change it through the ORM's save().
+        if self.pk and not kwargs.pop("force_finished_write", False):
+            stored = AllocationRun.objects.filter(pk=self.pk).values_list("status", flat=True)
+            if stored and stored[0] in FINISHED:
+                raise ValidationError(_("A finished run is immutable."))
+        super().save(*args, **kwargs)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class Pillar(models.TextChoices):
+    TRANSITION = "transition", _("transition to local care")
+    COVERAGE = "coverage", _("GP coverage")
+    ACCESSIBILITY = "accessibility", _("accessibility")
+
+
+class MunicipalityResult(models.Model):
+    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="results")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    transition = models.PositiveIntegerField()
+    coverage = models.PositiveIntegerField()
+    accessibility = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+    weighted_citizens = models.FloatField()
+    supply_today = models.FloatField()
+    supply_at_horizon = models.FloatField()
+    load_before = models.FloatField(null=True, help_text=_("null where there is no supply"))
+    load_after = models.FloatField(null=True)
+    coverage_rank = models.PositiveIntegerField(null=True)
+    explanation = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["run_id", "municipality_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "municipality"], name="one_result_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.municipality_id}: +{self.total}"
+
+
+class PhasingResult(models.Model):
+    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="phasing")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    pillar = models.CharField(max_length=15, choices=Pillar.choices)
+    capacities = models.PositiveIntegerField(help_text=_("new in this year"))
+    cumulative = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["run_id", "year", "pillar", "municipality_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "municipality", "year", "pillar"], name="one_phase_row"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.municipality_id} {self.year} {self.pillar}: +{self.capacities}"
+
+
+class Placement(models.Model):
+    class Kind(models.TextChoices):
+        EXPANSION = "expansion", _("expansion of an existing ydernummer")
+        NEW = "new", _("new ydernummer")
+
+    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="placements")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    ydernummer = models.CharField(max_length=24)
+    pillar = models.CharField(max_length=15, choices=Pillar.choices)
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["run_id", "year", "municipality_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.ydernummer} {self.year} {self.pillar} ({self.kind})"
+
+
+class SensitivityBand(models.Model):
+    class Level(models.TextChoices):
+        MUNICIPALITY = "municipality", _("municipality")
+        AREA = "area", _("area")
+
+    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="sensitivity")
+    level = models.CharField(max_length=12, choices=Level.choices)
+    geography = models.CharField(max_length=40, blank=True)
+    key = models.CharField(max_length=60, help_text=_("kommunekode or area slug"))
+    p5 = models.FloatField()
+    p50 = models.FloatField()
+    p95 = models.FloatField()
+    base = models.FloatField()
+
+    class Meta:
+        ordering = ["run_id", "level", "geography", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.level} {self.key}: {self.p5:g}-{self.p95:g}"

@@ -9,6 +9,7 @@ SECRET_KEY and ALLOWED_HOSTS must then be given.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -101,7 +102,10 @@ else:
 
 # Without a broker, tasks run in-process so the quick start needs no server.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = None
+# Results are only kept for the chunks of a split sensitivity analysis (a chord needs them).
+CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -110,6 +114,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_TIMEZONE = "Europe/Copenhagen"
+# Redis redelivers an unacknowledged task after this long; it must exceed the time limit or
+# a long run would be started twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
+# Draws per sensitivity chunk: more draws than this are split across workers.
+SENSITIVITY_CHUNK = env.int("SENSITIVITY_CHUNK", default=2000)
+# A running run that has not reported progress for this long is failed by the beat job.
+RUN_STALE_AFTER = env.int("RUN_STALE_AFTER", default=CELERY_TASK_TIME_LIMIT + 300)
+CELERY_BEAT_SCHEDULE = {
+    "rerun-changed-shared-scenarios": {
+        "task": "allocation.tasks.nightly_rerun",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "fail-stuck-runs": {
+        "task": "allocation.tasks.fail_stuck_runs",
+        "schedule": 300.0,
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

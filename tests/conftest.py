@@ -27,3 +27,19 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
 def denmark(db: None) -> None:
     """The real reference data and the default synthetic register (reloaded after a flush)."""
     _ensure_denmark()
+
+
+@pytest.fixture
+def eager_tasks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run Celery tasks in-process, whatever REDIS_URL says (unit tests).
+
+    The test's own transaction never commits, so on-commit hooks (which enqueue runs) are
+    run at once; the integration tests exercise the real commit path with a real worker.
+    """
+    from django.db import transaction
+
+    from config.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+    yield

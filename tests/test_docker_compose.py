@@ -1,0 +1,88 @@
+"""docker-compose.yml describes the production stack; Docker itself is not needed to check it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_services(compose: dict[str, Any]) -> None:
+    assert set(compose["services"]) == {"db", "redis", "migrate", "web", "worker", "beat"}
+    assert compose["services"]["db"]["image"].startswith("postgres:16")
+    assert compose["services"]["redis"]["image"].startswith("redis:")
+
+
+def test_healthchecks(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
+    assert services["redis"]["healthcheck"]["test"][-2:] == ["redis-cli", "ping"][-2:] or (
+        "ping" in " ".join(services["redis"]["healthcheck"]["test"])
+    )
+    for name in ("web", "worker", "beat"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_dependencies(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    for name in ("web", "worker", "beat"):
+        deps = services[name]["depends_on"]
+        assert deps["migrate"]["condition"] == "service_completed_successfully", name
+        assert deps["redis"]["condition"] == "service_healthy", name
+
+
+def test_one_image_and_exactly_one_beat(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    images = {services[n]["image"] for n in ("migrate", "web", "worker", "beat")}
+    assert images == {"klyngeplan:latest"}
+    assert services["beat"]["deploy"]["replicas"] == 1
+    assert "beat" in services["beat"]["command"]
+    assert "worker" in services["worker"]["command"]
+    assert "gunicorn" in services["web"]["command"]
+
+
+def test_env_example_names_what_production_needs() -> None:
+    text = (ROOT / ".env.example").read_text()
+    for name in (
+        "DJANGO_ENV=production",
+        "SECRET_KEY=",
+        "ALLOWED_HOSTS=",
+        "DATABASE_URL=",
+        "REDIS_URL=",
+        "POSTGRES_PASSWORD=",
+    ):
+        assert name in text
+
+
+@pytest.mark.skipif(
+    shutil.which("docker") is None
+    or subprocess.run(
+        ["docker", "compose", "version"], capture_output=True, check=False
+    ).returncode,
+    reason="no docker compose plugin on this machine",
+)
+def test_docker_compose_config(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    result = subprocess.run(
+        ["docker", "compose", "config", "--quiet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
