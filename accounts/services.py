@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
+from accounts.models import Profile
 from accounts.roles import Role
+from municipalities.models import Region
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ DEMO_USERS: tuple[tuple[str, str], ...] = (
     ("negotiator", Role.NEGOTIATOR),
     ("viewer", Role.VIEWER),
 )
+DEMO_PLANNER_REGION = 1081  # the demo planner plans for Region Nordjylland
 
 
 @transaction.atomic
@@ -47,5 +50,7 @@ def create_demo_users(*, with_admin: bool = True) -> list[DemoUser]:
                 user.save(update_fields=["is_staff", "is_superuser"])
         if role in groups:
             user.groups.add(groups[role])
+        if role == Role.PLANNER and Region.objects.filter(code=DEMO_PLANNER_REGION).exists():
+            Profile.objects.update_or_create(user=user, defaults={"region_id": DEMO_PLANNER_REGION})
         out.append(DemoUser(username, role, password))
     return out
