@@ -1,17 +1,43 @@
-"""The allocation engine: pure Python, numpy and pandas; no Django, no I/O, no clock."""
+"""The allocation engine: pure Python, numpy and pandas; no Django, no I/O, no clock.
+
+outcome = allocate(inputs, params)        # DESIGN.md §4 steps 1-11 and 13
+areas = aggregate(outcome, inputs, "regioner")
+"""
 
 from .apportion import InfeasibleError, apportion, divisor, hamilton, order_items, top_n
+from .coverage import minmax
 from .inputs import EngineInputs
-from .params import AllocationParams, ParamsError
+from .params import (
+    ACCESSIBILITY_DRIVERS,
+    AGE_BANDS,
+    COVERAGE_METHODS,
+    PILLARS,
+    PROPORTIONAL_METHODS,
+    TRANSITION_DRIVERS,
+    AllocationParams,
+    ParamsError,
+)
+from .run import NATION, Outcome, aggregate, allocate
 
 __all__ = [
+    "ACCESSIBILITY_DRIVERS",
+    "AGE_BANDS",
+    "COVERAGE_METHODS",
+    "NATION",
+    "PILLARS",
+    "PROPORTIONAL_METHODS",
+    "TRANSITION_DRIVERS",
     "AllocationParams",
     "EngineInputs",
     "InfeasibleError",
+    "Outcome",
     "ParamsError",
+    "aggregate",
+    "allocate",
     "apportion",
     "divisor",
     "hamilton",
+    "minmax",
     "order_items",
     "top_n",
 ]

@@ -1,0 +1,145 @@
+"""Demand and supply per municipality: disease-weighted citizens W, supply at the horizon S,
+and the driver indices of the proportional pillars (DESIGN.md §4 steps 1, 2, 4 and 6).
+
+Functions take arrays with a leading axis of draws (R) so that the sensitivity analysis runs
+the same arithmetic as the base run (R = 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .apportion import FloatArray
+from .inputs import EngineInputs
+from .params import AGE_BANDS, AllocationParams
+
+# Columns of the weighted-citizens feature matrix, in the order of `w_weights`.
+W_FEATURES: tuple[str, ...] = (*AGE_BANDS, "chronic", "multimorbid", "vulnerable")
+
+
+def w_features(inputs: EngineInputs) -> FloatArray:
+    """(M, 7) counts whose weighted sum is W."""
+    return inputs.matrix(W_FEATURES)
+
+
+def w_weights(params: AllocationParams) -> FloatArray:
+    """Weights matching W_FEATURES: age weight per citizen, then the extra weights."""
+    return np.array(
+        [
+            *(params.age_weights[b] for b in AGE_BANDS),
+            params.chronic_weight,
+            params.multimorbid_weight,
+            params.vulnerable_weight,
+        ],
+        dtype=np.float64,
+    )
+
+
+def weighted_citizens(
+    features: FloatArray, weights: FloatArray, population: FloatArray | None = None
+) -> FloatArray:
+    """W for every draw: features (R, M, F) or (M, F), weights (R, F) or (F,) -> (R, M).
+
+    With `population` ((R, M) or (M,)), each draw is scaled so that its weighted citizens
+    add up to its citizens (see `w_scale`).
+    """
+    f = features if features.ndim == 3 else features[None, :, :]
+    w = weights if weights.ndim == 2 else weights[None, :]
+    raw = np.asarray(np.einsum("rmf,rf->rm", f, w), dtype=np.float64)
+    if population is None:
+        return raw
+    return raw * w_scale(raw, population)[:, None]
+
+
+def w_scale(raw: FloatArray, population: FloatArray) -> FloatArray:
+    """Per draw, Σ population / Σ raw W (1 where there is no weighted citizen at all)."""
+    pop = population if population.ndim == 2 else population[None, :]
+    total = raw.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, pop.sum(axis=1) / total, 1.0)
+
+
+def driver_shares(values: FloatArray) -> FloatArray:
+    """Each municipality's share of the national total per driver; (R, M, D) or (M, D).
+
+    A driver with a national total of zero has no shares (all zero) rather than NaN.
+    """
+    total = values.sum(axis=-2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, values / total, 0.0)
+
+
+def driver_index(values: FloatArray, weights: FloatArray, pillar: str) -> FloatArray:
+    """Weighted sum of driver shares, (R, M); sums to 1 in every draw.
+
+    Drivers whose national total is zero drop out and the remaining weights are scaled up,
+    so the index still sums to 1; if no weighted driver has any value it is an error.
+    """
+    x = values if values.ndim == 3 else values[None, :, :]
+    w = weights if weights.ndim == 2 else weights[None, :]
+    shares = driver_shares(x)
+    present = x.sum(axis=1) > 0  # (R, D)
+    w_eff = np.where(present, w, 0.0)
+    norm = w_eff.sum(axis=1, keepdims=True)
+    if (norm <= 0).any():
+        raise ValueError(f"{pillar}: every weighted driver is zero in all municipalities")
+    return np.asarray(np.einsum("rmd,rd->rm", shares, w_eff / norm), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Supply:
+    """Capacities today and at the horizon, per practice and per municipality.
+
+    A doctor retires by the horizon when birth_year + retirement_age <= horizon; the
+    replaced share of the retiring FTE stays (ordinary recruitment), the rest leaves.
+    A practice cannot lose more than its capacities.
+    """
+
+    practice_today: FloatArray  # (P,) in inputs.practices order
+    practice_horizon: FloatArray  # (P,)
+    practice_municipality: np.ndarray  # (P,) position of the practice's municipality
+    today: FloatArray  # (M,)
+    retiring: FloatArray  # (M,) retiring FTE before replacement
+    horizon: FloatArray  # (M,) S
+
+
+def supply(inputs: EngineInputs, params: AllocationParams) -> Supply:
+    codes = inputs.municipalities.index
+    practices = inputs.practices
+    doctors = inputs.doctors
+    n_m = len(codes)
+    pos = codes.get_indexer(pd.Index(practices["kommunekode"]))
+    today = practices["capacities"].to_numpy(dtype=np.float64)
+
+    retiring_doc = doctors["birth_year"].to_numpy() + params.retirement_age <= params.horizon
+    practice_pos = pd.Index(practices["ydernummer"]).get_indexer(pd.Index(doctors["ydernummer"]))
+    retiring_p = _sum_by(
+        practice_pos,
+        np.where(retiring_doc, doctors["fte"].to_numpy(dtype=np.float64), 0.0),
+        len(practices),
+    )
+    leaving = np.minimum((1.0 - params.replacement_share) * retiring_p, today)
+    horizon_p = today - leaving
+    return Supply(
+        practice_today=today,
+        practice_horizon=horizon_p,
+        practice_municipality=pos,
+        today=_sum_by(pos, today, n_m),
+        retiring=_sum_by(pos, retiring_p, n_m),
+        horizon=_sum_by(pos, horizon_p, n_m),
+    )
+
+
+def _sum_by(position: np.ndarray, values: FloatArray, n: int) -> FloatArray:
+    return np.asarray(np.bincount(position, weights=values, minlength=n), dtype=np.float64)
+
+
+def load(weighted: FloatArray, supply_: FloatArray) -> FloatArray:
+    """Weighted citizens per capacity; inf where there is demand but no supply, 0 where
+    there is neither."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = weighted / supply_
+    return np.where(supply_ > 0, out, np.where(weighted > 0, np.inf, 0.0))

@@ -1,0 +1,168 @@
+"""Explanations (DESIGN.md §4.13): why a municipality gets what it gets.
+
+`driver_frame` holds, per municipality, every number an explanation quotes (driver values,
+national shares, the weighted-citizen components); `explain_municipality` turns one row
+into a structured dict and a short sentence.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .demand import W_FEATURES, driver_shares
+from .inputs import EngineInputs
+from .params import ACCESSIBILITY_DRIVERS, TRANSITION_DRIVERS, AllocationParams
+
+
+def effective_weights(
+    municipalities: pd.DataFrame, drivers: tuple[str, ...], weights: dict[str, float]
+) -> dict[str, float]:
+    """Driver weights as used: drivers with no value anywhere drop out (see driver_index)."""
+    present = {d: weights[d] for d in drivers if municipalities[d].sum() > 0}
+    total = sum(present.values())
+    return {d: (present.get(d, 0.0) / total if total > 0 else 0.0) for d in drivers}
+
+
+def driver_frame(inputs: EngineInputs, w_weights: np.ndarray) -> pd.DataFrame:
+    """Per municipality: driver values and national shares, weighted-citizen components."""
+    names: list[str] = []
+    blocks: list[np.ndarray] = []
+    for pillar, drivers in (
+        ("transition", TRANSITION_DRIVERS),
+        ("accessibility", ACCESSIBILITY_DRIVERS),
+    ):
+        values = inputs.matrix(drivers)
+        blocks += [values, driver_shares(values)]
+        names += [f"{pillar}.{d}.value" for d in drivers]
+        names += [f"{pillar}.{d}.share" for d in drivers]
+    blocks.append(inputs.matrix(W_FEATURES) * w_weights[None, :])
+    names += [f"w.{f}" for f in W_FEATURES]
+    return pd.DataFrame(np.hstack(blocks), index=inputs.municipalities.index, columns=names)
+
+
+def _row(frame: pd.DataFrame, key: int) -> dict[str, Any]:
+    return {str(k): v for k, v in frame.loc[key].to_dict().items()}
+
+
+def _num(x: Any) -> float | None:
+    value = float(x)
+    return value if math.isfinite(value) else None
+
+
+def explain_municipality(
+    kommunekode: int,
+    *,
+    municipalities: pd.DataFrame,
+    drivers: pd.DataFrame,
+    inputs_frame: pd.DataFrame,
+    params: AllocationParams,
+) -> dict[str, Any]:
+    """Structured explanation of one municipality's result, with a one-sentence summary."""
+    if kommunekode not in municipalities.index:
+        raise KeyError(f"unknown kommunekode {kommunekode}")
+    row = _row(municipalities, kommunekode)
+    d = _row(drivers, kommunekode)
+    counts = _row(inputs_frame, kommunekode)
+    w_weights = {
+        **{b: params.age_weights[b] for b in W_FEATURES[:4]},
+        "chronic": params.chronic_weight,
+        "multimorbid": params.multimorbid_weight,
+        "vulnerable": params.vulnerable_weight,
+    }
+    out: dict[str, Any] = {
+        "kommunekode": int(kommunekode),
+        "name": str(row["name"]),
+        "weighted_citizens": {
+            "total": float(row["weighted_citizens"]),
+            "components": {
+                f: {
+                    "citizens": float(counts[f]),
+                    "weight": w_weights[f],
+                    "weighted": float(d[f"w.{f}"]),
+                }
+                for f in W_FEATURES
+            },
+        },
+        "supply": {
+            "capacities_today": float(row["capacities_today"]),
+            "retiring_fte": float(row["retiring_fte"]),
+            "replacement_share": params.replacement_share,
+            "supply_at_horizon": float(row["supply_at_horizon"]),
+        },
+        "load": {
+            "before": _num(row["load_before"]),
+            "after_coverage": _num(row["load_after_coverage"]),
+            "after": _num(row["load_after"]),
+            "list_norm": params.list_norm,
+        },
+    }
+    for pillar, names, weights, method in (
+        ("transition", TRANSITION_DRIVERS, params.transition_weights, params.transition_method),
+        (
+            "accessibility",
+            ACCESSIBILITY_DRIVERS,
+            params.accessibility_weights,
+            params.accessibility_method,
+        ),
+    ):
+        eff = effective_weights(inputs_frame, names, dict(weights))
+        index = float(row[f"{pillar}_index"])
+        total = int(getattr(params, pillar))
+        out[pillar] = {
+            "method": method,
+            "pillar_total": total,
+            "index": index,
+            "quota": index * total,
+            "result": int(row[pillar]),
+            "drivers": {
+                n: {
+                    "value": float(d[f"{pillar}.{n}.value"]),
+                    "national_share": float(d[f"{pillar}.{n}.share"]),
+                    "weight": eff[n],
+                    "contribution": eff[n] * float(d[f"{pillar}.{n}.share"]),
+                }
+                for n in names
+            },
+        }
+    first = row["coverage_first_position"]
+    last = row["coverage_last_position"]
+    out["coverage"] = {
+        "method": params.coverage_method,
+        "pillar_total": params.coverage,
+        "result": int(row["coverage"]),
+        "first_position": None if pd.isna(first) else int(first),
+        "last_position": None if pd.isna(last) else int(last),
+        "load_rank_before": int(row["load_rank_before"]),
+    }
+    out["total"] = int(row["total"])
+    out["sentence"] = _sentence(out)
+    return out
+
+
+def _fmt(x: float | None) -> str:
+    return "no supply (unbounded)" if x is None else f"{x:,.0f}"
+
+
+def _sentence(e: dict[str, Any]) -> str:
+    t, c, a = e["transition"], e["coverage"], e["accessibility"]
+    if c["first_position"] is None:
+        cov = (
+            f"{c['result']} for coverage (its load of {_fmt(e['load']['before'])} weighted "
+            f"citizens per capacity, rank {c['load_rank_before']}, stays below the "
+            "loads that the coverage capacities relieve)"
+        )
+    else:
+        cov = (
+            f"{c['result']} for coverage (first at position {c['first_position']} of "
+            f"{c['pillar_total']} in the coverage order; load {_fmt(e['load']['before'])} → "
+            f"{_fmt(e['load']['after_coverage'])} weighted citizens per capacity)"
+        )
+    return (
+        f"{e['name']} gets {e['total']} new capacities: {t['result']} for transition "
+        f"({t['index']:.2%} of the weighted drivers, quota {t['quota']:.2f}), {cov} and "
+        f"{a['result']} for accessibility ({a['index']:.2%}, quota {a['quota']:.2f})."
+    )

@@ -1,0 +1,319 @@
+"""allocate() on random inputs: exact totals, determinism, phase-in, caps, floors,
+placement, metrics, explanations and serialisation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from allocation.engine import (
+    NATION,
+    PILLARS,
+    AllocationParams,
+    EngineInputs,
+    Outcome,
+    ParamsError,
+    aggregate,
+    allocate,
+)
+from allocation.engine.phasing import split_pipeline
+
+from .builders import denmark_inputs, small_inputs
+
+PRACTICE_SIZES = st.sampled_from([0.5, 1.0, 1.0, 2.0, 3.0, 6.0, 7.5, 8.0])
+
+
+@dataclass
+class Scenario:
+    inputs: EngineInputs
+    params: AllocationParams
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    m = draw(st.integers(2, 7))
+    population = draw(
+        st.lists(
+            st.sampled_from([0.0, 800.0, 5000.0, 40000.0]) | st.floats(1, 2e5),
+            min_size=m,
+            max_size=m,
+        )
+    )
+    population[0] = max(population[0], 1000.0)  # somebody lives somewhere
+    capacities = draw(st.lists(st.lists(PRACTICE_SIZES, max_size=4), min_size=m, max_size=m))
+    inputs = small_inputs(
+        population,
+        capacities,
+        seed=draw(st.integers(0, 2**16)),
+        listed_per_capacity=draw(st.sampled_from([900.0, 1500.0, 2400.0])),
+    )
+
+    years = draw(st.integers(1, 6))
+    pillars = [draw(st.integers(0, 40)) for _ in PILLARS]
+    if sum(pillars) == 0:
+        pillars[1] = 1
+    total = sum(pillars)
+    cuts = sorted(draw(st.lists(st.integers(0, total), min_size=years - 1, max_size=years - 1)))
+    pipeline = tuple(b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True))
+    # Caps on some municipalities, never the first, which keeps every scenario feasible.
+    caps = {101 + i: draw(st.integers(0, 3)) for i in range(1, m) if draw(st.booleans())}
+    floors = {"area-0": draw(st.integers(0, total))} if draw(st.booleans()) else {}
+    params = AllocationParams(
+        total=total,
+        transition=pillars[0],
+        coverage=pillars[1],
+        accessibility=pillars[2],
+        horizon=2026 + years - 1,
+        pipeline=pipeline,
+        coverage_method=draw(st.sampled_from(["minmax", "deficit", "national-model"])),
+        transition_method=draw(st.sampled_from(["sainte-lague", "hamilton", "dhondt"])),
+        accessibility_method=draw(st.sampled_from(["sainte-lague", "hamilton", "dhondt"])),
+        caps=caps,
+        floors=floors,
+        replacement_share=draw(st.sampled_from([0.0, 0.5, 1.0])),
+        max_practice_capacities=draw(st.sampled_from([1.0, 3.0, 8.0])),
+        normalise_weighted_citizens=draw(st.booleans()),
+    )
+    return Scenario(inputs, params)
+
+
+def run(s: Scenario) -> Outcome | None:
+    """allocate(), or None where the scenario is infeasible and the engine says so by name."""
+    try:
+        return allocate(s.inputs, s.params)
+    except ParamsError as err:
+        if err.field == "floors":  # the floors ask for more than coverage can add
+            assert s.params.floors["area-0"] > s.params.coverage
+            return None
+        assert err.field == "caps", err
+        assert not phasing_feasible(s), "the engine refused a feasible phase-in"
+        return None
+
+
+def phasing_feasible(s: Scenario) -> bool:
+    """Whether the coverage caps leave room for each year's coverage capacities: for every
+    year, sum over municipalities of min(final coverage, cap x years so far) must reach the
+    cumulative coverage due by then."""
+    years = len(s.params.years)
+    late = s.params.with_changes(pipeline=(0,) * (years - 1) + (s.params.total,))
+    final = allocate(s.inputs, late).municipalities["coverage"]
+    due = np.cumsum(
+        split_pipeline(
+            np.array([s.params.transition, s.params.coverage, s.params.accessibility]),
+            np.array(s.params.pipeline),
+        )[:, 1]
+    )
+    for y in range(years):
+        room = sum(
+            min(int(final[code]), s.params.caps[code] * (y + 1))
+            if code in s.params.caps
+            else int(final[code])
+            for code in final.index
+        )
+        if room < due[y]:
+            return False
+    return True
+
+
+@settings(max_examples=80, deadline=None)
+@given(scenarios())
+def test_totals_are_exact_and_nothing_is_negative(s: Scenario) -> None:
+    outcome = run(s)
+    if outcome is None:
+        return
+    frame = outcome.municipalities
+    for pillar in PILLARS:
+        assert frame[pillar].sum() == getattr(s.params, pillar)
+        assert (frame[pillar] >= 0).all()
+        assert frame[pillar].dtype.kind == "i"
+    assert (frame["total"] == frame[list(PILLARS)].sum(axis=1)).all()
+    assert outcome.totals["total"] == s.params.total
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenarios())
+def test_same_inputs_give_the_same_outcome(s: Scenario) -> None:
+    first, second = run(s), run(s)
+    if first is None or second is None:
+        return
+    pd.testing.assert_frame_equal(first.municipalities, second.municipalities)
+    pd.testing.assert_frame_equal(first.placements, second.placements)
+    assert json.dumps(first.to_dict(), allow_nan=False) == json.dumps(
+        second.to_dict(), allow_nan=False
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(scenarios())
+def test_phase_in_is_monotone_and_ends_at_the_full_allocation(s: Scenario) -> None:
+    outcome = run(s)
+    if outcome is None:
+        return
+    ph = outcome.phasing.sort_values(["kommunekode", "year"])
+    for pillar in (*PILLARS, "total"):
+        assert (ph[pillar] >= 0).all()
+        cum = ph.groupby("kommunekode")[pillar].cumsum()
+        assert (cum == ph[f"cumulative_{pillar}"]).all()
+        assert (ph.groupby("kommunekode")[f"cumulative_{pillar}"].diff().fillna(0) >= 0).all()
+    last = ph[ph["year"] == s.params.horizon].set_index("kommunekode")
+    for pillar in PILLARS:
+        assert (last[f"cumulative_{pillar}"] == outcome.municipalities[pillar]).all()
+    per_year = ph.groupby("year")["total"].sum()
+    assert per_year.tolist() == list(s.params.pipeline)
+
+
+@settings(max_examples=80, deadline=None)
+@given(scenarios())
+def test_caps_hold_every_year_and_floors_are_met(s: Scenario) -> None:
+    outcome = run(s)
+    if outcome is None:
+        return
+    ph = outcome.phasing
+    for code, cap in s.params.caps.items():
+        rows = ph[ph["kommunekode"] == code].sort_values("year")
+        allowed = cap * np.arange(1, len(rows) + 1)
+        assert (rows["cumulative_coverage"].to_numpy() <= allowed).all()
+    for area, floor in s.params.floors.items():
+        members = s.inputs.geographies[s.params.geography] == area
+        assert outcome.municipalities.loc[members, "total"].sum() >= floor
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenarios())
+def test_every_capacity_is_placed_with_a_reason(s: Scenario) -> None:
+    outcome = run(s)
+    if outcome is None:
+        return
+    pl = outcome.placements
+    assert len(pl) == s.params.total
+    assert pl["reason"].str.len().min() > 20 if len(pl) else True
+    counts = pl.groupby(["year", "kommunekode", "pillar"]).size()
+    long = outcome.phasing.melt(
+        id_vars=["year", "kommunekode"], value_vars=list(PILLARS), var_name="pillar"
+    )
+    long = long[long["value"] > 0].set_index(["year", "kommunekode", "pillar"])["value"]
+    assert counts.sort_index().to_dict() == long.sort_index().to_dict()
+
+    # Existing practices never grow past the maximum size.
+    practices = s.inputs.practices.set_index("ydernummer")
+    existing = pl[~pl["ydernummer"].str.startswith("NEW-")]
+    if s.params.replacement_share == 1.0:
+        grown = practices["capacities"].add(existing.groupby("ydernummer").size(), fill_value=0)
+        touched = grown.index.isin(existing["ydernummer"])
+        assert (grown[touched] <= s.params.max_practice_capacities + 1e-9).all()
+    assert (existing["kind"] == "expansion").all()
+    assert (
+        existing["kommunekode"].to_numpy()
+        == practices.loc[existing["ydernummer"], "kommunekode"].to_numpy()
+    ).all()
+
+    # A new ydernummer opens only where no existing practice has room left.
+    new = pl[pl["ydernummer"].str.startswith("NEW-")]
+    opened = new.groupby("ydernummer").size()
+    assert (opened <= max(1, int(s.params.max_practice_capacities))).all()
+    assert (new["kind"] == "new").sum() == len(opened)
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenarios())
+def test_outcome_serialises_and_every_municipality_is_explained(s: Scenario) -> None:
+    outcome = run(s)
+    if outcome is None:
+        return
+    data = json.loads(json.dumps(outcome.to_dict(), allow_nan=False))
+    assert data["totals"]["total"] == s.params.total
+    assert len(data["municipalities"]) == len(s.inputs.municipalities)
+    for code in outcome.municipalities.index:
+        e = outcome.explain(int(code))
+        assert e["total"] == outcome.municipalities.at[code, "total"]
+        assert e["name"] in e["sentence"]
+        for pillar in ("transition", "accessibility"):
+            contributions = sum(d["contribution"] for d in e[pillar]["drivers"].values())
+            assert contributions == pytest.approx(e[pillar]["index"], abs=1e-12)
+    nation = aggregate(outcome, s.inputs, NATION)
+    assert nation["total"].iloc[0] == s.params.total
+    areas = aggregate(outcome, s.inputs, s.params.geography)
+    assert areas[list(PILLARS)].sum().tolist() == [getattr(s.params, p) for p in PILLARS]
+
+
+def test_municipality_without_practice_comes_first_and_metrics_report_it() -> None:
+    inputs = small_inputs([5000.0, 50000.0, 60000.0], [[], [10.0, 5.0], [20.0, 4.0, 1.0]])
+    outcome = allocate(
+        inputs,
+        AllocationParams(
+            total=30,
+            transition=10,
+            coverage=15,
+            accessibility=5,
+            horizon=2028,
+            pipeline=(10, 10, 10),
+        ),
+    )
+    frame = outcome.municipalities
+    assert frame.at[101, "coverage_first_position"] == 1
+    assert np.isinf(frame.at[101, "load_before"])
+    assert outcome.metrics["before"]["without_supply"] == [101]
+    assert outcome.metrics["after"]["without_supply"] == []
+    assert outcome.metrics["before"]["max_load"] is not None  # the finite ones
+    first_new = outcome.placements[outcome.placements["kommunekode"] == 101].iloc[0]
+    assert first_new["kind"] == "new" and first_new["ydernummer"] == "NEW-101-1"
+    assert "no practice" in first_new["reason"]
+    assert outcome.explain(101)["load"]["before"] is None
+
+
+def test_expansion_goes_to_the_most_loaded_practice_with_room() -> None:
+    inputs = small_inputs([30000.0], [[1.0, 2.0, 8.0]], listed_per_capacity=1000.0)
+    practices = inputs.practices.copy()
+    practices["listed_patients"] = [3000, 4000, 20000]  # per capacity: 3000, 2000, 2500
+    inputs = EngineInputs(inputs.municipalities, practices, inputs.doctors, inputs.geographies)
+    outcome = allocate(
+        inputs,
+        AllocationParams(
+            total=3,
+            transition=1,
+            coverage=1,
+            accessibility=1,
+            horizon=2026,
+            pipeline=(3,),
+        ),
+    )
+    yder = practices["ydernummer"].tolist()
+    # 3000 → first; then 3000/2 = 1500 vs 2000 → second practice; the 8-capacity one is full.
+    assert outcome.placements["ydernummer"].tolist() == [yder[0], yder[1], yder[0]]
+
+
+def test_unknown_geography_caps_and_floors_are_named() -> None:
+    inputs = small_inputs([1000.0, 2000.0], [[1.0], [2.0]])
+    for field, change in [
+        ("geography", {"geography": "amter"}),
+        ("caps", {"caps": {999: 1}}),
+        ("floors", {"floors": {"nowhere": 1}}),
+        ("caps", {"caps": {101: 0, 102: 0}}),
+    ]:
+        with pytest.raises(ParamsError) as err:
+            allocate(inputs, AllocationParams(**change))  # type: ignore[arg-type]
+        assert err.value.field == field
+
+
+def test_realistic_run_is_exact_and_explained() -> None:
+    inputs = denmark_inputs()
+    outcome = allocate(inputs)
+    assert outcome.totals == {
+        "transition": 700,
+        "coverage": 600,
+        "accessibility": 200,
+        "total": 1500,
+    }
+    assert len(outcome.areas) == 21
+    assert outcome.metrics["after"]["max_load"] < outcome.metrics["before"]["max_load"]
+    assert outcome.metrics["before"]["without_supply"] == [825]  # Læsø
+    sentence = outcome.explain(787)["sentence"]
+    assert sentence.startswith("Thisted gets ")
+    for geography in inputs.geographies:
+        assert aggregate(outcome, inputs, geography)["total"].sum() == 1500
