@@ -2,6 +2,7 @@
 
 outcome = allocate(inputs, params)        # DESIGN.md §4 steps 1-11 and 13
 areas = aggregate(outcome, inputs, "regioner")
+bands = run_sensitivity(inputs, params)   # step 12
 """
 
 from .apportion import InfeasibleError, apportion, divisor, hamilton, order_items, top_n
@@ -18,6 +19,7 @@ from .params import (
     ParamsError,
 )
 from .run import NATION, Outcome, aggregate, allocate
+from .sensitivity import Sensitivity, perturbed_totals, run_sensitivity, summarise_sensitivity
 
 __all__ = [
     "ACCESSIBILITY_DRIVERS",
@@ -32,6 +34,7 @@ __all__ = [
     "InfeasibleError",
     "Outcome",
     "ParamsError",
+    "Sensitivity",
     "aggregate",
     "allocate",
     "apportion",
@@ -39,5 +42,8 @@ __all__ = [
     "hamilton",
     "minmax",
     "order_items",
+    "perturbed_totals",
+    "run_sensitivity",
+    "summarise_sensitivity",
     "top_n",
 ]
