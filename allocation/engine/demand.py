@@ -115,7 +115,7 @@ def supply(inputs: EngineInputs, params: AllocationParams) -> Supply:
     today = practices["capacities"].to_numpy(dtype=np.float64)
 
     retiring_doc = doctors["birth_year"].to_numpy() + params.retirement_age <= params.horizon
-    practice_pos = pd.Index(practices["ydernummer"]).get_indexer(pd.Index(doctors["ydernummer"]))
+    practice_pos = doctors["practice"].to_numpy()
     retiring_p = _sum_by(
         practice_pos,
         np.where(retiring_doc, doctors["fte"].to_numpy(dtype=np.float64), 0.0),

@@ -48,7 +48,8 @@ class EngineInputs:
     - area_names: slug -> area slug -> display name (optional).
 
     The frames are normalised on construction: municipalities sorted by kommunekode,
-    practices by (kommunekode, ydernummer), numeric columns as float/int.
+    practices by (kommunekode, ydernummer), numeric columns as float/int, and doctors get a
+    `practice` column: the row of their ydernummer in `practices`.
     """
 
     municipalities: pd.DataFrame
@@ -192,13 +193,14 @@ def _doctors(frame: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
         },
         index=frame.index,
     )
-    home = pd.Series(practices["kommunekode"].to_numpy(), index=practices["ydernummer"])
-    where = out["ydernummer"].map(home)
-    unknown = where.isna().to_numpy()
+    position = pd.Index(practices["ydernummer"]).get_indexer(pd.Index(out["ydernummer"]))
+    unknown = position < 0
     if unknown.any():
         row = _first_bad(out, unknown)
         raise ValueError(f"doctors: unknown ydernummer {_at(out, row, 'ydernummer')} (row {row})")
-    moved = where.to_numpy(dtype=np.int64) != out["kommunekode"].to_numpy()
+    out["practice"] = position
+    home = practices["kommunekode"].to_numpy()[position]
+    moved = home != out["kommunekode"].to_numpy()
     if moved.any():
         row = _first_bad(out, moved)
         raise ValueError(

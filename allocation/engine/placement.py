@@ -19,8 +19,6 @@ base = capacities), no loop over practices or municipalities.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -97,6 +95,16 @@ def place(
     kind[~is_exp] = np.where(within == 0, "new", "expansion")
     cap_before[~is_exp] = within
 
+    reason = _reasons(
+        ydernummer=ydernummer,
+        kind=kind,
+        existing=is_exp,
+        names=names[muni],
+        has_practices=np.bincount(practice_municipality, minlength=n_m)[muni] > 0,
+        capacities_before=cap_before,
+        load_before=load_before,
+        max_capacities=max_capacities,
+    )
     frame = pd.DataFrame(
         {
             "ydernummer": ydernummer,
@@ -106,52 +114,65 @@ def place(
             "kind": kind,
             "capacities_before": cap_before,
             "listed_per_capacity_before": load_before,
+            "reason": reason,
         }
     )
-    has_practices = np.bincount(practice_municipality, minlength=n_m) > 0
-    frame["reason"] = _reasons(frame, is_exp, names[muni], has_practices[muni], max_capacities)
     return frame, added
 
 
 def _reasons(
-    frame: pd.DataFrame,
+    *,
+    ydernummer: np.ndarray,
+    kind: np.ndarray,
     existing: np.ndarray,
     names: np.ndarray,
     has_practices: np.ndarray,
+    capacities_before: FloatArray,
+    load_before: FloatArray,
     max_capacities: float,
-) -> list[str]:
+) -> np.ndarray:
     """Reason text per placement row.
 
-    One f-string per output row: text cannot be vectorised further, and this is faster than
-    pandas string arithmetic (which loops in Python too).
+    One f-string per output row, one comprehension per kind of row: text cannot be
+    vectorised further, and this is faster than pandas string arithmetic (which loops in
+    Python too).
     """
     cap = f"{max_capacities:g}"
-    no_room = f"every practice there is at the maximum of {cap} capacities"
-    return [
-        (
-            f"expansion of ydernummer {y}, the most loaded practice in {name} with room "
-            f"({_load_text(load)} listed patients per capacity; {before:g} → {before + 1:g} "
-            f"capacities, max {cap})"
-        )
-        if old
-        else (
-            f"new ydernummer {y} in {name}: {no_room if has else 'there is no practice there'}"
-            if kind == "new"
-            else f"expansion of the new ydernummer {y} ({before:g} → {before + 1:g} capacities,"
-            f" max {cap})"
-        )
-        for y, name, load, before, old, kind, has in zip(
-            frame["ydernummer"].tolist(),
-            names.tolist(),
-            frame["listed_per_capacity_before"].tolist(),
-            np.round(frame["capacities_before"].to_numpy(), 2).tolist(),
-            existing.tolist(),
-            frame["kind"].tolist(),
-            has_practices.tolist(),
+    out = np.empty(len(ydernummer), dtype=object)
+    before = np.round(capacities_before, 2)
+    rows = np.flatnonzero(existing)
+    finite = np.isfinite(load_before[rows])
+    load = np.where(finite, np.round(np.where(finite, load_before[rows], 0.0)), -1)
+    out[rows] = [
+        f"expansion of ydernummer {y}, the most loaded practice in {n} with room "
+        f"({'∞' if ld < 0 else int(ld)} listed patients per capacity; {b:g} → {b + 1:g} "
+        f"capacities, max {cap})"
+        for y, n, ld, b in zip(
+            ydernummer[rows].tolist(),
+            names[rows].tolist(),
+            load.tolist(),
+            before[rows].tolist(),
             strict=True,
         )
     ]
-
-
-def _load_text(load: float) -> str:
-    return f"{load:.0f}" if math.isfinite(load) else "∞"
+    rows = np.flatnonzero(~existing & (kind == "new"))
+    out[rows] = [
+        f"new ydernummer {y} in {n}: "
+        + (
+            f"every practice there is at the maximum of {cap} capacities"
+            if has
+            else "there is no practice there"
+        )
+        for y, n, has in zip(
+            ydernummer[rows].tolist(),
+            names[rows].tolist(),
+            has_practices[rows].tolist(),
+            strict=True,
+        )
+    ]
+    rows = np.flatnonzero(~existing & (kind != "new"))
+    out[rows] = [
+        f"expansion of the new ydernummer {y} ({b:g} → {b + 1:g} capacities, max {cap})"
+        for y, b in zip(ydernummer[rows].tolist(), before[rows].tolist(), strict=True)
+    ]
+    return out
