@@ -1,0 +1,245 @@
+"""Benchmark of the allocation engine (issue 3). A script, not a test:
+
+    .venv/bin/python bench/engine.py [--quick]
+
+Measures, by medians, on a synthetic Denmark built here (seeded):
+
+- coverage_vs_highs: HiGHS (scipy.optimize.milp) time / the engine's coverage step time on
+  the same min-max problem (98 municipalities, 600 capacities); same_optimum: whether both
+  reach the same largest load.
+- engine_vs_coverage: allocate() (all steps but sensitivity) / the coverage step.
+- sensitivity_vs_loop: 10,000 separate allocate() calls / 10,000 vectorised draws. The loop
+  runs on a subset of the same draws and is scaled up; the per-draw inputs are built
+  outside the timed region, which favours the loop.
+- scale_100x_vs_10x: allocate() on Denmark x100 (9,800 municipalities, ~180,000 practices,
+  150,000 capacities) / on Denmark x10.
+
+The last line is `BENCH key=value ...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from allocation.engine import AllocationParams, EngineInputs, allocate
+from allocation.engine.coverage import minmax
+from allocation.engine.sensitivity import (
+    Streams,
+    draw,
+    draw_as_engine_call,
+    perturbed_totals,
+)
+
+SEED = 20260101
+DANISH_POPULATION = 5_990_000
+CAPACITIES_PER_CITIZEN = 3500 / DANISH_POPULATION
+PRACTICE_SIZES = np.arange(1, 7)
+PRACTICE_SIZE_P = np.array([0.49, 0.25, 0.13, 0.07, 0.04, 0.02])
+
+
+def synthetic_denmark(scale: int, seed: int = SEED) -> EngineInputs:
+    """Denmark x `scale`: 98 x scale municipalities, about 1,850 x scale practices."""
+    rng = np.random.default_rng(seed + scale)
+    m = 98 * scale
+    codes = np.arange(1, m + 1)
+    pop = rng.lognormal(10.3, 0.8, size=m)
+    pop = np.round(pop / pop.sum() * DANISH_POPULATION * scale)
+    old = rng.uniform(0.14, 0.30, size=m)
+    very_old = old * rng.uniform(0.22, 0.34, size=m)
+    young = rng.uniform(0.17, 0.23, size=m)
+    frac = {
+        "pop_0_17": young,
+        "pop_18_64": 1 - young - old,
+        "pop_65_79": old - very_old,
+        "pop_80_plus": very_old,
+        "chronic": 0.2 + 0.4 * old,
+        "multimorbid": 0.12 + 0.3 * old,
+        "vulnerable": rng.uniform(0.02, 0.08, size=m),
+        "nursing_home_places": 0.1 * very_old,
+        "residential_residents": np.full(m, 0.0045),
+        "psychiatric": np.full(m, 0.025),
+        "far_from_practice": rng.uniform(0.0, 0.1, size=m),
+    }
+    muni = pd.DataFrame(
+        {k: pop * v * rng.lognormal(0, 0.05, size=m) for k, v in frac.items()}, index=codes
+    )
+    muni.insert(0, "population", pop)
+    muni.insert(0, "name", [f"Kommune {c}" for c in codes])
+
+    # Practices: capacities follow the population (a little short in one municipality in
+    # five); one municipality in 98 has no practice at all, like Læsø.
+    wanted = pop * CAPACITIES_PER_CITIZEN * rng.uniform(0.8, 1.1, size=m)
+    wanted[rng.random(m) < 1 / 98] = 0
+    n_practices = np.where(wanted > 0, np.maximum(1, np.round(wanted / 1.95)), 0).astype(int)
+    owner = np.repeat(np.arange(m), n_practices)
+    sizes = rng.choice(PRACTICE_SIZES, size=len(owner), p=PRACTICE_SIZE_P).astype(float)
+    listed = np.round(sizes / CAPACITIES_PER_CITIZEN * rng.lognormal(0, 0.12, size=len(owner)))
+    yder = np.array([f"{700000 + i}" for i in range(len(owner))], dtype=object)
+    practices = pd.DataFrame(
+        {
+            "ydernummer": yder,
+            "kommunekode": codes[owner],
+            "capacities": sizes,
+            "listed_patients": listed.astype(np.int64),
+            "open": listed < 1600 * sizes,
+        }
+    )
+    doctor_of = np.repeat(np.arange(len(owner)), sizes.astype(int))
+    doctors = pd.DataFrame(
+        {
+            "ydernummer": yder[doctor_of],
+            "kommunekode": codes[owner[doctor_of]],
+            "birth_year": rng.integers(1956, 1995, size=len(doctor_of)),
+            "fte": np.ones(len(doctor_of)),
+        }
+    )
+    clusters = pd.Series([f"klynge-{i * 21 // m + 1}" for i in range(m)], index=codes, dtype=object)
+    return EngineInputs(
+        municipalities=muni,
+        practices=practices,
+        doctors=doctors,
+        geographies={"sundhedsklynger-21": clusters},
+    )
+
+
+def scaled_params(scale: int) -> AllocationParams:
+    return AllocationParams(
+        total=1500 * scale,
+        transition=700 * scale,
+        coverage=600 * scale,
+        accessibility=200 * scale,
+    )
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def highs_minmax(weighted: np.ndarray, supply: np.ndarray, n: int) -> tuple[float, np.ndarray]:
+    """The same min-max problem as a MILP: maximise y = 1/load, W_m y - c_m <= S_m,
+    sum c = n, c whole. y is scaled by a lower bound on the optimal load so that HiGHS's
+    absolute tolerances are small against it."""
+    m = len(weighted)
+    scale = weighted.sum() / (supply.sum() + n)
+    objective = np.zeros(m + 1)
+    objective[0] = -1.0
+    rows = sp.hstack([sp.csr_matrix((weighted / scale)[:, None]), -sp.identity(m)]).tocsr()
+    total = sp.csr_matrix(np.r_[0.0, np.ones(m)][None, :])
+    result = milp(
+        objective,
+        constraints=[LinearConstraint(rows, -np.inf, supply), LinearConstraint(total, n, n)],
+        integrality=np.r_[0, np.ones(m)],
+        bounds=Bounds(np.zeros(m + 1), np.r_[np.inf, np.full(m, n)]),
+        options={"mip_rel_gap": 0.0},
+    )
+    if result.status != 0:
+        raise RuntimeError(f"HiGHS: {result.message}")
+    return scale / -result.fun, np.round(result.x[1:]).astype(np.int64)
+
+
+def largest_load(weighted: np.ndarray, supply: np.ndarray, counts: np.ndarray) -> float:
+    with np.errstate(divide="ignore"):
+        return float(np.max(np.where(weighted > 0, weighted / (supply + counts), 0.0)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    reps = 1 if args.quick else 3
+
+    base = synthetic_denmark(1)
+    params = AllocationParams()
+    outcome = allocate(base, params)
+    weighted = outcome.municipalities["weighted_citizens"].to_numpy()
+    supply = outcome.municipalities["supply_at_horizon"].to_numpy()
+    print(
+        f"Denmark x1: {len(base.municipalities)} municipalities, "
+        f"{len(base.practices)} practices, {base.practices['capacities'].sum():.0f} capacities"
+    )
+
+    # 1. Coverage step vs HiGHS on the same problem.
+    t_cov = median_time(lambda: minmax(weighted, supply, 600), 50 * reps)
+    ours = minmax(weighted, supply, 600)[0]
+    t_highs = median_time(lambda: highs_minmax(weighted, supply, 600), 2 * reps + 1)
+    optimum, highs_counts = highs_minmax(weighted, supply, 600)
+    our_load = largest_load(weighted, supply, ours)
+    same = (
+        abs(our_load - optimum) <= 1e-9 * optimum
+        and abs(largest_load(weighted, supply, highs_counts) - our_load) <= 1e-12 * our_load
+    )
+    print(
+        f"coverage step {t_cov * 1e3:.3f} ms, HiGHS {t_highs * 1e3:.1f} ms; largest load "
+        f"{our_load:.4f} (engine) vs {optimum:.4f} (HiGHS)"
+    )
+
+    # 2. Whole engine vs the coverage step.
+    t_engine = median_time(lambda: allocate(base, params), 10 * reps)
+    print(f"allocate() {t_engine * 1e3:.1f} ms")
+
+    # 3. Sensitivity: 10,000 vectorised draws vs separate engine calls.
+    draws = 10_000
+    t_vec = median_time(lambda: perturbed_totals(base, params, draws), reps)
+    subset = 40 if args.quick else 200
+    batch = draw(base, params, Streams(params.sensitivity_seed), subset)
+    calls = [draw_as_engine_call(base, params, batch, r) for r in range(subset)]
+    start = time.perf_counter()
+    for one_inputs, one_params in calls:
+        allocate(one_inputs, one_params)
+    t_loop = (time.perf_counter() - start) * draws / subset
+    print(
+        f"sensitivity: {draws} vectorised draws {t_vec:.2f} s; {subset} separate allocate() "
+        f"calls scaled to {draws}: {t_loop:.1f} s"
+    )
+
+    # 4. Scale: x10 and x100, measured alternately so that background load on the machine
+    # hits both sizes alike.
+    sizes = {scale: (synthetic_denmark(scale), scaled_params(scale)) for scale in (10, 100)}
+    samples: dict[int, list[float]] = {10: [], 100: []}
+    for inputs, p in sizes.values():
+        allocate(inputs, p)  # warm-up
+    for _ in range(2 * reps + 1):
+        for scale, (inputs, p) in sizes.items():
+            gc.collect()
+            start = time.perf_counter()
+            allocate(inputs, p)
+            samples[scale].append(time.perf_counter() - start)
+    times = {scale: statistics.median(t) for scale, t in samples.items()}
+    for scale, (inputs, p) in sizes.items():
+        print(
+            f"Denmark x{scale}: {len(inputs.municipalities)} municipalities, "
+            f"{len(inputs.practices)} practices, {p.total} capacities: "
+            f"allocate() {times[scale]:.3f} s"
+        )
+
+    print(
+        "BENCH "
+        f"coverage_vs_highs={t_highs / t_cov:.0f} "
+        f"same_optimum={'yes' if same else 'no'} "
+        f"engine_vs_coverage={t_engine / t_cov:.1f} "
+        f"sensitivity_vs_loop={t_loop / t_vec:.0f} "
+        f"scale_100x_vs_10x={times[100] / times[10]:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
