@@ -163,9 +163,12 @@ def area_codes(inputs: EngineInputs, geography: str) -> tuple[np.ndarray, list[s
 
 
 def caps_total(inputs: EngineInputs, params: AllocationParams) -> np.ndarray:
-    years = len(params.years)
-    caps = pd.Series(params.caps, dtype=np.float64).reindex(inputs.municipalities.index)
-    return np.asarray(caps.fillna(np.inf).to_numpy() * years, dtype=np.float64)
+    """Cap per municipality over the whole period (cap per year x years; inf = none)."""
+    out = np.full(len(inputs.municipalities), np.inf)
+    if params.caps:
+        where = inputs.municipalities.index.get_indexer(pd.Index(list(params.caps)))
+        out[where] = np.array(list(params.caps.values()), dtype=np.float64) * len(params.years)
+    return out
 
 
 def floors_by_area(params: AllocationParams, slugs: list[str]) -> np.ndarray:
