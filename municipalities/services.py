@@ -118,7 +118,7 @@ def import_demand(
         desired=desired,
         delete_missing=False,
     )
-    return ImportBatch.objects.create(
+    batch = ImportBatch.objects.create(
         user=user,
         file_name=file_name,
         file_sha256=parsed.sha256,
@@ -127,3 +127,9 @@ def import_demand(
         values_updated=count.updated,
         note=note,
     )
+    if count.changed:
+        # The worker re-runs every shared scenario against the new data (after commit).
+        from allocation.services import request_runs_for_data_change
+
+        request_runs_for_data_change(batch=batch)
+    return batch

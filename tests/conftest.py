@@ -40,6 +40,8 @@ def eager_tasks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     from config.celery import app
 
-    monkeypatch.setattr(app.conf, "task_always_eager", True)
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
     monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
     yield
+    app.conf.task_always_eager = before

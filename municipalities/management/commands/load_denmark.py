@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from allocation.services import ensure_default_scenario
 from municipalities.importing import ImportFailed
 from municipalities.reference import DATA_DIR, read_reference
 from municipalities.services import apply_reference
@@ -40,6 +41,7 @@ class Command(BaseCommand):
                 register = load_synthetic_register(seed=options["seed"])
                 counts["practices"] = register.practices
                 counts["doctors"] = register.doctors
+            ensure_default_scenario()
         changed = False
         for name, count in counts.items():
             self.stdout.write(f"{name:>15}: {count}")

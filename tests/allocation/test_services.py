@@ -1,0 +1,225 @@
+"""Scenarios and runs through the service layer, with tasks in-process (eager)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from allocation import services
+from allocation.engine import ParamsError
+from allocation.models import (
+    DEFAULT_SCENARIO_NAME,
+    AllocationRun,
+    MunicipalityResult,
+    PhasingResult,
+    Placement,
+    RunStatus,
+    Scenario,
+    SensitivityBand,
+    Visibility,
+)
+from tests.allocation.factories import ScenarioFactory, UserFactory
+
+pytestmark = pytest.mark.usefixtures("denmark", "eager_tasks")
+
+
+def test_default_scenario_is_shared_and_unique() -> None:
+    first = services.ensure_default_scenario()
+    assert services.ensure_default_scenario() == first
+    assert first.name == DEFAULT_SCENARIO_NAME and first.visibility == Visibility.SHARED
+    assert first.params["transition"] == 700 and first.params["coverage"] == 600
+
+
+def test_create_rejects_invalid_params_naming_the_field() -> None:
+    with pytest.raises(ParamsError) as info:
+        services.create_scenario(name="bad", owner=UserFactory.create(), params={"transition": 800})
+    assert info.value.field == "total"
+    with pytest.raises(ParamsError) as info:
+        services.create_scenario(name="bad", owner=UserFactory.create(), params={"colour": 1})
+    assert info.value.field == "colour"
+    assert not Scenario.objects.filter(name="bad").exists()
+
+
+def test_clone_keeps_params_and_records_its_origin() -> None:
+    original = ScenarioFactory.create(visibility=Visibility.SHARED)
+    me = UserFactory.create()
+    clone = services.clone_scenario(scenario=original, owner=me)
+    assert clone.params == original.params and clone.based_on == original
+    assert clone.owner == me and clone.visibility == Visibility.PRIVATE
+
+
+def test_update_validates() -> None:
+    scenario = ScenarioFactory.create()
+    services.update_scenario(
+        scenario=scenario,
+        params={**scenario.params, "transition": 600, "coverage": 700},
+    )
+    scenario.refresh_from_db()
+    assert scenario.params["coverage"] == 700
+    with pytest.raises(ParamsError):
+        services.update_scenario(scenario=scenario, params={**scenario.params, "coverage": 1})
+
+
+def test_run_succeeds_with_every_result() -> None:
+    scenario = ScenarioFactory.create()
+    run = services.request_run(scenario=scenario, user=scenario.owner)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.progress == 100 and run.started_at and run.finished_at
+    assert run.totals == {"transition": 700, "coverage": 600, "accessibility": 200, "total": 1500}
+    results = MunicipalityResult.objects.filter(run=run)
+    assert results.count() == 98
+    assert sum(r.total for r in results) == 1500
+    assert Placement.objects.filter(run=run).count() == 1500
+    last_year = PhasingResult.objects.filter(run=run, year=2035)
+    assert sum(p.cumulative for p in last_year) == 1500
+    assert SensitivityBand.objects.filter(run=run, level="municipality").count() == 98
+    assert SensitivityBand.objects.filter(run=run, level="area").count() == 21
+    assert set(run.timings) >= {"inputs", "allocate", "sensitivity", "store"}
+    assert run.metrics["after"]["max_load"] < run.metrics["before"]["max_load"]
+
+
+def test_identical_request_reuses_the_finished_run() -> None:
+    scenario = ScenarioFactory.create()
+    first = services.request_run(scenario=scenario)
+    again = services.request_run(scenario=scenario)
+    assert again.pk == first.pk
+    assert AllocationRun.objects.filter(scenario=scenario).count() == 1
+
+
+def test_changed_params_give_a_new_run() -> None:
+    scenario = ScenarioFactory.create()
+    first = services.request_run(scenario=scenario)
+    services.update_scenario(scenario=scenario, params={**scenario.params, "list_norm": 1500})
+    second = services.request_run(scenario=scenario)
+    assert second.pk != first.pk and second.inputs_hash != first.inputs_hash
+
+
+def test_finished_run_is_immutable() -> None:
+    run = services.request_run(scenario=ScenarioFactory.create())
+    run.refresh_from_db()
+    run.stage = "tampered"
+    with pytest.raises(ValidationError):
+        run.save()
+
+
+def test_claim_is_exclusive() -> None:
+    scenario = ScenarioFactory.create()
+    run = AllocationRun.objects.create(
+        scenario=scenario, params=scenario.params, inputs_hash="x", triggered_by="user"
+    )
+    assert services.claim_run(run_id=run.pk, task_id="a")
+    assert not services.claim_run(run_id=run.pk, task_id="b")
+    # The same task, redelivered after its worker died, may take its run back.
+    assert services.claim_run(run_id=run.pk, task_id="a")
+    run.refresh_from_db()
+    assert run.attempts == 2 and run.status == RunStatus.RUNNING
+
+
+def test_a_run_that_keeps_losing_its_worker_fails_with_a_reason() -> None:
+    scenario = ScenarioFactory.create()
+    run = AllocationRun.objects.create(
+        scenario=scenario,
+        params=scenario.params,
+        inputs_hash="x",
+        triggered_by="user",
+        status=RunStatus.RUNNING,
+        task_id="a",
+        attempts=services.MAX_ATTEMPTS,
+    )
+    assert not services.claim_run(run_id=run.pk, task_id="a")
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "without finishing" in run.error
+
+
+def test_stuck_runs_are_failed_with_a_reason() -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    scenario = ScenarioFactory.create()
+    run = AllocationRun.objects.create(
+        scenario=scenario,
+        params=scenario.params,
+        inputs_hash="x",
+        triggered_by="user",
+        status=RunStatus.RUNNING,
+        heartbeat_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    assert services.fail_stuck_runs(older_than_seconds=3600) == 1
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "No progress" in run.error
+
+
+def test_a_failing_engine_marks_the_run_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(services, "allocate", boom)
+    run = services.request_run(scenario=ScenarioFactory.create())
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "engine exploded" in run.error
+    assert not MunicipalityResult.objects.filter(run=run).exists()
+
+
+def test_storing_twice_converges() -> None:
+    """A retried task rewrites the same rows; nothing is duplicated."""
+    from allocation.engine import AllocationParams, allocate
+    from allocation.selectors import build_engine_inputs
+
+    scenario = ScenarioFactory.create()
+    run = AllocationRun.objects.create(
+        scenario=scenario,
+        params=scenario.params,
+        inputs_hash="x",
+        triggered_by="user",
+        status=RunStatus.RUNNING,
+    )
+    outcome = allocate(build_engine_inputs(), AllocationParams.from_dict(scenario.params))
+    MunicipalityResult.objects.bulk_create(
+        [
+            MunicipalityResult(
+                run=run,
+                municipality_id=101,
+                transition=9,
+                coverage=9,
+                accessibility=9,
+                total=27,
+                weighted_citizens=1,
+                supply_today=1,
+                supply_at_horizon=1,
+            )
+        ]
+    )
+    assert services.store_results(run_id=run.pk, outcome=outcome, sensitivity=None, timings={})
+    assert MunicipalityResult.objects.filter(run=run).count() == 98
+    assert not services.store_results(run_id=run.pk, outcome=outcome, sensitivity=None, timings={})
+
+
+def test_data_change_requeues_shared_scenarios_only() -> None:
+    shared = ScenarioFactory.create(visibility=Visibility.SHARED)
+    private = ScenarioFactory.create(visibility=Visibility.PRIVATE)
+    runs = services.request_runs_for_data_change()
+    scenarios = {r.scenario_id for r in runs}
+    assert shared.pk in scenarios and private.pk not in scenarios
+
+
+def test_demand_import_reruns_shared_scenarios_on_the_new_data() -> None:
+    from allocation.selectors import latest_run
+    from municipalities.services import import_demand
+
+    shared = ScenarioFactory.create(visibility=Visibility.SHARED)
+    before = services.request_run(scenario=shared)
+    thisted_before = MunicipalityResult.objects.get(run=before, municipality_id=787)
+    import_demand(
+        content=b"kommunekode,year,chronic,multimorbid\n787,2026,60000,30000\n",
+        file_name="thisted.csv",
+        user=None,
+    )
+    after = latest_run(scenario=shared)
+    assert after is not None and after.pk != before.pk
+    assert after.triggered_by == "data" and after.status == RunStatus.SUCCEEDED
+    thisted_after = MunicipalityResult.objects.get(run=after, municipality_id=787)
+    assert thisted_after.transition > thisted_before.transition
+    assert thisted_after.weighted_citizens > thisted_before.weighted_citizens
+    assert after.totals["total"] == 1500
