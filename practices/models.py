@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,3 +72,27 @@ class Doctor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practice_id}: born {self.birth_year} ({self.fte} FTE)"
+
+
+class PracticeChange(models.Model):
+    """One edit of a practice through the web app: who, when, and what changed (old → new)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practice_changes",
+        verbose_name=_("who"),
+    )
+    changed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    changes = models.JSONField(help_text=_("field -> [old, new]"), verbose_name=_("what"))
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("practice change")
+        verbose_name_plural = _("practice changes")
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} {self.changed_at:%Y-%m-%d %H:%M}: {', '.join(self.changes)}"

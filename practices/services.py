@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 
 from municipalities.importing import ErrorCollector
 from municipalities.models import DemandIndicator, Indicator, Municipality
 from municipalities.sync import SyncCount, sync_table
-from practices.models import Doctor, Practice, PracticeForm, RecordSource
+from practices.models import Doctor, Practice, PracticeChange, PracticeForm, RecordSource
 from practices.synthetic import MunicipalityInput, PracticeRow, generate_register
 
 DEFAULT_SEED = 2035
@@ -235,3 +236,52 @@ def import_register(
     known = set(Municipality.objects.values_list("kommunekode", flat=True))
     valid = validate_practice_rows(rows, file=file, known_codes=known)
     return apply_register(practices=valid, source=RecordSource.IMPORTED, replace=replace)
+
+
+@transaction.atomic
+def update_practice(
+    *,
+    practice: Practice,
+    user: Any = None,
+    name: str | None = None,
+    form: str | None = None,
+    open_to_new_patients: bool | None = None,
+    listed_patients: int | None = None,
+    capacities: Decimal | None = None,
+) -> Practice:
+    """Edit one practice (a planner keeping their region's register current).
+
+    The record keeps its source: a synthetic practice stays synthetic, so reloading the
+    synthetic register can still replace it. Every edit that changes something is recorded
+    as a PracticeChange: who (``user``), when, and each changed field as [old, new].
+    """
+    changes = {
+        "name": name,
+        "form": form,
+        "open_to_new_patients": open_to_new_patients,
+        "listed_patients": listed_patients,
+        "capacities": capacities,
+    }
+    fields = [key for key, value in changes.items() if value is not None]
+    before = {key: getattr(practice, key) for key in fields}
+    for key in fields:
+        setattr(practice, key, changes[key])
+    if fields:
+        practice.full_clean(exclude=["municipality"], validate_unique=False)
+        practice.save(update_fields=fields)
+    diff = {
+        key: [_json_value(before[key]), _json_value(getattr(practice, key))]
+        for key in fields
+        if before[key] != getattr(practice, key)
+    }
+    if diff:
+        PracticeChange.objects.create(
+            practice=practice,
+            user=user if user is not None and user.is_authenticated else None,
+            changes=diff,
+        )
+    return practice
+
+
+def _json_value(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value

@@ -1,0 +1,134 @@
+"""Compare two or more scenarios: table per area and municipality, diverging bars, a map of
+the differences, CSV and XLSX exports."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from reports import charts, selectors
+from reports.access import reader_required
+from reports.comparison import Column, build, export_rows, letters
+from reports.workbooks import workbook_response
+
+MAX_SCENARIOS = 6
+
+
+def _selection(request: HttpRequest) -> dict[str, Any]:
+    """Parse the choice of scenarios and geography; four queries."""
+    scenarios = list(selectors.scenarios_for(request.user))
+    with_results = [s for s in scenarios if getattr(s, "last_ok_run_id", None)]
+    by_id = {str(s.pk): s for s in with_results}
+    wanted = [by_id[i] for i in dict.fromkeys(request.GET.getlist("s")) if i in by_id]
+    if not wanted:
+        # Default: the default scenario against the user's latest scenario with results.
+        default = next((s for s in with_results if s.is_default), None)
+        mine = sorted(
+            (s for s in with_results if s.owner_id == request.user.pk),
+            key=lambda s: getattr(s, "last_run_at", None) or s.created_at,
+            reverse=True,
+        )
+        wanted = [
+            s
+            for s in (default, *(mine[:1] or [x for x in with_results if x is not default][:1]))
+            if s
+        ]
+    wanted = wanted[:MAX_SCENARIOS]
+    geos = selectors.geographies()
+    geography = selectors.pick_geography(geos, request.GET.get("geography"))
+    columns = [
+        Column(scenario=s, run_id=getattr(s, "last_ok_run_id", 0), letter=letter)
+        for s, letter in zip(wanted, letters(len(wanted)), strict=True)
+    ]
+    area_of = selectors.memberships(geography.slug) if geography else {}
+    results = selectors.results_by_run([c.run_id for c in columns], area_of) if columns else {}
+    areas, munis, nation = build(columns, results)
+    return {
+        "all_scenarios": scenarios,
+        "columns": columns,
+        "selected_ids": {c.scenario.pk for c in columns},
+        "geographies": geos,
+        "geography": geography,
+        "areas": areas,
+        "munis": munis,
+        "nation": nation,
+    }
+
+
+@require_GET
+@reader_required
+def compare(request: HttpRequest) -> HttpResponse:
+    context = _selection(request)
+    columns = context["columns"]
+    if len(columns) >= 2:
+        b_letter = request.GET.get("b", "B")
+        b_index = next((i for i, c in enumerate(columns) if c.letter == b_letter), 1) or 1
+        a, b = columns[0], columns[b_index]
+        areas, munis = context["areas"], context["munis"]
+        geo = context["geography"]
+        qs = f"?scenario={b.scenario.pk}"
+        context.update(
+            a=a,
+            b=b,
+            bar_figure=charts.diverging_bars(
+                [x.name for x in areas],
+                [x.values[b_index]["total"] - x.values[0]["total"] for x in areas],
+                [reverse("area", args=[geo.slug, x.key]) + qs for x in areas],
+                title=_("Difference per area: %(b)s − %(a)s") % {"a": a.letter, "b": b.letter},
+                label_a=a.letter,
+                label_b=b.letter,
+            ),
+            map_figure=charts.difference_map(
+                codes=[int(m.key) for m in munis],
+                names=[m.name for m in munis],
+                diffs=[m.values[b_index]["total"] - m.values[0]["total"] for m in munis],
+                links=[reverse("municipality", args=[int(m.key)]) + qs for m in munis],
+                extra=[m.area_name for m in munis],
+                title=_("Difference per municipality: %(b)s − %(a)s (blue = more in %(b)s)")
+                % {"a": a.letter, "b": b.letter},
+                geojson_url=reverse("municipalities_geojson"),
+            ),
+        )
+    context["export_qs"] = request.GET.urlencode()
+    return render(request, "reports/compare.html", context)
+
+
+@require_GET
+@reader_required
+def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    context = _selection(request)
+    columns = context["columns"]
+    if not columns:
+        raise Http404
+    legend = [[f"{c.letter}: {c.scenario.name} (run #{c.run_id})"] for c in columns]
+    if fmt == "csv":
+        head, rows = export_rows(columns, context["areas"], level="municipality")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="klyngeplan-compare.csv"'
+        response.write("\ufeff")  # Excel reads UTF-8 with a BOM
+        writer = csv.writer(response)
+        writer.writerow(head)
+        writer.writerows(rows)
+        return response
+    sheets = []
+    for level, title in (("area", _("Areas")), ("municipality", _("Municipalities"))):
+        head, rows = export_rows(columns, context["areas"], level=level)
+        sheets.append((str(title), head, rows))
+    notes = [
+        [_("Scenarios")],
+        *legend,
+        [],
+        [_("Geography"), str(context["geography"])],
+        [_("capacities_today is from the synthetic practice register (marked synthetic).")],
+        [_("Demand drivers without a municipal source are estimated.")],
+    ]
+    sheets.insert(0, (str(_("About")), [], notes))
+    return workbook_response(sheets, "klyngeplan-compare.xlsx")

@@ -1,0 +1,122 @@
+"""Side-by-side results of two or more scenarios (no queries: the selectors fetch)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from allocation.models import Scenario
+from reports.selectors import PILLARS, MuniResult
+
+FIELDS = ("transition", "coverage", "accessibility", "total")
+
+
+@dataclass
+class Column:
+    scenario: Scenario
+    run_id: int
+    letter: str
+
+
+@dataclass
+class Line:
+    """One area or municipality: per scenario its numbers, and each scenario minus A."""
+
+    key: str
+    name: str
+    area: str = ""
+    area_name: str = ""
+    population: int = 0
+    supply_today: float = 0.0
+    values: list[dict[str, int]] = field(default_factory=list)
+    members: list[Line] = field(default_factory=list)
+
+    def diffs(self) -> list[int]:
+        base = self.values[0]["total"] if self.values else 0
+        return [v["total"] - base for v in self.values[1:]]
+
+    @property
+    def cells(self) -> list[tuple[dict[str, int], int | None]]:
+        base = self.values[0]["total"] if self.values else 0
+        return [(v, None if i == 0 else v["total"] - base) for i, v in enumerate(self.values)]
+
+
+def letters(n: int) -> list[str]:
+    return [chr(ord("A") + i) for i in range(n)]
+
+
+def build(
+    columns: Sequence[Column], results: dict[int, list[MuniResult]]
+) -> tuple[list[Line], list[Line], Line]:
+    """(areas with their municipalities, municipalities, the nation)."""
+    munis: dict[int, Line] = {}
+    for i, col in enumerate(columns):
+        for r in results.get(col.run_id, []):
+            line = munis.get(r.code)
+            if line is None:
+                line = Line(
+                    key=str(r.code),
+                    name=r.name,
+                    area=r.area,
+                    area_name=r.area_name,
+                    population=r.population,
+                    supply_today=r.supply_today,
+                    values=[dict.fromkeys(FIELDS, 0) for _c in columns],
+                )
+                munis[r.code] = line
+            line.values[i] = {f: int(getattr(r, f)) for f in FIELDS}
+    areas: dict[str, Line] = {}
+    nation = Line(key="DK", name="Danmark", values=[dict.fromkeys(FIELDS, 0) for _c in columns])
+    for m in sorted(munis.values(), key=lambda x: x.name):
+        a = areas.get(m.area)
+        if a is None:
+            a = Line(
+                key=m.area,
+                name=m.area_name or m.area,
+                values=[dict.fromkeys(FIELDS, 0) for _c in columns],
+            )
+            areas[m.area] = a
+        a.members.append(m)
+        a.population += m.population
+        a.supply_today += m.supply_today
+        nation.population += m.population
+        nation.supply_today += m.supply_today
+        for i in range(len(columns)):
+            for f in FIELDS:
+                a.values[i][f] += m.values[i][f]
+                nation.values[i][f] += m.values[i][f]
+    return sorted(areas.values(), key=lambda a: a.name), list(munis.values()), nation
+
+
+def export_rows(
+    columns: Sequence[Column], areas: Sequence[Line], *, level: str
+) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows for CSV/XLSX: one row per municipality (or area)."""
+    head = (
+        ["kommunekode", "municipality", "area"]
+        if level == "municipality"
+        else ["area_slug", "area"]
+    )
+    head += ["population", "capacities_today", "capacities_today_status"]
+    for c in columns:
+        head += [f"{c.letter}_{f}" for f in FIELDS]
+    for c in columns[1:]:
+        head.append(f"{c.letter}_minus_A_total")
+    rows: list[list[Any]] = []
+    for a in areas:
+        lines = a.members if level == "municipality" else [a]
+        for line in lines:
+            row: list[Any] = (
+                [int(line.key), line.name, a.name] if level == "municipality" else [a.key, a.name]
+            )
+            row += [line.population, round(line.supply_today, 2), "synthetic"]
+            for v in line.values:
+                row += [v[f] for f in FIELDS]
+            row += line.diffs()
+            rows.append(row)
+    return head, rows
+
+
+def pillar_totals(line: Line) -> list[dict[str, int]]:
+    return [{p: v[p] for p in PILLARS} for v in line.values]

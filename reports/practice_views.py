@@ -1,0 +1,96 @@
+"""The practice register: search and filter; planners edit their own region's practices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.policies import can_edit_region_data, region_of
+from practices.models import PracticeForm
+from practices.services import update_practice
+from reports import selectors
+from reports.access import reader_required
+from reports.forms import PracticeEditForm
+
+PAGE_SIZE = 50
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@require_GET
+@reader_required
+def practice_list(request: HttpRequest) -> HttpResponse:
+    get = request.GET
+    open_filter = {"yes": True, "no": False}.get(get.get("open", ""))
+    filters: dict[str, Any] = {
+        "q": get.get("q", "").strip(),
+        "region": _int(get.get("region")),
+        "municipality": _int(get.get("municipality")),
+        "open_to_new_patients": open_filter,
+        "form": get.get("form", "") if get.get("form") in PracticeForm.values else "",
+    }
+    page = Paginator(selectors.practice_register(**filters), PAGE_SIZE).get_page(get.get("page"))
+    regions, municipalities = selectors.regions_and_municipalities()
+    params = get.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "reports/practice_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "open": get.get("open", ""),
+            "regions": regions,
+            "municipalities": municipalities,
+            "forms": PracticeForm.choices,
+            "own_region": region_of(request.user),
+            "superuser": request.user.is_superuser,
+            "page_qs": params.urlencode(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@reader_required
+def practice_edit(request: HttpRequest, ydernummer: str) -> HttpResponse:
+    practice = selectors.practice_by_ydernummer(ydernummer)
+    if practice is None:
+        raise Http404
+    editable = can_edit_region_data(request.user, practice.municipality.region_id)
+    form = PracticeEditForm(request.POST or None, instance=practice)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        # A ModelForm writes into its instance while validating; keep the stored values
+        # for the service, which records what changed.
+        stored = selectors.practice_by_ydernummer(ydernummer)
+        if form.is_valid() and stored is not None:
+            update_practice(practice=stored, user=request.user, **form.cleaned_data)
+            messages.success(request, _("Practice saved. The change is recorded."))
+            return redirect("practice_edit", ydernummer=ydernummer)
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "reports/practice_edit.html",
+        {
+            "practice": practice,
+            "form": form,
+            "editable": editable,
+            "changes": selectors.practice_changes(practice),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

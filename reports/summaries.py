@@ -1,0 +1,84 @@
+"""Key figures of a run for the pages, reports and exports (no queries)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from allocation.models import AllocationRun
+from reports.selectors import MuniResult
+
+
+def _get(mapping: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(mapping, dict):
+            return None
+        mapping = mapping.get(key)
+    return mapping
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    capacities_today: float
+    capacities_horizon: float
+    new_total: int
+    transition: int
+    coverage: int
+    accessibility: int
+    max_load_before: float | None
+    max_load_after: float | None
+    p90_load_before: float | None
+    p90_load_after: float | None
+    above_norm_before: int | None
+    above_norm_after: int | None
+    citizens_above_before: float | None
+    citizens_above_after: float | None
+    open_share_before: float | None
+    open_share_after: float | None
+    open_share_observed: float | None
+    open_share_target: float | None
+    open_share_target_year: int | None
+    list_norm: float | None
+    horizon: int | None
+    gini_before: float | None
+    gini_after: float | None
+
+    @property
+    def open_target_met(self) -> bool:
+        return (
+            self.open_share_after is not None
+            and self.open_share_target is not None
+            and self.open_share_after >= self.open_share_target
+        )
+
+
+def key_figures(run: AllocationRun, rows: Sequence[MuniResult]) -> KeyFigures:
+    m = run.metrics or {}
+    t = run.totals or {}
+    new_total = int(t.get("total", sum(r.total for r in rows)))
+    return KeyFigures(
+        capacities_today=sum(r.supply_today for r in rows),
+        capacities_horizon=sum(r.supply_at_horizon for r in rows) + new_total,
+        new_total=new_total,
+        transition=int(t.get("transition", sum(r.transition for r in rows))),
+        coverage=int(t.get("coverage", sum(r.coverage for r in rows))),
+        accessibility=int(t.get("accessibility", sum(r.accessibility for r in rows))),
+        max_load_before=_get(m, "before", "max_load"),
+        max_load_after=_get(m, "after", "max_load"),
+        p90_load_before=_get(m, "before", "p90_load"),
+        p90_load_after=_get(m, "after", "p90_load"),
+        above_norm_before=_get(m, "before", "municipalities_above_norm"),
+        above_norm_after=_get(m, "after", "municipalities_above_norm"),
+        citizens_above_before=_get(m, "before", "citizens_above_norm"),
+        citizens_above_after=_get(m, "after", "citizens_above_norm"),
+        open_share_before=_get(m, "before", "open_share"),
+        open_share_after=_get(m, "after", "open_share"),
+        open_share_observed=m.get("open_share_observed"),
+        open_share_target=m.get("open_share_target"),
+        open_share_target_year=m.get("open_share_target_year"),
+        list_norm=m.get("list_norm") or _get(run.params, "list_norm"),
+        horizon=_get(run.params, "horizon"),
+        gini_before=_get(m, "before", "gini_capacity_per_weighted_citizen"),
+        gini_after=_get(m, "after", "gini_capacity_per_weighted_citizen"),
+    )

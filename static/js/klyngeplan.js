@@ -1,0 +1,154 @@
+/* Klyngeplan: draws the Plotly figures the server embeds, wires map metric switches and
+   click-through, and keeps everything local (no CDN, no tiles, no topojson download). */
+(function () {
+  "use strict";
+
+  // Maps use our own GeoJSON with every base layer hidden. plotly.js still asks for its world
+  // topojson when a trace has a locationmode; give it an empty one so it never fetches.
+  function prepareGeoAssets() {
+    if (typeof window.Plotly === "undefined") return;
+    window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
+    var empty = { type: "Topology", objects: {}, arcs: [] };
+    ["world_110m", "world_50m", "europe_110m", "europe_50m"].forEach(function (name) {
+      if (!window.PlotlyGeoAssets.topojson[name]) window.PlotlyGeoAssets.topojson[name] = empty;
+    });
+  }
+
+  var geojsonCache = {};
+  function loadGeojson(url) {
+    if (!geojsonCache[url]) {
+      geojsonCache[url] = fetch(url, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw new Error("GeoJSON " + r.status);
+        return r.json();
+      });
+    }
+    return geojsonCache[url];
+  }
+
+  function geojsonUrlOf(data) {
+    for (var i = 0; i < data.length; i++) {
+      if (typeof data[i].geojson === "string") return data[i].geojson;
+    }
+    return null;
+  }
+
+  // Replace the URL by the parsed object so every map on the page shares one download.
+  function withGeojson(data, geo) {
+    return data.map(function (t) {
+      if (typeof t.geojson === "string") {
+        var copy = Object.assign({}, t);
+        copy.geojson = geo;
+        return copy;
+      }
+      return t;
+    });
+  }
+
+  function bboxOf(geo, codes) {
+    var want = {};
+    codes.forEach(function (c) { want[String(c)] = true; });
+    var box = [Infinity, Infinity, -Infinity, -Infinity];
+    function walk(coords) {
+      if (typeof coords[0] === "number") {
+        box[0] = Math.min(box[0], coords[0]); box[1] = Math.min(box[1], coords[1]);
+        box[2] = Math.max(box[2], coords[0]); box[3] = Math.max(box[3], coords[1]);
+      } else coords.forEach(walk);
+    }
+    geo.features.forEach(function (f) {
+      if (want[String(f.id)] && f.geometry) walk(f.geometry.coordinates);
+    });
+    return box[0] === Infinity ? null : box;
+  }
+
+  var config = {
+    responsive: true,
+    displaylogo: false,
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+  };
+
+  function draw(el, spec, data, layout) {
+    var url = geojsonUrlOf(data);
+    var ready = url ? loadGeojson(url) : Promise.resolve(null);
+    return ready.then(function (geo) {
+      var traces = geo ? withGeojson(data, geo) : data;
+      var lay = JSON.parse(JSON.stringify(layout));
+      if (geo && spec.fit && spec.fit.length) {
+        var b = bboxOf(geo, spec.fit);
+        if (b) {
+          var padX = (b[2] - b[0]) * 0.08 + 0.05, padY = (b[3] - b[1]) * 0.08 + 0.03;
+          lay.geo = Object.assign({}, lay.geo, {
+            fitbounds: false,
+            lonaxis: { range: [b[0] - padX, b[2] + padX] },
+            lataxis: { range: [b[1] - padY, b[3] + padY] },
+          });
+        }
+      }
+      return Plotly.react(el, traces, lay, config);
+    }).then(function (gd) {
+      el.dataset.rendered = "true";
+      return gd;
+    }).catch(function (err) {
+      el.dataset.rendered = "error";
+      el.insertAdjacentHTML("beforeend", '<p class="error">' + String(err) + "</p>");
+    });
+  }
+
+  function render(el) {
+    var source = document.getElementById(el.dataset.figure);
+    if (!source || el.dataset.bound) return;
+    el.dataset.bound = "true";
+    var spec = JSON.parse(source.textContent);
+    draw(el, spec, spec.data, spec.layout).then(function () {
+      if (!el.on) return;
+      el.on("plotly_click", function (ev) {
+        var p = ev && ev.points && ev.points[0];
+        var target = p && p.customdata && (Array.isArray(p.customdata) ? p.customdata[0] : p.customdata);
+        if (typeof target === "string" && target.charAt(0) === "/") window.location.href = target;
+      });
+    });
+    // A metric switch for maps: <select data-variant-for="figure-element-id">.
+    document.querySelectorAll('select[data-variant-for="' + el.id + '"]').forEach(function (sel) {
+      sel.addEventListener("change", function () {
+        var v = spec.variants && spec.variants[sel.value];
+        if (!v) return;
+        var layout = Object.assign({}, spec.layout, { title: Object.assign({}, spec.layout.title, { text: v.title }) });
+        draw(el, spec, v.data, layout);
+        var u = new URL(window.location.href);
+        u.searchParams.set(sel.name, sel.value);
+        window.history.replaceState(null, "", u);
+      });
+    });
+  }
+
+  function renderAll(root) {
+    if (typeof window.Plotly === "undefined") return;
+    prepareGeoAssets();
+    (root || document).querySelectorAll("[data-figure]").forEach(render);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { renderAll(document); });
+  document.addEventListener("htmx:afterSettle", function (ev) { renderAll(ev.target); });
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll(".js-plotly-plot").forEach(function (gd) { Plotly.Plots.resize(gd); });
+  });
+
+  // Split of the capacities: show the running sum next to the fields, before any request.
+  function updateSplit(form) {
+    var total = Number(form.querySelector('[name="total"]').value || 0);
+    var sum = ["transition", "coverage", "accessibility"].reduce(function (acc, n) {
+      return acc + Number(form.querySelector('[name="' + n + '"]').value || 0);
+    }, 0);
+    var out = form.querySelector("[data-split-sum]");
+    if (out) {
+      out.textContent = out.dataset.template.replace("{sum}", sum.toLocaleString(document.documentElement.lang)).replace("{total}", total.toLocaleString(document.documentElement.lang));
+      out.classList.toggle("bad", sum !== total);
+    }
+  }
+  document.addEventListener("input", function (ev) {
+    var form = ev.target.closest && ev.target.closest("form[data-split]");
+    if (form) updateSplit(form);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-split]").forEach(updateSplit);
+  });
+})();

@@ -1,0 +1,162 @@
+"""Every page for every role: status, key content, and a bounded number of queries."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.reports.conftest import Site
+
+ROLES = ("viewer", "planner", "negotiator", "admin")
+
+
+def figure(html: str, element_id: str) -> dict[str, Any]:
+    m = re.search(
+        rf'<script id="{element_id}-data" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert m, f"no figure {element_id}"
+    data: dict[str, Any] = json.loads(m.group(1))
+    return data
+
+
+def get(client: Client, url: str, budget: int) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    assert len(queries) <= budget, f"{url}: {len(queries)} queries > {budget}"
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/clusters/",
+        "/scenarios/",
+        "/compare/",
+        "/phase-in/",
+        "/sensitivity/",
+        "/practices/",
+        "/municipalities/787/",
+        "/geo/municipalities.geojson",
+    ],
+)
+def test_anonymous_is_sent_to_login(site: Site, client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_overview_map_kpis_and_charts(site: Site, as_user: Any, role: str) -> None:
+    html = get(as_user(role), "/", 15)
+    assert "KL/PLO 2035 (700/600/200)" in html
+    assert "+1.500" in html and ">700<" in html  # Danish grouping; split by pillar
+    assert "70 %" in html  # the open-practice target
+    assert 'class="synthetic"' in html
+    fig = figure(html, "map")
+    codes = [c for trace in fig["data"] for c in trace["locations"]]
+    assert len(codes) == len(set(codes)) == 98
+    assert (
+        fig["layout"]["geo"]["fitbounds"] == "locations"
+        and fig["layout"]["geo"]["visible"] is False
+    )
+    assert set(fig["variants"]) == {"per10k", "load_before", "load_after", "change", "total"}
+    bars = figure(html, "areas-chart")
+    assert [t["name"] for t in bars["data"]] == [
+        "Omstilling til det nære sundhedsvæsen",
+        "Bedre lægedækning",
+        "Øget tilgængelighed",
+    ]
+    assert sum(sum(t["x"]) for t in bars["data"]) == 1500
+    assert len(bars["data"][0]["y"]) == 21
+    phase = figure(html, "phase-chart")
+    assert sum(t["y"][-1] for t in phase["data"]) == 1500
+    assert "cdn" not in html.lower()
+
+
+def test_overview_geography_and_scenario_switch(site: Site, as_user: Any) -> None:
+    client = as_user("negotiator")
+    html = get(client, f"/?geography=regioner&scenario={site.variant.pk}", 15)
+    bars = figure(html, "areas-chart")
+    assert len(bars["data"][0]["y"]) == 5
+    assert sum(bars["data"][1]["x"]) == 700  # coverage of the variant
+    html = get(client, "/?geography=nope&scenario=999999", 15)
+    assert len(figure(html, "areas-chart")["data"][0]["y"]) == 21
+
+
+def test_overview_in_english_formats_numbers_the_english_way(site: Site, as_user: Any) -> None:
+    html = get(as_user("viewer", "en"), "/", 15)
+    assert 'lang="en"' in html and "+1,500" in html and "New capacities" in html
+    assert figure(html, "map")["layout"]["separators"] == ".,"
+
+
+def test_private_scenario_is_hidden_from_others(site: Site, as_user: Any) -> None:
+    assert as_user("viewer").get(f"/scenarios/{site.private.pk}/").status_code == 404
+    assert as_user("negotiator").get(f"/scenarios/{site.private.pk}/").status_code == 200
+    html = get(as_user("viewer"), "/scenarios/", 8)
+    assert "Privat kladde" not in html and "Mere dækning" in html
+
+
+def test_clusters_page(site: Site, as_user: Any) -> None:
+    html = get(as_user("viewer"), "/clusters/", 10)
+    assert html.count('<section class="area"') == 21
+    assert "6.025.511" in html
+    html = get(as_user("viewer"), "/clusters/?geography=regioner-2027", 10)
+    assert html.count('<section class="area"') == 4
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_area_page(site: Site, as_user: Any, role: str) -> None:
+    html = get(as_user(role), "/areas/sundhedsklynger-21/nordjylland-vest/", 16)
+    assert "Klynge Vest (Nordjylland)" in html and "Thisted" in html and "Morsø" in html
+    fig = figure(html, "area-map")
+    assert set(fig["fit"]) == {773, 787}
+    assert "Lægepraksis Thisted 1" in html
+    assert as_user(role).get("/areas/sundhedsklynger-21/nope/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_municipality_page_explains_each_pillar(site: Site, as_user: Any, role: str) -> None:
+    html = get(as_user(role), "/municipalities/787/", 16)
+    assert "Hvorfor Thisted får" in html
+    assert "dækningskapaciteter" in html and "højeste af de 98" in html
+    assert html.count('class="est"') >= 9  # estimated drivers are marked
+    assert "estimeret" in html
+    assert "Lægepraksis Thisted 1" in html and "+1" in html  # practices with placements
+    assert as_user(role).get("/municipalities/999/").status_code == 404
+
+
+def test_phase_in_and_sensitivity(site: Site, as_user: Any) -> None:
+    client = as_user("viewer")
+    html = get(client, "/phase-in/", 12)
+    national = figure(html, "phase-national")
+    assert [len(t["x"]) for t in national["data"]] == [10, 10, 10]
+    assert len(figure(html, "phase-areas")["data"]) == 21
+    html = get(client, "/sensitivity/", 12)
+    bands = figure(html, "bands")
+    assert len(bands["data"][0]["y"]) == 21
+    assert all(w >= 0 for w in bands["data"][0]["x"])
+    assert "P95" in html
+
+
+def test_geojson_is_cached_and_complete(site: Site, as_user: Any) -> None:
+    client = as_user("viewer")
+    response = client.get("/geo/municipalities.geojson")
+    data = json.loads(response.content)
+    assert len(data["features"]) == 98 and {f["id"] for f in data["features"]} >= {101, 787}
+    again = client.get("/geo/municipalities.geojson", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_navigation_is_role_aware(site: Site, as_user: Any, role: str) -> None:
+    html = get(as_user(role), "/scenarios/", 8)
+    assert ("Nyt scenarie" in html) == (role in ("negotiator", "admin"))
+    assert ("/admin/" in html) == (role == "admin")
+    assert ("Klon" in html) == (role in ("negotiator", "admin"))
