@@ -86,3 +86,43 @@ def area_summaries(*, geography: str = DEFAULT_GEOGRAPHY) -> list[AreaSummary]:
             )
         )
     return sorted(areas.values(), key=lambda a: a.name)
+
+
+# --- for the API -----------------------------------------------------------------------
+
+
+def geographies_with_area_counts() -> list[Geography]:
+    """Every geography with ``area_count``; one query."""
+    return list(
+        Geography.objects.annotate(area_count=Count("areas")).order_by("provisional", "slug")
+    )
+
+
+def geography_get(*, slug: str) -> Geography | None:
+    """A geography with its areas and their memberships (municipality names); three queries."""
+    from django.db.models import Prefetch
+
+    members = Membership.objects.select_related("municipality").only(
+        "area", "municipality", "confidence", "municipality__name"
+    )
+    return (
+        Geography.objects.annotate(area_count=Count("areas"))
+        .prefetch_related(
+            Prefetch(
+                "areas",
+                queryset=Area.objects.order_by("name").prefetch_related(
+                    Prefetch("memberships", queryset=members.order_by("municipality_id"))
+                ),
+            )
+        )
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def geography_exists(*, slug: str) -> bool:
+    return Geography.objects.filter(slug=slug).exists()
+
+
+def geography_slugs() -> list[str]:
+    return list(Geography.objects.order_by("slug").values_list("slug", flat=True))
