@@ -58,7 +58,12 @@ def test_top_n_equals_the_one_at_a_time_greedy(problem: tuple) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.lists(problems(capped=True), min_size=1, max_size=5))
 def test_grouped_solve_equals_each_group_alone(group_problems: list) -> None:
-    values, bases, caps, groups, ns, expected = [], [], [], [], [], []
+    values: list[float] = []
+    bases: list[float] = []
+    caps: list[float] = []
+    groups: list[int] = []
+    ns: list[int] = []
+    expected: list[object] = []
     feasible = True
     for g, (v, b, c, n) in enumerate(group_problems):
         c = c if c is not None else [np.inf] * len(v)

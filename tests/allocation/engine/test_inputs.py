@@ -23,7 +23,7 @@ def rebuild(base: EngineInputs, **frames: object) -> EngineInputs:
         "geographies": dict(base.geographies),
     }
     parts.update(frames)
-    return EngineInputs(**parts)  # type: ignore[arg-type]
+    return EngineInputs(**parts)
 
 
 def test_inputs_are_normalised(good: EngineInputs) -> None:
