@@ -5,7 +5,7 @@ areas = aggregate(outcome, inputs, "regioner")
 bands = run_sensitivity(inputs, params)   # step 12
 """
 
-from .apportion import InfeasibleError, apportion, divisor, hamilton, order_items, top_n
+from .apportion import InfeasibleError, divisor, hamilton, order_items, top_n
 from .coverage import minmax
 from .inputs import EngineInputs
 from .params import (
@@ -37,7 +37,6 @@ __all__ = [
     "Sensitivity",
     "aggregate",
     "allocate",
-    "apportion",
     "divisor",
     "hamilton",
     "minmax",
