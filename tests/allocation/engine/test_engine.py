@@ -121,7 +121,7 @@ def phasing_feasible(s: Scenario) -> bool:
     return True
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(scenarios())
 def test_totals_are_exact_and_nothing_is_negative(s: Scenario) -> None:
     outcome = run(s)
@@ -136,7 +136,7 @@ def test_totals_are_exact_and_nothing_is_negative(s: Scenario) -> None:
     assert outcome.totals["total"] == s.params.total
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(scenarios())
 def test_same_inputs_give_the_same_outcome(s: Scenario) -> None:
     first, second = run(s), run(s)
@@ -149,7 +149,7 @@ def test_same_inputs_give_the_same_outcome(s: Scenario) -> None:
     )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(scenarios())
 def test_phase_in_is_monotone_and_ends_at_the_full_allocation(s: Scenario) -> None:
     outcome = run(s)
@@ -168,7 +168,7 @@ def test_phase_in_is_monotone_and_ends_at_the_full_allocation(s: Scenario) -> No
     assert per_year.tolist() == list(s.params.pipeline)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(scenarios())
 def test_caps_hold_every_year_and_floors_are_met(s: Scenario) -> None:
     outcome = run(s)
@@ -184,7 +184,7 @@ def test_caps_hold_every_year_and_floors_are_met(s: Scenario) -> None:
         assert outcome.municipalities.loc[members, "total"].sum() >= floor
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(scenarios())
 def test_every_capacity_is_placed_with_a_reason(s: Scenario) -> None:
     outcome = run(s)
@@ -220,7 +220,7 @@ def test_every_capacity_is_placed_with_a_reason(s: Scenario) -> None:
     assert (new["kind"] == "new").sum() == len(opened)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(scenarios())
 def test_outcome_serialises_and_every_municipality_is_explained(s: Scenario) -> None:
     outcome = run(s)
