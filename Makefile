@@ -24,6 +24,7 @@ load: migrate
 
 run: load
 	$(PY) manage.py create_demo_users
+	$(PY) manage.py ensure_default_run
 	@echo "Klyngeplan on http://127.0.0.1:$(PORT)/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -164,35 +164,34 @@ def municipality_map(
     link: Callable[[int], str],
     geojson_url: str,
     title: str | None = None,
-    height: int = 520,
+    height: int = 450,
 ) -> dict[str, Any]:
-    """The choropleth with every metric precomputed, so the switch needs no request."""
+    """The choropleth with every metric's values, so the switch needs no request.
+
+    Compact on purpose: the municipalities once ("base"), then per metric only its values;
+    static/js/klyngeplan.js builds the traces (as _choropleth_traces does here).
+    """
     metrics = map_metrics()
-    codes = [r.code for r in rows]
-    names = [r.name for r in rows]
-    links = [link(r.code) for r in rows]
-    extra = [r.area_name for r in rows]
     variants: dict[str, Any] = {}
     for key, (label, value, fmt, diverging) in metrics.items():
+        values = [value(r) for r in rows]
         variants[key] = {
             "label": label,
             "title": title or label,
-            "data": _choropleth_traces(
-                codes=codes,
-                names=names,
-                values=[value(r) for r in rows],
-                links=links,
-                extra=extra,
-                label=label,
-                fmt=fmt,
-                diverging=diverging,
-                geojson_url=geojson_url,
-                missing_text=_("no GP capacity at the horizon (load unbounded)"),
-            ),
+            "z": [None if v is None else round(v, 3) for v in values],
+            "fmt": fmt,
+            "diverging": diverging,
         }
     chosen = metric if metric in variants else "per10k"
     return {
-        "data": variants[chosen]["data"],
+        "base": {
+            "codes": [r.code for r in rows],
+            "names": [r.name for r in rows],
+            "links": [link(r.code) for r in rows],
+            "extra": [r.area_name for r in rows],
+            "geojson": geojson_url,
+            "missing": _("no GP capacity at the horizon (load unbounded)"),
+        },
         "layout": _map_layout(variants[chosen]["title"], height),
         "variants": variants,
         "variant": chosen,
@@ -295,12 +294,14 @@ def areas_stacked(
             title,
             barmode="stack",
             height=max(320, 26 * len(ordered) + 110),
-            margin={"l": 10, "r": 10, "t": 48, "b": 50},
-            xaxis={"title": {"text": _("New GP capacities")}, "gridcolor": "#eee", "side": "top"},
+            margin={"l": 10, "r": 10, "t": 80, "b": 50},
+            xaxis={"title": {"text": _("New GP capacities")}, "gridcolor": "#eee"},
             yaxis={"automargin": True, "tickfont": {"size": 12}},
             legend={
                 "orientation": "h",
-                "y": -0.08 if len(ordered) > 8 else -0.25,
+                "x": 0,
+                "y": 1.0,
+                "yanchor": "bottom",
                 "traceorder": "normal",
             },
         ),
@@ -337,7 +338,7 @@ def phase_in_area(
                 "range": [years[0] - 0.2, years[-1] + 0.2] if years else None,
             },
             yaxis={
-                "title": {"text": _("New GP capacities, cumulative")},
+                "title": {"text": _("Capacities in place")},
                 "gridcolor": "#eee",
                 "automargin": True,
             },
@@ -372,7 +373,7 @@ def area_lines(
             height=460,
             xaxis={"title": {"text": _("Year")}, "dtick": 1, "tickformat": "d"},
             yaxis={
-                "title": {"text": _("New GP capacities, cumulative")},
+                "title": {"text": _("Capacities in place")},
                 "gridcolor": "#eee",
                 "automargin": True,
             },

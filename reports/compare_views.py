@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET
 from reports import charts, selectors
 from reports.access import reader_required
 from reports.comparison import Column, build, export_rows, letters
+from reports.fragments import cached_fragment
+from reports.views import area_link_factory, muni_link_factory
 from reports.workbooks import workbook_response
 
 MAX_SCENARIOS = 6
@@ -46,19 +48,22 @@ def _selection(request: HttpRequest) -> dict[str, Any]:
         Column(scenario=s, run_id=getattr(s, "last_ok_run_id", 0), letter=letter)
         for s, letter in zip(wanted, letters(len(wanted)), strict=True)
     ]
-    area_of = selectors.memberships(geography.slug) if geography else {}
-    results = selectors.results_by_run([c.run_id for c in columns], area_of) if columns else {}
-    areas, munis, nation = build(columns, results)
     return {
         "all_scenarios": scenarios,
         "columns": columns,
         "selected_ids": {c.scenario.pk for c in columns},
         "geographies": geos,
         "geography": geography,
-        "areas": areas,
-        "munis": munis,
-        "nation": nation,
     }
+
+
+def _tables(context: dict[str, Any]) -> dict[str, Any]:
+    """The comparison itself: two queries."""
+    columns, geography = context["columns"], context["geography"]
+    area_of = selectors.memberships(geography.slug) if geography else {}
+    results = selectors.results_by_run([c.run_id for c in columns], area_of) if columns else {}
+    areas, munis, nation = build(columns, results)
+    return {"areas": areas, "munis": munis, "nation": nation}
 
 
 @require_GET
@@ -66,20 +71,26 @@ def _selection(request: HttpRequest) -> dict[str, Any]:
 def compare(request: HttpRequest) -> HttpResponse:
     context = _selection(request)
     columns = context["columns"]
-    if len(columns) >= 2:
-        b_letter = request.GET.get("b", "B")
-        b_index = next((i for i, c in enumerate(columns) if c.letter == b_letter), 1) or 1
+    context["export_qs"] = request.GET.urlencode()
+    if len(columns) < 2 or context["geography"] is None:
+        return render(request, "reports/compare.html", context)
+    b_letter = request.GET.get("b", "B")
+    b_index = next((i for i, c in enumerate(columns) if c.letter == b_letter), 1) or 1
+
+    def build_results() -> dict[str, Any]:
+        data = {**context, **_tables(context)}
         a, b = columns[0], columns[b_index]
-        areas, munis = context["areas"], context["munis"]
-        geo = context["geography"]
+        areas, munis, geo = data["areas"], data["munis"], data["geography"]
         qs = f"?scenario={b.scenario.pk}"
-        context.update(
+        area_link = area_link_factory(geo.slug, qs)
+        muni_link = muni_link_factory(qs)
+        data.update(
             a=a,
             b=b,
             bar_figure=charts.diverging_bars(
                 [x.name for x in areas],
                 [x.values[b_index]["total"] - x.values[0]["total"] for x in areas],
-                [reverse("area", args=[geo.slug, x.key]) + qs for x in areas],
+                [area_link(x.key) for x in areas],
                 title=_("Difference per area: %(b)s − %(a)s") % {"a": a.letter, "b": b.letter},
                 label_a=a.letter,
                 label_b=b.letter,
@@ -88,14 +99,25 @@ def compare(request: HttpRequest) -> HttpResponse:
                 codes=[int(m.key) for m in munis],
                 names=[m.name for m in munis],
                 diffs=[m.values[b_index]["total"] - m.values[0]["total"] for m in munis],
-                links=[reverse("municipality", args=[int(m.key)]) + qs for m in munis],
+                links=[muni_link(int(m.key)) for m in munis],
                 extra=[m.area_name for m in munis],
                 title=_("Difference per municipality: %(b)s − %(a)s (blue = more in %(b)s)")
                 % {"a": a.letter, "b": b.letter},
                 geojson_url=reverse("municipalities_geojson"),
             ),
         )
-    context["export_qs"] = request.GET.urlencode()
+        return data
+
+    context["results"] = cached_fragment(
+        request,
+        template="reports/_compare_results.html",
+        parts=(
+            context["geography"].slug,
+            b_index,
+            *((c.scenario.pk, c.scenario.name, c.scenario.params, c.run_id) for c in columns),
+        ),
+        build=build_results,
+    )
     return render(request, "reports/compare.html", context)
 
 
@@ -108,6 +130,7 @@ def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
     columns = context["columns"]
     if not columns:
         raise Http404
+    context.update(_tables(context))
     legend = [[f"{c.letter}: {c.scenario.name} (run #{c.run_id})"] for c in columns]
     if fmt == "csv":
         head, rows = export_rows(columns, context["areas"], level="municipality")

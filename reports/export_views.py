@@ -17,6 +17,7 @@ from reports import charts, selectors
 from reports.access import reader_required
 from reports.forms import GROUPS, LABELS, MAPPINGS, _fmt_default
 from reports.summaries import key_figures
+from reports.views import muni_link_factory
 from reports.workbooks import Sheet, workbook_response
 
 
@@ -61,7 +62,7 @@ def scenario_report(request: HttpRequest, pk: int) -> HttpResponse:
             map_figure=charts.municipality_map(
                 rows,
                 metric="per10k",
-                link=lambda code: reverse("municipality", args=[code]) + f"?scenario={pk}",
+                link=muni_link_factory(f"?scenario={pk}"),
                 geojson_url=reverse("municipalities_geojson"),
                 height=560,
             ),

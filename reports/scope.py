@@ -47,15 +47,14 @@ class Scope:
 def page_scope(
     request: HttpRequest, *, geography: bool = True, geography_slug: str | None = None
 ) -> Scope:
-    """Three queries: visible scenarios (with their latest runs), geographies, the run."""
-    scenarios = list(selectors.scenarios_for(request.user))
+    """Three queries: visible scenarios and their latest runs; geographies (cached)."""
+    scenarios = selectors.scenarios_for(request.user)
     scenario = selectors.pick_scenario(scenarios, request.GET.get("scenario"))
-    run_id = getattr(scenario, "last_ok_run_id", None) if scenario is not None else None
     geos = selectors.geographies() if geography else []
     return Scope(
         scenarios=scenarios,
         scenario=scenario,
-        run=selectors.get_run(run_id),
+        run=getattr(scenario, "last_ok_run", None),
         geographies=geos,
         geography=selectors.pick_geography(geos, geography_slug or request.GET.get("geography"))
         if geos

@@ -10,10 +10,11 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from accounts.policies import visible_scenarios
 from allocation.models import (
@@ -35,24 +36,41 @@ PILLARS: tuple[str, ...] = ("transition", "coverage", "accessibility")
 # --- scenarios and runs ----------------------------------------------------------------
 
 
-def scenarios_for(user: Any) -> QuerySet[Scenario]:
-    """Scenarios ``user`` may see, each with its latest run and latest succeeded run.
+def scenarios_for(user: Any) -> list[Scenario]:
+    """Scenarios ``user`` may see, each with its latest run and latest succeeded run
+    (attributes last_run_id, last_run_status, last_run_at, last_ok_run_id).
 
-    One query: the runs come as correlated subqueries.
+    Three plain queries: correlated subqueries cost more to compile than to run.
     """
-    runs = AllocationRun.objects.filter(scenario=OuterRef("pk")).order_by("-created_at", "-id")
-    ok = runs.filter(status=RunStatus.SUCCEEDED)
-    return (
+    scenarios = list(
         visible_scenarios(user, Scenario.objects.all())
         .select_related("owner")
-        .annotate(
-            last_run_id=Subquery(runs.values("id")[:1]),
-            last_run_status=Subquery(runs.values("status")[:1]),
-            last_run_at=Subquery(runs.values("created_at")[:1]),
-            last_ok_run_id=Subquery(ok.values("id")[:1]),
-        )
         .order_by("-is_default", "name", "id")
     )
+    latest: dict[int, Any] = {}
+    if scenarios:
+        latest = {
+            row["scenario_id"]: row
+            for row in AllocationRun.objects.filter(scenario__in=[s.pk for s in scenarios])
+            .values("scenario_id")
+            .annotate(last=Max("id"), last_ok=Max("id", filter=Q(status=RunStatus.SUCCEEDED)))
+        }
+    wanted = {row["last"] for row in latest.values()} | {
+        row["last_ok"] for row in latest.values() if row["last_ok"]
+    }
+    runs: dict[int, AllocationRun] = (
+        {r.pk: r for r in AllocationRun.objects.filter(pk__in=wanted)} if wanted else {}
+    )
+    for s in scenarios:
+        row = latest.get(s.pk)
+        last = runs.get(row["last"]) if row else None
+        ok = runs.get(row["last_ok"]) if row and row["last_ok"] else None
+        s.last_run_id = last.pk if last else None
+        s.last_run_status = last.status if last else None
+        s.last_run_at = last.created_at if last else None
+        s.last_ok_run_id = ok.pk if ok else None
+        s.last_ok_run = ok
+    return scenarios
 
 
 def pick_scenario(scenarios: Sequence[Scenario], wanted: str | int | None) -> Scenario | None:
@@ -102,8 +120,16 @@ def default_scenario() -> Scenario | None:
 # --- geographies -----------------------------------------------------------------------
 
 
+_GEOGRAPHIES_KEY = "klyngeplan:geographies:v1"
+
+
 def geographies() -> list[Geography]:
-    return list(Geography.objects.order_by("provisional", "slug"))
+    """The planning geographies; cached for a few minutes (reference data)."""
+    hit = cache.get(_GEOGRAPHIES_KEY)
+    if hit is None:
+        hit = list(Geography.objects.order_by("provisional", "slug"))
+        cache.set(_GEOGRAPHIES_KEY, hit, 300)
+    return list(hit)
 
 
 def pick_geography(options: Sequence[Geography], wanted: str | None) -> Geography | None:
@@ -164,45 +190,45 @@ class AreaResult:
     def _sum(self, attr: str) -> float:
         return float(sum(getattr(m, attr) for m in self.members))
 
-    @property
+    @cached_property
     def population(self) -> int:
         return int(self._sum("population"))
 
-    @property
+    @cached_property
     def transition(self) -> int:
         return int(self._sum("transition"))
 
-    @property
+    @cached_property
     def coverage(self) -> int:
         return int(self._sum("coverage"))
 
-    @property
+    @cached_property
     def accessibility(self) -> int:
         return int(self._sum("accessibility"))
 
-    @property
+    @cached_property
     def total(self) -> int:
         return int(self._sum("total"))
 
-    @property
+    @cached_property
     def supply_today(self) -> float:
         return self._sum("supply_today")
 
-    @property
+    @cached_property
     def supply_at_horizon(self) -> float:
         return self._sum("supply_at_horizon")
 
-    @property
+    @cached_property
     def load_before(self) -> float | None:
         s = self.supply_at_horizon
         return self._sum("weighted_citizens") / s if s else None
 
-    @property
+    @cached_property
     def load_after(self) -> float | None:
         s = self.supply_at_horizon + self.total
         return self._sum("weighted_citizens") / s if s else None
 
-    @property
+    @cached_property
     def per_10k(self) -> float:
         return self.total / self.population * 10_000 if self.population else 0.0
 

@@ -16,18 +16,22 @@ from clusters.selectors import area_summaries
 from municipalities.models import Indicator
 from reports import charts, selectors
 from reports.access import reader_required
+from reports.fragments import cached_fragment, run_key
 from reports.scope import page_scope
 from reports.summaries import key_figures
 
 GEOJSON_URL_NAME = "municipalities_geojson"
 
 
-def _muni_link(scope_qs: str) -> Any:
-    return lambda code: reverse("municipality", args=[code]) + scope_qs
+def muni_link_factory(scope_qs: str) -> Any:
+    """kommunekode -> its page; one reverse() for all 98 (reverse is the costly part)."""
+    pattern = reverse("municipality", args=[0]).replace("/0/", "/{}/") + scope_qs
+    return pattern.format
 
 
-def _area_link(geography: str, scope_qs: str) -> Any:
-    return lambda slug: reverse("area", args=[geography, slug]) + scope_qs
+def area_link_factory(geography: str, scope_qs: str) -> Any:
+    pattern = reverse("area", args=[geography, "SLUG"]).replace("/SLUG/", "/{}/") + scope_qs
+    return pattern.format
 
 
 @require_GET
@@ -35,7 +39,8 @@ def _area_link(geography: str, scope_qs: str) -> Any:
 def overview(request: HttpRequest) -> HttpResponse:
     scope = page_scope(request)
     context: dict[str, Any] = scope.as_context()
-    context["metric"] = request.GET.get("metric", "per10k")
+    metric = request.GET.get("metric", "per10k")
+    context["metric"] = metric if metric in charts.map_metrics() else "per10k"
     context["can_run"] = scope.scenario is not None and can_request_run(
         request.user, scope.scenario
     )
@@ -45,32 +50,45 @@ def overview(request: HttpRequest) -> HttpResponse:
             selectors.run_in_progress(scenario=scope.scenario) if scope.scenario else None
         )
         return render(request, "reports/overview.html", context)
-    area_of = selectors.memberships(scope.geo_slug)
-    rows = selectors.muni_results(run_id=scope.run.pk, area_of=area_of)
-    areas = selectors.group_areas(rows, area_of)
-    phasing = selectors.national_phasing(run_id=scope.run.pk)
-    years = list(range(scope.run.params["base_year"], scope.run.params["horizon"] + 1))
-    geo_url = reverse(GEOJSON_URL_NAME)
-    context.update(
-        kpi=key_figures(scope.run, rows),
-        areas=sorted(areas, key=lambda a: -a.total),
-        map_figure=charts.municipality_map(
-            rows, metric=context["metric"], link=_muni_link(scope.querystring), geojson_url=geo_url
-        ),
-        areas_figure=charts.areas_stacked(
-            areas,
-            link=_area_link(scope.geo_slug, scope.querystring),
-            title=_("New capacities per area (%(geo)s), by pillar") % {"geo": scope.geography},
-        ),
-        phase_figure=charts.phase_in_area(
-            years,
-            {
-                p: selectors.fill_years(phasing["cumulative"][p], years, True)
-                for p in selectors.PILLARS
-            },
-            title=_("Phase-in %(a)s–%(b)s: new capacities in place, by pillar")
-            % {"a": years[0], "b": years[-1]},
-        ),
+    run, geography = scope.run, scope.geography
+
+    def build() -> dict[str, Any]:
+        area_of = selectors.memberships(geography.slug)
+        rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
+        areas = selectors.group_areas(rows, area_of)
+        phasing = selectors.national_phasing(run_id=run.pk)
+        years = list(range(run.params["base_year"], run.params["horizon"] + 1))
+        return {
+            **context,
+            "kpi": key_figures(run, rows),
+            "areas": sorted(areas, key=lambda a: -a.total),
+            "map_figure": charts.municipality_map(
+                rows,
+                metric=context["metric"],
+                link=muni_link_factory(scope.querystring),
+                geojson_url=reverse(GEOJSON_URL_NAME),
+            ),
+            "areas_figure": charts.areas_stacked(
+                areas,
+                link=area_link_factory(geography.slug, scope.querystring),
+                title=_("New capacities per area (%(geo)s), by pillar") % {"geo": geography},
+            ),
+            "phase_figure": charts.phase_in_area(
+                years,
+                {
+                    p: selectors.fill_years(phasing["cumulative"][p], years, True)
+                    for p in selectors.PILLARS
+                },
+                title=_("Phase-in %(a)s–%(b)s: new capacities in place, by pillar")
+                % {"a": years[0], "b": years[-1]},
+            ),
+        }
+
+    context["results"] = cached_fragment(
+        request,
+        template="reports/_overview_results.html",
+        parts=(run_key(run), geography.slug, scope.querystring, context["metric"]),
+        build=build,
     )
     return render(request, "reports/overview.html", context)
 
@@ -103,7 +121,7 @@ def area(request: HttpRequest, geography: str, slug: str) -> HttpResponse:
     area_of = selectors.memberships(geography)
     members = {code for code, a in area_of.items() if a[0] == slug}
     context: dict[str, Any] = {**scope.as_context(), "area": found, "members": members}
-    link = _muni_link(scope.querystring)
+    link = muni_link_factory(scope.querystring)
     if scope.run is not None:
         all_rows = selectors.muni_results(run_id=scope.run.pk, area_of=area_of)
         rows = [r for r in all_rows if r.code in members]
@@ -297,7 +315,7 @@ def sensitivity(request: HttpRequest) -> HttpResponse:
                 rows,
                 title=_("New capacities per area: P5–P95 over %(n)s draws")
                 % {"n": (scope.run.sensitivity_summary or {}).get("draws", "–")},
-                link=_area_link(geo, scope.querystring),
+                link=area_link_factory(geo, scope.querystring),
             )
             if rows
             else None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -18,13 +18,36 @@ def _is_missing(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, float) and value != value)
 
 
+_SEPARATORS: dict[str, tuple[str, str]] = {}
+
+
+def _separators() -> tuple[str, str]:
+    """(decimal, thousands) separators of the active language, looked up once each."""
+    from django.utils.translation import get_language
+
+    lang = get_language() or "da"
+    if lang not in _SEPARATORS:
+        _SEPARATORS[lang] = (
+            str(get_format("DECIMAL_SEPARATOR")),
+            str(get_format("THOUSAND_SEPARATOR")),
+        )
+    return _SEPARATORS[lang]
+
+
+def format_number(value: float, places: int = 0) -> str:
+    """1234.5 -> "1.234,5" in Danish, "1,234.5" in English (grouping always on)."""
+    decimal, thousands = _separators()
+    text = f"{value:,.{places}f}"
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+
+
 @register.filter
 def num(value: Any, places: int = 0) -> str:
     """A number with grouping and ``places`` decimals; an en dash when missing."""
     if _is_missing(value):
         return "–"
     try:
-        return number_format(round(float(value), int(places)), int(places), force_grouping=True)
+        return format_number(float(value), int(places))
     except (TypeError, ValueError):
         return str(value)
 

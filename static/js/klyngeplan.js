@@ -93,12 +93,50 @@
     });
   }
 
+  // A map with several metrics comes compact (reports/charts.py municipality_map): the
+  // municipalities once, then per metric its values. Build the traces here.
+  function choroplethTraces(spec, key) {
+    var b = spec.base, v = spec.variants[key];
+    var have = [], miss = [];
+    v.z.forEach(function (z, i) { (z === null ? miss : have).push(i); });
+    function pick(arr, idx) { return idx.map(function (i) { return arr[i]; }); }
+    function custom(idx) { return idx.map(function (i) { return [b.links[i], b.extra[i]]; }); }
+    var line = { color: "white", width: 0.6 };
+    var traces = [];
+    if (miss.length) {
+      traces.push({
+        type: "choropleth", geojson: b.geojson, featureidkey: "id",
+        locations: pick(b.codes, miss), z: miss.map(function () { return 0; }),
+        text: pick(b.names, miss), customdata: custom(miss),
+        colorscale: [[0, "#C8C8C8"], [1, "#C8C8C8"]], showscale: false, marker: { line: line },
+        hovertemplate: "<b>%{text}</b><br>%{customdata[1]}<br>" + b.missing + "<extra></extra>",
+        name: b.missing,
+      });
+    }
+    var z = pick(v.z, have);
+    var t = {
+      type: "choropleth", geojson: b.geojson, featureidkey: "id",
+      locations: pick(b.codes, have), z: z, text: pick(b.names, have), customdata: custom(have),
+      marker: { line: line }, colorbar: { thickness: 14, len: 0.8 }, name: v.label,
+      hovertemplate: "<b>%{text}</b><br>%{customdata[1]}<br>" + v.label + ": %{z:" + v.fmt + "}<extra></extra>",
+    };
+    if (v.diverging) {
+      var bound = Math.max.apply(null, z.map(Math.abs)) || 1;
+      Object.assign(t, { colorscale: "RdBu", reversescale: true, zmid: 0, zmin: -bound, zmax: bound });
+    } else {
+      Object.assign(t, { colorscale: "Viridis", reversescale: true });
+    }
+    traces.push(t);
+    return traces;
+  }
+
   function render(el) {
     var source = document.getElementById(el.dataset.figure);
     if (!source || el.dataset.bound) return;
     el.dataset.bound = "true";
     var spec = JSON.parse(source.textContent);
-    draw(el, spec, spec.data, spec.layout).then(function () {
+    var data = spec.base ? choroplethTraces(spec, spec.variant) : spec.data;
+    draw(el, spec, data, spec.layout).then(function () {
       if (!el.on) return;
       el.on("plotly_click", function (ev) {
         var p = ev && ev.points && ev.points[0];
@@ -110,9 +148,9 @@
     document.querySelectorAll('select[data-variant-for="' + el.id + '"]').forEach(function (sel) {
       sel.addEventListener("change", function () {
         var v = spec.variants && spec.variants[sel.value];
-        if (!v) return;
+        if (!v || !spec.base) return;
         var layout = Object.assign({}, spec.layout, { title: Object.assign({}, spec.layout.title, { text: v.title }) });
-        draw(el, spec, v.data, layout);
+        draw(el, spec, choroplethTraces(spec, sel.value), layout);
         var u = new URL(window.location.href);
         u.searchParams.set(sel.name, sel.value);
         window.history.replaceState(null, "", u);

@@ -60,8 +60,10 @@ def test_overview_map_kpis_and_charts(site: Site, as_user: Any, role: str) -> No
     assert "70 %" in html  # the open-practice target
     assert 'class="synthetic"' in html
     fig = figure(html, "map")
-    codes = [c for trace in fig["data"] for c in trace["locations"]]
+    codes = fig["base"]["codes"]
     assert len(codes) == len(set(codes)) == 98
+    assert all(len(v["z"]) == 98 for v in fig["variants"].values())
+    assert sum(v is None for v in fig["variants"]["per10k"]["z"]) == 0
     assert (
         fig["layout"]["geo"]["fitbounds"] == "locations"
         and fig["layout"]["geo"]["visible"] is False
@@ -160,3 +162,18 @@ def test_navigation_is_role_aware(site: Site, as_user: Any, role: str) -> None:
     assert ("Nyt scenarie" in html) == (role in ("negotiator", "admin"))
     assert ("/admin/" in html) == (role == "admin")
     assert ("Klon" in html) == (role in ("negotiator", "admin"))
+
+
+def test_ensure_default_run_gives_the_overview_its_map(db: None, eager_tasks: None) -> None:
+    from django.core.management import call_command
+
+    from allocation.models import AllocationRun, Scenario
+    from tests.conftest import _ensure_denmark
+
+    _ensure_denmark()
+    Scenario.objects.filter(is_default=True).delete()
+    call_command("ensure_default_run", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    run = AllocationRun.objects.get(scenario__is_default=True)
+    assert run.status == "succeeded"
+    call_command("ensure_default_run", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert AllocationRun.objects.filter(scenario__is_default=True).count() == 1

@@ -1,0 +1,151 @@
+"""Server time and query count of the overview and the compare page, against a bare page,
+in one process.
+
+The bare page is a minimal page on the same base template (navigation, language switch,
+session and login), served through the same middleware to the same logged-in user: a bare
+template render without those is close to zero, so a ratio against it would say nothing.
+
+Run: .venv/bin/python bench/pages.py   (builds a throwaway test database, loads Denmark,
+runs the default scenario and a 600/700/200 variant in-process, then measures).
+Ends with: BENCH overview_vs_bare=... compare_vs_bare=... overview_queries=...
+Floors: both ratios <= 3, overview queries <= 15.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.http import HttpRequest, HttpResponse  # noqa: E402
+from django.shortcuts import render  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    CaptureQueriesContext,
+    setup_test_environment,
+    teardown_test_environment,
+)
+from django.urls import include, path  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "40"))
+RATIO_FLOOR = 3.0
+QUERY_FLOOR = 15
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    return render(request, "base.html", {})
+
+
+urlpatterns = [path("bench/bare/", bare), path("", include("config.urls"))]
+
+
+def measure(client: Client, urls: dict[str, str]) -> dict[str, tuple[float, int, int]]:
+    """Median server time (ms), queries and bytes per page over REPEAT rounds.
+
+    The pages take turns within each round, so a change of load on the machine weighs on
+    all of them alike.
+    """
+    for url in urls.values():  # warm up: templates, translations, cached results
+        for _ in range(3):
+            assert client.get(url).status_code == 200, url
+    times: dict[str, list[float]] = {name: [] for name in urls}
+    for _ in range(REPEAT):
+        for name, url in urls.items():
+            t = time.perf_counter()
+            client.get(url)
+            times[name].append((time.perf_counter() - t) * 1000)
+    out = {}
+    for name, url in urls.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        out[name] = (statistics.median(times[name]), len(queries), len(response.content))
+    return out
+
+
+def cold(client: Client, url: str) -> float:
+    """Server time (ms) of a page whose cached results were just cleared."""
+    from django.core.cache import cache
+
+    cache.clear()
+    t = time.perf_counter()
+    assert client.get(url).status_code == 200
+    return (time.perf_counter() - t) * 1000
+
+
+def main() -> int:
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    from accounts.services import create_demo_users
+    from allocation import services
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        t = time.perf_counter()
+        call_command("load_denmark", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        create_demo_users(with_admin=False)
+        default = services.ensure_default_scenario()
+        services.request_run(scenario=default)
+        negotiator = User.objects.get(username="negotiator")
+        variant = services.clone_scenario(scenario=default, owner=negotiator, name="600/700/200")
+        services.update_scenario(
+            scenario=variant,
+            params={**variant.params, "transition": 600, "coverage": 700, "accessibility": 200},
+        )
+        services.request_run(scenario=variant, user=negotiator)
+        print(f"setup: Denmark and two runs in {time.perf_counter() - t:.1f} s")
+
+        client = Client(HTTP_ACCEPT_LANGUAGE="da")
+        client.force_login(negotiator)
+        compare_url = f"/compare/?s={default.pk}&s={variant.pk}"
+        with override_settings(ROOT_URLCONF=__name__):
+            client.get("/")  # the first request of the process loads templates and catalogues
+            first = {"overview": cold(client, "/"), "compare": cold(client, compare_url)}
+            rows = measure(
+                client, {"bare": "/bench/bare/", "overview": "/", "compare": compare_url}
+            )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+    print(f"{'page':<10}{'median ms':>10}{'queries':>9}{'bytes':>10}")
+    for name, (ms, queries, size) in rows.items():
+        print(f"{name:<10}{ms:>10.2f}{queries:>9}{size:>10}")
+    overview_ratio = rows["overview"][0] / rows["bare"][0]
+    compare_ratio = rows["compare"][0] / rows["bare"][0]
+    overview_queries = rows["overview"][1]
+    print(
+        "bare = a minimal page on the same base template, same middleware and user "
+        f"({REPEAT} rounds, median). A finished run's results are cached (runs are "
+        "immutable); with the cache cleared the first request took "
+        f"{first['overview']:.1f} ms (overview) and {first['compare']:.1f} ms (compare)."
+    )
+    print(
+        f"BENCH overview_vs_bare={overview_ratio:.2f} compare_vs_bare={compare_ratio:.2f} "
+        f"overview_queries={overview_queries}"
+    )
+    ok = overview_ratio <= RATIO_FLOOR and compare_ratio <= RATIO_FLOOR
+    ok = ok and overview_queries <= QUERY_FLOOR
+    if not ok:
+        print(f"FLOOR MISSED: ratios must be <= {RATIO_FLOOR}, overview queries <= {QUERY_FLOOR}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

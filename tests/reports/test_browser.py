@@ -1,0 +1,157 @@
+"""In a real browser (Debian's Chromium, headless): a negotiator clones the default
+scenario, changes the split to 600/700/200, runs it, watches the progress bar finish,
+opens the comparison, and sees the map and the charts drawn with data. Screenshots go to
+artifacts/."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sync_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in the test thread; Django then refuses
+    synchronous ORM calls there (including creating the test database) unless allowed."""
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if before is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "locale": "da-DK", "viewport": {"width": 1360, "height": 900}}
+
+
+@pytest.fixture
+def negotiator(transactional_db: None) -> Iterator[str]:
+    """Denmark, the demo users and a run of the default scenario; tasks run in-process in
+    the live server's thread (whatever REDIS_URL says)."""
+    from django.contrib.auth.models import User
+
+    from accounts.services import create_demo_users
+    from allocation import services
+    from config.celery import app
+    from tests.conftest import _ensure_denmark
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    _ensure_denmark()
+    create_demo_users(with_admin=False)
+    user = User.objects.get(username="negotiator")
+    user.set_password("browser-test")
+    user.save()
+    default = services.ensure_default_scenario()
+    services.update_scenario(scenario=default, params={**default.params, "sensitivity_draws": 40})
+    assert services.request_run(scenario=default).pk
+    yield "negotiator"
+    app.conf.task_always_eager = eager
+
+
+def plotted(page: Any, element_id: str) -> dict[str, Any]:
+    """What plotly drew in an element: traces, points and SVG shapes."""
+    page.wait_for_selector(f'#{element_id}[data-rendered="true"]', timeout=30_000)
+    result: dict[str, Any] = page.evaluate(
+        """id => {
+            const gd = document.getElementById(id);
+            const points = (gd.data || []).reduce((n, t) =>
+                n + ((t.locations || t.x || []).filter(v => v !== null).length), 0);
+            return {
+                plotly: gd.classList.contains('js-plotly-plot'),
+                traces: (gd.data || []).length,
+                points: points,
+                regions: gd.querySelectorAll('path.choroplethlocation').length,
+                bars: gd.querySelectorAll('g.point path').length,
+            };
+        }""",
+        element_id,
+    )
+    return result
+
+
+def test_negotiator_clones_changes_split_runs_and_compares(
+    live_server: Any, page: Any, negotiator: str
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url) if not r.url.startswith((live_server.url, "data:")) else None
+        ),
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(live_server.url + "/")
+    page.fill("#id_username", negotiator)
+    page.fill("#id_password", "browser-test")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    overview = plotted(page, "map")
+    assert overview["plotly"] and overview["regions"] >= 98
+    page.screenshot(path=str(ARTIFACTS / "1-overview.png"), full_page=True)
+
+    page.click("nav >> text=Scenarier")
+    page.click("button[aria-label^='Klon KL/PLO']")
+    page.wait_for_url(re.compile(r"/scenarios/\d+/$"))
+    assert "(kopi)" in page.input_value("#id_name")
+
+    # Inline validation: 600 + 600 + 200 is 1,400, not 1,500; then 700 coverage fixes it.
+    page.fill("#id_transition", "600")
+    page.wait_for_selector("#err-total:has-text('Fordelingen skal summe')", timeout=10_000)
+    assert "1.400 af 1.500" in page.inner_text("[data-split-sum]")
+    page.fill("#id_coverage", "700")
+    page.wait_for_function("document.getElementById('err-total').textContent.trim() === ''")
+    page.fill("#id_sensitivity_draws", "40")
+    page.screenshot(path=str(ARTIFACTS / "2-editor.png"), full_page=True)
+
+    page.click("button[name=run]")
+    page.wait_for_url(re.compile(r"/runs/\d+/$"))
+    page.wait_for_selector('progress[value="100"]', timeout=60_000)
+    page.wait_for_selector('[data-status="succeeded"]')
+    page.screenshot(path=str(ARTIFACTS / "3-run-finished.png"), full_page=True)
+    page.wait_for_url(re.compile(r"/\?scenario=\d+$"), timeout=15_000)  # on to the results
+    results = plotted(page, "areas-chart")
+    assert results["traces"] == 3 and results["bars"] >= 21
+
+    page.click("nav >> text=Sammenlign")
+    page.wait_for_url(re.compile(r"/compare/"))
+    assert page.locator("input[name=s]:checked").count() == 2
+    diff_map = plotted(page, "diff-map")
+    bars = plotted(page, "diff-bars")
+    assert diff_map["regions"] >= 98 and diff_map["points"] == 98
+    assert bars["traces"] >= 1 and bars["points"] >= 21
+    assert page.locator("tr.area-row").count() == 21
+    page.screenshot(path=str(ARTIFACTS / "4-compare.png"), full_page=True)
+
+    assert errors == []
+    assert outside == [], f"requests left the machine: {outside}"
