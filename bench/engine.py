@@ -14,12 +14,16 @@ Measures, by medians, on a synthetic Denmark built here (seeded):
 - scale_100x_vs_10x: allocate() on Denmark x100 (9,800 municipalities, ~180,000 practices,
   150,000 capacities) / on Denmark x10.
 
-The last line is `BENCH key=value ...`.
+Clocks: coverage_vs_highs uses wall-clock time (HiGHS may use more than one thread);
+the other ratios use CPU time of this process (time.process_time), because the machine is
+often shared; wall-clock figures are printed beside them. The last line is
+`BENCH key=value ...`.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import statistics
 import sys
@@ -124,14 +128,16 @@ def scaled_params(scale: int) -> AllocationParams:
     )
 
 
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall-clock, CPU) seconds of one call, after a garbage collection."""
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def median_time(fn: Callable[[], object], repeat: int, *, cpu: bool = False) -> float:
+    return statistics.median(timed(fn)[1 if cpu else 0] for _ in range(repeat))
 
 
 def highs_minmax(weighted: np.ndarray, supply: np.ndarray, n: int) -> tuple[float, np.ndarray]:
@@ -179,6 +185,7 @@ def main() -> None:
 
     # 1. Coverage step vs HiGHS on the same problem.
     t_cov = median_time(lambda: minmax(weighted, supply, 600), 50 * reps)
+    t_cov_cpu = median_time(lambda: minmax(weighted, supply, 600), 50 * reps, cpu=True)
     ours = minmax(weighted, supply, 600)[0]
     t_highs = median_time(lambda: highs_minmax(weighted, supply, 600), 2 * reps + 1)
     optimum, highs_counts = highs_minmax(weighted, supply, 600)
@@ -193,8 +200,8 @@ def main() -> None:
     )
 
     # 2. Whole engine vs the coverage step.
-    t_engine = median_time(lambda: allocate(base, params), 10 * reps)
-    print(f"allocate() {t_engine * 1e3:.1f} ms")
+    t_engine = median_time(lambda: allocate(base, params), 10 * reps, cpu=True)
+    print(f"allocate() {t_engine * 1e3:.1f} ms CPU; coverage step {t_cov_cpu * 1e3:.3f} ms CPU")
 
     # 3. Sensitivity: 10,000 vectorised draws vs separate engine calls, measured alternately
     # so that background load hits both alike.
@@ -202,48 +209,50 @@ def main() -> None:
     subset = 40 if args.quick else 100
     batch = draw(base, params, Streams(params.sensitivity_seed), subset)
     calls = [draw_as_engine_call(base, params, batch, r) for r in range(subset)]
-    vec_times, loop_times = [], []
-    for _ in range(reps):
-        gc.collect()
-        start = time.perf_counter()
-        perturbed_totals(base, params, draws)
-        vec_times.append(time.perf_counter() - start)
-        gc.collect()
-        start = time.perf_counter()
+    vec: list[tuple[float, float]] = []
+    loop: list[tuple[float, float]] = []
+
+    def run_calls() -> None:
         for one_inputs, one_params in calls:
             allocate(one_inputs, one_params)
-        loop_times.append((time.perf_counter() - start) * draws / subset)
-    t_vec, t_loop = statistics.median(vec_times), statistics.median(loop_times)
+
+    for _ in range(reps):
+        vec.append(timed(lambda: perturbed_totals(base, params, draws)))
+        loop.append(timed(run_calls))
+    t_vec, t_loop = (
+        statistics.median(t[1] for t in vec),
+        statistics.median(t[1] for t in loop) * draws / subset,
+    )
     print(
-        f"sensitivity: {draws} vectorised draws {t_vec:.2f} s; {subset} separate allocate() "
-        f"calls scaled to {draws}: {t_loop:.1f} s"
+        f"sensitivity: {draws} vectorised draws {t_vec:.2f} s CPU "
+        f"({statistics.median(t[0] for t in vec):.2f} s wall); {subset} separate allocate() "
+        f"calls scaled to {draws}: {t_loop:.1f} s CPU "
+        f"({statistics.median(t[0] for t in loop) * draws / subset:.1f} s wall)"
     )
 
     # 4. Scale: x10 and x100, measured alternately so that background load on the machine
     # hits both sizes alike.
     sizes = {scale: (synthetic_denmark(scale), scaled_params(scale)) for scale in (10, 100)}
-    samples: dict[int, list[float]] = {10: [], 100: []}
+    samples: dict[int, list[tuple[float, float]]] = {10: [], 100: []}
     for inputs, p in sizes.values():
         allocate(inputs, p)  # warm-up
     for _ in range(2 * reps + 1):
         for scale, (inputs, p) in sizes.items():
-            gc.collect()
-            start = time.perf_counter()
-            allocate(inputs, p)
-            samples[scale].append(time.perf_counter() - start)
-    times = {scale: statistics.median(t) for scale, t in samples.items()}
+            samples[scale].append(timed(functools.partial(allocate, inputs, p)))
+    times = {scale: statistics.median(t[1] for t in got) for scale, got in samples.items()}
     for scale, (inputs, p) in sizes.items():
+        wall = statistics.median(t[0] for t in samples[scale])
         print(
             f"Denmark x{scale}: {len(inputs.municipalities)} municipalities, "
             f"{len(inputs.practices)} practices, {p.total} capacities: "
-            f"allocate() {times[scale]:.3f} s"
+            f"allocate() {times[scale]:.3f} s CPU ({wall:.3f} s wall)"
         )
 
     print(
         "BENCH "
         f"coverage_vs_highs={t_highs / t_cov:.0f} "
         f"same_optimum={'yes' if same else 'no'} "
-        f"engine_vs_coverage={t_engine / t_cov:.1f} "
+        f"engine_vs_coverage={t_engine / t_cov_cpu:.1f} "
         f"sensitivity_vs_loop={t_loop / t_vec:.0f} "
         f"scale_100x_vs_10x={times[100] / times[10]:.1f}"
     )
