@@ -15,7 +15,7 @@ from allocation.engine import AllocationParams
 from allocation.models import RunStatus, Scenario
 from reports import charts, selectors
 from reports.access import reader_required
-from reports.forms import GROUPS, LABELS, MAPPINGS, _fmt_default
+from reports.forms import GROUPS, LABELS, MAPPINGS, PLAIN_NUMBERS, _driver_label, _fmt_default
 from reports.summaries import key_figures
 from reports.views import muni_link_factory
 from reports.workbooks import Sheet, workbook_response
@@ -32,10 +32,12 @@ def parameter_groups(params: dict[str, Any]) -> list[tuple[str, list[tuple[str, 
             default: Any = defaults.get(name)
             if name in MAPPINGS and isinstance(value, dict):
                 differs = any(abs(float(value[k]) - float(default[k])) > 1e-9 for k in value)
-                text = "; ".join(f"{k} {_fmt_default(float(v))}" for k, v in value.items())
+                text = "; ".join(
+                    f"{_driver_label(k)} {_fmt_default(float(v))}" for k, v in value.items()
+                )
             else:
                 differs = value != default
-                text = _fmt_default(value)
+                text = str(value) if name in PLAIN_NUMBERS else _fmt_default(value)
             items.append((str(LABELS.get(name, name)), text, differs))
         out.append((str(title), items))
     return out

@@ -140,6 +140,10 @@ METHOD_LABELS: dict[str, Any] = {
 }
 
 
+# Years and seeds: shown without thousands separators.
+PLAIN_NUMBERS = ("base_year", "horizon", "sensitivity_seed")
+
+
 def _fmt_default(value: Any) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
@@ -327,7 +331,7 @@ class ScenarioForm(forms.Form):
                             "name": name,
                             "field": self[name],
                             "default": str(default)
-                            if name in ("base_year", "horizon", "sensitivity_seed")
+                            if name in PLAIN_NUMBERS
                             else _fmt_default(default),
                             "errors": self.param_errors.get(name, []),
                         }

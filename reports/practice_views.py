@@ -91,6 +91,7 @@ def practice_edit(request: HttpRequest, ydernummer: str) -> HttpResponse:
             "form": form,
             "editable": editable,
             "changes": selectors.practice_changes(practice),
+            "field_labels": {name: f.label for name, f in PracticeEditForm().fields.items()},
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -19,6 +19,7 @@ from reports.access import reader_required
 from reports.fragments import cached_fragment, run_key
 from reports.scope import page_scope
 from reports.summaries import key_figures
+from reports.templatetags.klyngeplan import num
 
 GEOJSON_URL_NAME = "municipalities_geojson"
 
@@ -314,7 +315,7 @@ def sensitivity(request: HttpRequest) -> HttpResponse:
             bands_figure=charts.sensitivity_bands(
                 rows,
                 title=_("New capacities per area: P5–P95 over %(n)s draws")
-                % {"n": (scope.run.sensitivity_summary or {}).get("draws", "–")},
+                % {"n": num((scope.run.sensitivity_summary or {}).get("draws"))},
                 link=area_link_factory(geo, scope.querystring),
             )
             if rows

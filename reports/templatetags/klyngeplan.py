@@ -141,3 +141,11 @@ def figure(fig: Any, element_id: str, label: str = "") -> SafeString:
         height,
         json_script(fig, f"{element_id}-data"),
     )
+
+
+@register.filter
+def run_status(value: Any) -> str:
+    """A run's status in words of the active language."""
+    from allocation.models import RunStatus
+
+    return str(dict(RunStatus.choices).get(value, value or ""))

@@ -194,7 +194,7 @@ def test_planner_edits_own_region_and_the_change_is_recorded(site: Site, as_user
     assert change.changes["listed_patients"] == [mine.listed_patients, 1234]
     assert Decimal(change.changes["capacities"][1]) == Decimal("2.5")
     html = planner.get(f"/practices/{mine.ydernummer}/").content.decode()
-    assert "planner" in html and "listed_patients" in html
+    assert "planner" in html and "Tilmeldte patienter</strong>: " in html
 
 
 @pytest.mark.parametrize("url", ["/scenarios/new/"])
