@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth.models import User
 
 from allocation.engine import AllocationParams
-from allocation.models import Scenario, Visibility
+from allocation.models import AllocationRun, Scenario, Visibility
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
@@ -24,3 +24,15 @@ class ScenarioFactory(factory.django.DjangoModelFactory[Scenario]):
     visibility = Visibility.PRIVATE
     # Few sensitivity draws keep unit tests quick; the engine's defaults are tested there.
     params = factory.LazyFunction(lambda: {**AllocationParams().to_dict(), "sensitivity_draws": 50})
+
+
+class AllocationRunFactory(factory.django.DjangoModelFactory[AllocationRun]):
+    """A bare run row, for tests of the run life cycle (no engine involved)."""
+
+    class Meta:
+        model = AllocationRun
+
+    scenario = factory.SubFactory(ScenarioFactory)
+    params = factory.LazyAttribute(lambda run: run.scenario.params)
+    inputs_hash = "x"
+    triggered_by = "user"

@@ -18,7 +18,7 @@ from allocation.models import (
     SensitivityBand,
     Visibility,
 )
-from tests.allocation.factories import ScenarioFactory, UserFactory
+from tests.allocation.factories import AllocationRunFactory, ScenarioFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("denmark", "eager_tasks")
 
@@ -105,9 +105,7 @@ def test_finished_run_is_immutable() -> None:
 
 def test_claim_is_exclusive() -> None:
     scenario = ScenarioFactory.create()
-    run = AllocationRun.objects.create(
-        scenario=scenario, params=scenario.params, inputs_hash="x", triggered_by="user"
-    )
+    run = AllocationRunFactory.create(scenario=scenario)
     assert services.claim_run(run_id=run.pk, task_id="a")
     assert not services.claim_run(run_id=run.pk, task_id="b")
     # The same task, redelivered after its worker died, may take its run back.
@@ -118,11 +116,8 @@ def test_claim_is_exclusive() -> None:
 
 def test_a_run_that_keeps_losing_its_worker_fails_with_a_reason() -> None:
     scenario = ScenarioFactory.create()
-    run = AllocationRun.objects.create(
+    run = AllocationRunFactory.create(
         scenario=scenario,
-        params=scenario.params,
-        inputs_hash="x",
-        triggered_by="user",
         status=RunStatus.RUNNING,
         task_id="a",
         attempts=services.MAX_ATTEMPTS,
@@ -138,11 +133,8 @@ def test_stuck_runs_are_failed_with_a_reason() -> None:
     from django.utils import timezone
 
     scenario = ScenarioFactory.create()
-    run = AllocationRun.objects.create(
+    run = AllocationRunFactory.create(
         scenario=scenario,
-        params=scenario.params,
-        inputs_hash="x",
-        triggered_by="user",
         status=RunStatus.RUNNING,
         heartbeat_at=timezone.now() - dt.timedelta(hours=2),
     )
@@ -168,11 +160,8 @@ def test_storing_twice_converges() -> None:
     from allocation.selectors import build_engine_inputs
 
     scenario = ScenarioFactory.create()
-    run = AllocationRun.objects.create(
+    run = AllocationRunFactory.create(
         scenario=scenario,
-        params=scenario.params,
-        inputs_hash="x",
-        triggered_by="user",
         status=RunStatus.RUNNING,
     )
     outcome = allocate(build_engine_inputs(), AllocationParams.from_dict(scenario.params))
