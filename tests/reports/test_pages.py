@@ -177,3 +177,15 @@ def test_ensure_default_run_gives_the_overview_its_map(db: None, eager_tasks: No
     assert run.status == "succeeded"
     call_command("ensure_default_run", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert AllocationRun.objects.filter(scenario__is_default=True).count() == 1
+
+
+def test_login_page_then_the_overview(site: Site, client: Client) -> None:
+    html = client.get("/login/?next=/", HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    assert "1.500 ekstra lægekapaciteter" in html and 'name="password"' in html
+    bad = client.post("/login/", {"username": "viewer", "password": "wrong", "next": "/"})
+    assert "Brugernavn og adgangskode passer ikke sammen." in bad.content.decode()
+    user = site.users["viewer"]
+    user.set_password("right-one")
+    user.save()
+    good = client.post("/login/", {"username": "viewer", "password": "right-one", "next": "/"})
+    assert good.status_code == 302 and good["Location"] == "/"
