@@ -111,7 +111,7 @@ def main() -> int:
         services.request_run(scenario=variant, user=negotiator)
         print(f"setup: Denmark and two runs in {time.perf_counter() - t:.1f} s")
 
-        client = Client(HTTP_ACCEPT_LANGUAGE="da")
+        client = Client()
         client.force_login(negotiator)
         compare_url = f"/compare/?s={default.pk}&s={variant.pk}"
         with override_settings(ROOT_URLCONF=__name__):
