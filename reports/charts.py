@@ -181,6 +181,8 @@ def municipality_map(
             "z": [None if v is None else round(v, 3) for v in values],
             "fmt": fmt,
             "diverging": diverging,
+            # plotly's RdBu runs blue -> red: for a change in load, a fall (relief) is blue.
+            "reverse": not diverging,
         }
     chosen = metric if metric in variants else "per10k"
     return {

@@ -122,7 +122,7 @@
     };
     if (v.diverging) {
       var bound = Math.max.apply(null, z.map(Math.abs)) || 1;
-      Object.assign(t, { colorscale: "RdBu", reversescale: true, zmid: 0, zmin: -bound, zmax: bound });
+      Object.assign(t, { colorscale: "RdBu", reversescale: !!v.reverse, zmid: 0, zmin: -bound, zmax: bound });
     } else {
       Object.assign(t, { colorscale: "Viridis", reversescale: true });
     }
