@@ -6,6 +6,7 @@ Set DJANGO_ENV=production (as docker-compose.yml does) and the defaults stop bei
 SECRET_KEY and ALLOWED_HOSTS must then be given.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -166,12 +167,67 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# --- REST API (issue 5): DRF, knox tokens, OpenAPI docs served offline ----------------------
+# Clients send `Authorization: Token <token>` (knox: stored hashed, expiring); the pages use
+# their session. Token first, so an anonymous API call answers 401 with WWW-Authenticate.
+INSTALLED_APPS += ["knox", "drf_spectacular", "drf_spectacular_sidecar", "api"]
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Reading needs a role (accounts.policies.can_read); views add the object-level rules.
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.CanRead"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.CSVRenderer",  # ?format=csv
+        "api.renderers.DanishCSVRenderer",  # ?format=csv-da: ";" and decimal comma, for Excel
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserThrottle", "api.throttling.TokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="1200/min"),  # all of a user's requests
+        "token": env.str("API_THROTTLE_TOKEN", default="600/min"),  # each token on its own
+        "login": env.str("API_THROTTLE_LOGIN", default="10/min"),  # per client address
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=90)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Klyngeplan API",
+    "DESCRIPTION": (
+        "Allocation of Denmark's 1,500 extra GP capacities toward 2035: reference data, "
+        "scenarios, runs and their results. JSON by default; `?format=csv` for CSV and "
+        "`?format=csv-da` for Danish Excel (semicolon-separated, decimal comma, UTF-8 BOM)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.csv_as_text",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "allocation.models.RunStatus",
+        "ScenarioStatusEnum": "allocation.models.ScenarioStatus",
+        "DataStatusEnum": "municipalities.models.DataStatus",
+    },
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# --- end of REST API settings -------------------------------------------------------------
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -80,19 +78,3 @@ def municipality_list(
 def municipality_get(*, kommunekode: int) -> Municipality | None:
     found = list(_municipalities().filter(kommunekode=kommunekode))
     return _with_latest(found)[0] if found else None
-
-
-def municipality_names(codes: Any = None) -> dict[int, str]:
-    qs = Municipality.objects.all()
-    if codes is not None:
-        qs = qs.filter(kommunekode__in=list(codes))
-    return dict(qs.values_list("kommunekode", "name"))
-
-
-def municipalities_by_area(*, geography: str) -> dict[str, list[int]]:
-    out: dict[str, list[int]] = defaultdict(list)
-    for code, slug in Membership.objects.filter(geography__slug=geography).values_list(
-        "municipality_id", "area__slug"
-    ):
-        out[slug].append(code)
-    return dict(out)

@@ -1,0 +1,400 @@
+"""Serializers: thin shapes over what the selectors return, and parsers of input.
+
+Output serializers only shape; input serializers (and ``...Query`` for query parameters)
+only validate. Writes go through the services.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts import policies
+from allocation.models import AllocationRun, Pillar, RunStatus, ScenarioStatus, Visibility
+from clusters.models import DEFAULT_GEOGRAPHY
+from municipalities.models import DataStatus
+from practices.models import PracticeForm, RecordSource
+
+LEVELS = ("municipality", "area")
+
+
+def absolute(request: Any, name: str, *args: Any) -> str:
+    url = reverse(name, args=args)
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+# --- reference data ---------------------------------------------------------------------
+
+
+class RegionSerializer(serializers.Serializer):
+    code = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class IndicatorValueSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    value = serializers.FloatField()
+    status = serializers.ChoiceField(choices=DataStatus.choices)
+    source = serializers.CharField()
+    imported = serializers.BooleanField()
+
+
+class MunicipalitySerializer(serializers.Serializer):
+    kommunekode = serializers.IntegerField()
+    name = serializers.CharField()
+    region = serializers.IntegerField(source="region_id")
+    region_name = serializers.CharField(source="region.name")
+    population = serializers.IntegerField()
+    population_date = serializers.DateField()
+    area_km2 = serializers.FloatField()
+    areas = serializers.DictField(
+        child=serializers.CharField(), help_text="geography slug → the area's slug"
+    )
+    indicators = serializers.DictField(
+        child=IndicatorValueSerializer(),
+        source="latest_indicators",
+        help_text="each demand indicator's latest value, with its year and status "
+        "(sourced, derived or estimated)",
+    )
+
+
+class AreaQuery(serializers.Serializer):
+    area = serializers.SlugField(required=False, help_text="an area slug within `geography`")
+    geography = serializers.SlugField(default=DEFAULT_GEOGRAPHY)
+
+
+class MunicipalityQuery(AreaQuery):
+    region = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+
+
+class MemberSerializer(serializers.Serializer):
+    kommunekode = serializers.IntegerField(source="municipality_id")
+    name = serializers.CharField(source="municipality.name")
+    confidence = serializers.CharField()
+
+
+class AreaSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    hospital = serializers.CharField()
+    municipalities = MemberSerializer(many=True, source="memberships.all")
+
+
+class GeographySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    provisional = serializers.BooleanField()
+    area_count = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, obj: Any) -> str:
+        return absolute(self.context.get("request"), "api:geography-detail", obj.slug)
+
+
+class GeographyDetailSerializer(GeographySerializer):
+    areas = AreaSerializer(many=True, source="areas.all")
+
+
+class PracticeSerializer(serializers.Serializer):
+    ydernummer = serializers.CharField()
+    name = serializers.CharField()
+    municipality = serializers.IntegerField(source="municipality_id")
+    municipality_name = serializers.CharField(source="municipality.name")
+    region = serializers.IntegerField(source="municipality.region_id")
+    form = serializers.ChoiceField(choices=PracticeForm.choices)
+    open_to_new_patients = serializers.BooleanField()
+    listed_patients = serializers.IntegerField()
+    capacities = serializers.DecimalField(max_digits=5, decimal_places=2)
+    doctors = serializers.IntegerField(source="doctor_count")
+    source = serializers.ChoiceField(choices=RecordSource.choices)
+
+
+class PracticeQuery(AreaQuery):
+    municipality = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+    region = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+    open = serializers.BooleanField(
+        required=False, default=None, allow_null=True, help_text="open to new patients"
+    )
+    form = serializers.ChoiceField(choices=PracticeForm.choices, required=False)
+    source = serializers.ChoiceField(choices=RecordSource.choices, required=False)
+
+
+class PracticeUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    form = serializers.ChoiceField(choices=PracticeForm.choices, required=False)
+    open_to_new_patients = serializers.BooleanField(required=False)
+    listed_patients = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
+    capacities = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("99"),
+        required=False,
+    )
+
+
+# --- scenarios and runs -----------------------------------------------------------------
+
+
+class ScenarioSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    owner = serializers.CharField(source="owner.username", allow_null=True, default=None)
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    status = serializers.ChoiceField(choices=ScenarioStatus.choices)
+    is_default = serializers.BooleanField()
+    based_on = serializers.IntegerField(source="based_on_id", allow_null=True)
+    params = serializers.DictField(help_text="the allocation engine's parameters")
+    params_schema_version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    can_edit = serializers.SerializerMethodField()
+    can_request_run = serializers.SerializerMethodField()
+
+    def _user(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def get_url(self, obj: Any) -> str:
+        return absolute(self.context.get("request"), "api:scenario-detail", obj.pk)
+
+    def get_can_edit(self, obj: Any) -> bool:
+        return policies.can_edit_scenario(self._user(), obj)
+
+    def get_can_request_run(self, obj: Any) -> bool:
+        return policies.can_request_run(self._user(), obj)
+
+
+class ScenarioCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PRIVATE)
+    status = serializers.ChoiceField(choices=ScenarioStatus.choices, default=ScenarioStatus.DRAFT)
+    params = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="engine parameters; omitted ones take the engine's defaults, unknown or "
+        "invalid ones are refused naming the field",
+    )
+
+
+class ScenarioUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    status = serializers.ChoiceField(choices=ScenarioStatus.choices, required=False)
+    params = serializers.DictField(required=False, help_text="the complete engine parameters")
+
+
+class CloneSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+
+
+RESULT_VIEWS = ("results", "placements", "phasing", "metrics", "sensitivity")
+
+
+class RunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    scenario = serializers.IntegerField(source="scenario_id")
+    scenario_name = serializers.CharField(source="scenario.name")
+    status = serializers.ChoiceField(choices=RunStatus.choices)
+    progress = serializers.IntegerField(help_text="0-100")
+    stage = serializers.CharField()
+    error = serializers.CharField()
+    triggered_by = serializers.CharField()
+    requested_by = serializers.CharField(
+        source="requested_by.username", allow_null=True, default=None
+    )
+    inputs_hash = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    totals = serializers.DictField(child=serializers.IntegerField())
+    timings = serializers.DictField(child=serializers.FloatField(), help_text="seconds per stage")
+    links = serializers.SerializerMethodField()
+
+    def get_url(self, obj: AllocationRun) -> str:
+        return absolute(self.context.get("request"), "api:run-detail", obj.pk)
+
+    @extend_schema_field(
+        {"type": "object", "properties": {k: {"type": "string"} for k in RESULT_VIEWS}}
+    )
+    def get_links(self, obj: AllocationRun) -> dict[str, str]:
+        request = self.context.get("request")
+        return {name: absolute(request, f"api:run-{name}", obj.pk) for name in RESULT_VIEWS}
+
+
+class RunDetailSerializer(RunSerializer):
+    params = serializers.DictField(help_text="the parameters the run used (a snapshot)")
+    sensitivity_summary = serializers.DictField(
+        help_text="draws, seed and rank stability (Spearman) of the sensitivity analysis"
+    )
+
+
+class RunQuery(serializers.Serializer):
+    scenario = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=RunStatus.choices, required=False)
+
+
+class RunRequestSerializer(serializers.Serializer):
+    scenario = serializers.IntegerField(min_value=1, help_text="id of a scenario you can see")
+
+
+# --- results ----------------------------------------------------------------------------
+
+
+class LevelQuery(serializers.Serializer):
+    level = serializers.ChoiceField(choices=LEVELS, default="municipality")
+    geography = serializers.SlugField(default=DEFAULT_GEOGRAPHY)
+
+
+class ResultQuery(LevelQuery):
+    pillar = serializers.ChoiceField(
+        choices=Pillar.choices,
+        required=False,
+        help_text="fills `capacities` with this pillar's number (the total without)",
+    )
+
+
+class ResultRowSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=LEVELS)
+    key = serializers.CharField(help_text="kommunekode or area slug")
+    name = serializers.CharField()
+    kommunekode = serializers.IntegerField(allow_null=True)
+    region = serializers.IntegerField(allow_null=True)
+    area = serializers.CharField(allow_null=True, help_text="the area in `geography`")
+    municipalities = serializers.IntegerField()
+    population = serializers.IntegerField()
+    pillar = serializers.CharField(help_text="the pillar `capacities` counts, or total")
+    capacities = serializers.IntegerField()
+    transition = serializers.IntegerField()
+    coverage = serializers.IntegerField()
+    accessibility = serializers.IntegerField()
+    total = serializers.IntegerField()
+    weighted_citizens = serializers.FloatField()
+    supply_today = serializers.FloatField()
+    supply_at_horizon = serializers.FloatField()
+    load_before = serializers.FloatField(allow_null=True)
+    load_after = serializers.FloatField(allow_null=True)
+    coverage_rank = serializers.IntegerField(allow_null=True)
+
+
+class PlacementQuery(AreaQuery):
+    municipality = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+    pillar = serializers.ChoiceField(choices=Pillar.choices, required=False)
+    year = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+    kind = serializers.ChoiceField(choices=["expansion", "new"], required=False)
+
+
+class PlacementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    municipality = serializers.IntegerField(source="municipality_id")
+    municipality_name = serializers.CharField(source="municipality.name")
+    ydernummer = serializers.CharField()
+    pillar = serializers.ChoiceField(choices=Pillar.choices)
+    year = serializers.IntegerField()
+    kind = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class PhasingQuery(LevelQuery):
+    year = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+    pillar = serializers.ChoiceField(choices=Pillar.choices, required=False)
+
+
+class PhasingRowSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=LEVELS)
+    key = serializers.CharField(help_text="kommunekode or area slug")
+    name = serializers.CharField()
+    year = serializers.IntegerField()
+    pillar = serializers.ChoiceField(choices=Pillar.choices)
+    capacities = serializers.IntegerField(source="new", help_text="new in this year")
+    cumulative = serializers.IntegerField(source="cumulative_sum")
+
+
+class SensitivityQuery(serializers.Serializer):
+    level = serializers.ChoiceField(choices=LEVELS, default="municipality")
+
+
+class SensitivityRowSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=LEVELS)
+    geography = serializers.CharField(allow_null=True)
+    key = serializers.CharField()
+    name = serializers.CharField()
+    p5 = serializers.FloatField()
+    p50 = serializers.FloatField()
+    p95 = serializers.FloatField()
+    base = serializers.FloatField(help_text="the run's own result")
+
+
+class MetricRowSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    before = serializers.FloatField(allow_null=True)
+    after = serializers.FloatField(allow_null=True)
+    value = serializers.FloatField(allow_null=True, help_text="for metrics without before/after")
+
+
+class CompareQuery(LevelQuery):
+    a = serializers.IntegerField(min_value=1, help_text="run id")
+    b = serializers.IntegerField(min_value=1, help_text="run id")
+
+
+class CompareRowSerializer(serializers.Serializer):
+    """Run b minus run a (``diff_*``) for one municipality or area."""
+
+    level = serializers.ChoiceField(choices=LEVELS)
+    key = serializers.CharField()
+    name = serializers.CharField()
+    a_transition = serializers.IntegerField(allow_null=True)
+    b_transition = serializers.IntegerField(allow_null=True)
+    diff_transition = serializers.IntegerField(allow_null=True)
+    a_coverage = serializers.IntegerField(allow_null=True)
+    b_coverage = serializers.IntegerField(allow_null=True)
+    diff_coverage = serializers.IntegerField(allow_null=True)
+    a_accessibility = serializers.IntegerField(allow_null=True)
+    b_accessibility = serializers.IntegerField(allow_null=True)
+    diff_accessibility = serializers.IntegerField(allow_null=True)
+    a_total = serializers.IntegerField(allow_null=True)
+    b_total = serializers.IntegerField(allow_null=True)
+    diff_total = serializers.IntegerField(allow_null=True)
+    a_load_after = serializers.FloatField(allow_null=True)
+    b_load_after = serializers.FloatField(allow_null=True)
+    diff_load_after = serializers.FloatField(allow_null=True)
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class ExplanationField(serializers.DictField):
+    pass
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="send as `Authorization: Token <token>`")
+    expiry = serializers.DateTimeField(allow_null=True)
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    region = serializers.IntegerField(allow_null=True)
+    is_superuser = serializers.BooleanField()
+
+
+class PingSerializer(serializers.Serializer):
+    status = serializers.CharField()

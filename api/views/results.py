@@ -1,0 +1,198 @@
+"""A run's results: per municipality or area, placements, phase-in, metrics, sensitivity,
+explanations; and the comparison of two runs. Finished runs answer conditional requests."""
+
+from __future__ import annotations
+
+from django.http import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from allocation.selectors import (
+    compare_rows,
+    explanation_get,
+    metric_rows,
+    phasing_rows,
+    placement_list,
+    result_rows,
+    sensitivity_rows,
+)
+from api import serializers as s
+from api.conditional import not_modified, stamp
+from api.pagination import PageNumberPagination
+from api.schema import NOT_MODIFIED, errors
+from api.views.base import paginated, parse, require_geography, succeeded_run
+
+TAG_RESULTS = ["results"]
+CONDITIONAL = (
+    " A finished run never changes: the response has an ETag and Last-Modified, and "
+    "If-None-Match / If-Modified-Since get 304."
+)
+
+
+class RunResultsView(APIView):
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="New capacities per municipality or per area of a geography",
+        description="`level=area&geography=sundhedsklynger-21` gives the 21 health clusters. "
+        "Each row has every pillar and the total; `capacities` is the `pillar` asked for."
+        + CONDITIONAL,
+        parameters=[s.ResultQuery],
+        responses={
+            200: s.ResultRowSerializer(many=True),
+            **NOT_MODIFIED,
+            **errors(400, 404, 409),
+        },
+    )
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        query = parse(s.ResultQuery, request.query_params)
+        run = succeeded_run(request, pk)
+        if (unchanged := not_modified(request, run)) is not None:
+            return unchanged
+        require_geography(query["geography"])
+        rows = result_rows(
+            run=run, level=query["level"], geography=query["geography"], pillar=query.get("pillar")
+        )
+        return stamp(Response(s.ResultRowSerializer(rows, many=True).data), request, run)
+
+
+class RunPlacementsView(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="Where each new capacity goes: an existing ydernummer or a new one, and why",
+        description="Paginated." + CONDITIONAL,
+        parameters=[s.PlacementQuery],
+        responses={200: s.PlacementSerializer(many=True), **NOT_MODIFIED, **errors(400, 404, 409)},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        query = parse(s.PlacementQuery, request.query_params)
+        run = succeeded_run(request, pk)
+        if (unchanged := not_modified(request, run)) is not None:
+            return unchanged
+        if "area" in query:
+            require_geography(query["geography"])
+        placements = placement_list(
+            run=run,
+            municipality=query.get("municipality"),
+            area=query.get("area"),
+            geography=query["geography"],
+            pillar=query.get("pillar"),
+            year=query.get("year"),
+            kind=query.get("kind"),
+        )
+        return stamp(paginated(request, self, placements, s.PlacementSerializer), request, run)
+
+
+class RunPhasingView(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="Phase-in 2026-2035: new and cumulative capacities per year and pillar",
+        description="Per municipality, or summed per area of `geography`. Paginated." + CONDITIONAL,
+        parameters=[s.PhasingQuery],
+        responses={
+            200: s.PhasingRowSerializer(many=True),
+            **NOT_MODIFIED,
+            **errors(400, 404, 409),
+        },
+    )
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        query = parse(s.PhasingQuery, request.query_params)
+        run = succeeded_run(request, pk)
+        if (unchanged := not_modified(request, run)) is not None:
+            return unchanged
+        require_geography(query["geography"])
+        rows = phasing_rows(
+            run=run,
+            level=query["level"],
+            geography=query["geography"],
+            year=query.get("year"),
+            pillar=query.get("pillar"),
+        )
+        return stamp(paginated(request, self, rows, s.PhasingRowSerializer), request, run)
+
+
+class RunMetricsView(APIView):
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="Metrics before and after: loads, municipalities above the norm, Gini, open share",
+        description=CONDITIONAL.strip(),
+        responses={200: s.MetricRowSerializer(many=True), **NOT_MODIFIED, **errors(404, 409)},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        run = succeeded_run(request, pk)
+        if (unchanged := not_modified(request, run)) is not None:
+            return unchanged
+        rows = metric_rows(run=run)
+        return stamp(Response(s.MetricRowSerializer(rows, many=True).data), request, run)
+
+
+class RunSensitivityView(APIView):
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="Sensitivity: 5th, 50th and 95th percentiles of each result over the draws",
+        description="Areas are those of the scenario's own geography." + CONDITIONAL,
+        parameters=[s.SensitivityQuery],
+        responses={
+            200: s.SensitivityRowSerializer(many=True),
+            **NOT_MODIFIED,
+            **errors(400, 404, 409),
+        },
+    )
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        query = parse(s.SensitivityQuery, request.query_params)
+        run = succeeded_run(request, pk)
+        if (unchanged := not_modified(request, run)) is not None:
+            return unchanged
+        rows = sensitivity_rows(run=run, level=query["level"])
+        return stamp(Response(s.SensitivityRowSerializer(rows, many=True).data), request, run)
+
+
+class RunExplanationView(APIView):
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="Why a municipality gets what it gets: each driver, share, quota and rank",
+        description=CONDITIONAL.strip(),
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The explanation."),
+            **NOT_MODIFIED,
+            **errors(404, 409),
+        },
+    )
+    def get(self, request: Request, pk: int, kommunekode: int) -> HttpResponseBase:
+        run = succeeded_run(request, pk)
+        if (unchanged := not_modified(request, run)) is not None:
+            return unchanged
+        explanation = explanation_get(run=run, kommunekode=kommunekode)
+        if explanation is None:
+            raise exceptions.NotFound(f"Run {pk} has no result for municipality {kommunekode}.")
+        return stamp(Response(explanation), request, run)
+
+
+class CompareView(APIView):
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="Differences between two runs (b minus a), per municipality or area",
+        description=CONDITIONAL.strip(),
+        parameters=[s.CompareQuery],
+        responses={
+            200: s.CompareRowSerializer(many=True),
+            **NOT_MODIFIED,
+            **errors(400, 404, 409),
+        },
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        query = parse(s.CompareQuery, request.query_params)
+        a = succeeded_run(request, query["a"], label="Run a =")
+        b = succeeded_run(request, query["b"], label="Run b =")
+        if (unchanged := not_modified(request, a, b)) is not None:
+            return unchanged
+        require_geography(query["geography"])
+        rows = compare_rows(a=a, b=b, level=query["level"], geography=query["geography"])
+        return stamp(Response(s.CompareRowSerializer(rows, many=True).data), request, a, b)

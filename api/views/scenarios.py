@@ -1,0 +1,168 @@
+"""Scenarios (create, read, update, clone) and runs (list, detail, request)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponseBase
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from allocation import services
+from allocation.engine import ParamsError
+from allocation.models import Scenario, Trigger
+from allocation.selectors import run_get, run_list, scenario_get, scenario_list
+from api import serializers as s
+from api.conditional import not_modified, stamp
+from api.exceptions import params_error
+from api.pagination import PageNumberPagination
+from api.permissions import RunRequest, ScenarioAccess
+from api.schema import NOT_MODIFIED, errors
+from api.views.base import paginated, parse, visible_run
+
+TAG_SCENARIOS = ["scenarios"]
+TAG_RUNS = ["runs"]
+
+
+def _created(request: Request, serializer: s.ScenarioSerializer) -> Response:
+    data = serializer.data
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+
+class ScenarioListView(APIView):
+    permission_classes = [ScenarioAccess]
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        tags=TAG_SCENARIOS,
+        summary="Scenarios you can see: shared ones and your own",
+        responses={200: s.ScenarioSerializer(many=True), **errors(404)},
+    )
+    def get(self, request: Request) -> Response:
+        return paginated(request, self, scenario_list(user=request.user), s.ScenarioSerializer)
+
+    @extend_schema(
+        tags=TAG_SCENARIOS,
+        summary="Create a scenario (negotiators)",
+        request=s.ScenarioCreateSerializer,
+        responses={201: s.ScenarioSerializer, **errors(400)},
+    )
+    def post(self, request: Request) -> Response:
+        data = parse(s.ScenarioCreateSerializer, request.data)
+        try:
+            scenario = services.create_scenario(owner=request.user, **data)
+        except ParamsError as exc:
+            raise params_error(exc, under="params") from exc
+        return _created(request, s.ScenarioSerializer(scenario, context={"request": request}))
+
+
+class ScenarioDetailView(APIView):
+    permission_classes = [ScenarioAccess]
+
+    def _scenario(self, request: Request, pk: int) -> Scenario:
+        scenario = scenario_get(user=request.user, pk=pk)
+        if scenario is None:
+            raise exceptions.NotFound(f"Scenario {pk} not found.")
+        self.check_object_permissions(request, scenario)
+        return scenario
+
+    @extend_schema(
+        tags=TAG_SCENARIOS,
+        summary="One scenario",
+        responses={200: s.ScenarioSerializer, **errors(404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        scenario = self._scenario(request, pk)
+        return Response(s.ScenarioSerializer(scenario, context={"request": request}).data)
+
+    @extend_schema(
+        tags=TAG_SCENARIOS,
+        summary="Edit a scenario (its owner)",
+        request=s.ScenarioUpdateSerializer,
+        responses={200: s.ScenarioSerializer, **errors(400, 404)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        scenario = self._scenario(request, pk)
+        data = parse(s.ScenarioUpdateSerializer, request.data)
+        try:
+            services.update_scenario(scenario=scenario, **data)
+        except ParamsError as exc:
+            raise params_error(exc, under="params") from exc
+        return Response(s.ScenarioSerializer(scenario, context={"request": request}).data)
+
+
+class ScenarioCloneView(APIView):
+    permission_classes = [ScenarioAccess]
+
+    @extend_schema(
+        tags=TAG_SCENARIOS,
+        summary="Clone a scenario you can see into a private draft of your own (negotiators)",
+        request=s.CloneSerializer,
+        responses={201: s.ScenarioSerializer, **errors(400, 404)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        original = scenario_get(user=request.user, pk=pk)
+        if original is None:
+            raise exceptions.NotFound(f"Scenario {pk} not found.")
+        self.check_object_permissions(request, original)
+        data = parse(s.CloneSerializer, request.data)
+        clone = services.clone_scenario(scenario=original, owner=request.user, **data)
+        return _created(request, s.ScenarioSerializer(clone, context={"request": request}))
+
+
+class RunListView(APIView):
+    permission_classes = [RunRequest]
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        tags=TAG_RUNS,
+        summary="Runs of the scenarios you can see, newest first",
+        parameters=[s.RunQuery],
+        responses={200: s.RunSerializer(many=True), **errors(400, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        query = parse(s.RunQuery, request.query_params)
+        runs = run_list(
+            user=request.user, scenario=query.get("scenario"), status=query.get("status")
+        )
+        return paginated(request, self, runs, s.RunSerializer)
+
+    @extend_schema(
+        tags=TAG_RUNS,
+        summary="Request a run of a scenario (planners and negotiators)",
+        description="Answers 202 with the run and its URL (also in `Location`); poll the run "
+        "for status and progress. An identical run (same data and parameters) that is "
+        "queued, running or succeeded is returned instead of a new one.",
+        request=s.RunRequestSerializer,
+        responses={
+            202: OpenApiResponse(s.RunDetailSerializer, description="The requested run."),
+            **errors(400),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = parse(s.RunRequestSerializer, request.data)
+        scenario = scenario_get(user=request.user, pk=data["scenario"])
+        if scenario is None:
+            raise exceptions.ValidationError(
+                {"scenario": [f"No scenario {data['scenario']} that you can see."]}
+            )
+        self.check_object_permissions(request, scenario)
+        run = services.request_run(scenario=scenario, user=request.user, trigger=Trigger.USER)
+        run = run_get(user=request.user, pk=run.pk) or run  # its state now (eager runs finish)
+        body = s.RunDetailSerializer(run, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class RunDetailView(APIView):
+    @extend_schema(
+        tags=TAG_RUNS,
+        summary="One run: status, progress, stage, totals and links to its results",
+        responses={200: s.RunDetailSerializer, **NOT_MODIFIED, **errors(404)},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        run = visible_run(request, pk)
+        if (unchanged := not_modified(request, run)) is not None:
+            return unchanged
+        body = s.RunDetailSerializer(run, context={"request": request}).data
+        return stamp(Response(body), request, run)

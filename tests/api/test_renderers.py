@@ -1,0 +1,48 @@
+"""The CSV renderers: flattening, numbers that read back exactly, the Danish dialect."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from api.renderers import CSVRenderer, DanishCSVRenderer, parse_csv, parse_number
+
+ROWS = [
+    {
+        "name": "Ærø",
+        "n": 3,
+        "x": 0.1 + 0.2,
+        "d": Decimal("2.50"),
+        "ok": True,
+        "none": None,
+        "nested": {"a": {"b": 1.5}},
+        "codes": [825, 101],
+    },
+]
+
+
+def test_plain_csv_reads_back_exactly() -> None:
+    text = CSVRenderer().render(ROWS).decode()
+    row = parse_csv(text)[0]
+    assert list(row) == ["name", "n", "x", "d", "ok", "none", "nested.a.b", "codes"]
+    assert row["name"] == "Ærø" and row["ok"] == "true" and row["none"] == ""
+    assert parse_number(row["x"]) == 0.1 + 0.2 and parse_number(row["n"]) == 3
+    assert row["d"] == "2.50" and row["nested.a.b"] == "1.5" and row["codes"] == "825|101"
+
+
+def test_danish_csv_semicolons_decimal_comma_and_bom() -> None:
+    raw = DanishCSVRenderer().render(ROWS)
+    assert raw.startswith("\ufeff".encode())
+    text = raw.decode("utf-8")
+    assert text.splitlines()[0].lstrip("\ufeff").split(";")[:3] == ["name", "n", "x"]
+    row = parse_csv(text, danish=True)[0]
+    assert row["x"] == "0,30000000000000004" and row["d"] == "2,50"
+    assert parse_number(row["x"], danish=True) == 0.1 + 0.2
+    assert row["name"] == "Ærø"
+
+
+def test_pages_objects_and_nothing() -> None:
+    page = {"count": 1, "next": None, "previous": None, "results": [{"a": 1}]}
+    assert parse_csv(CSVRenderer().render(page).decode()) == [{"a": "1"}]
+    detail = parse_csv(CSVRenderer().render({"detail": "Not found."}).decode())
+    assert detail == [{"field": "detail", "value": "Not found."}]
+    assert CSVRenderer().render(None) == b""

@@ -1,0 +1,50 @@
+"""The OpenAPI schema generates cleanly and validates; the docs pages work offline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from django.contrib.staticfiles import finders
+from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+
+
+def test_schema_generates_without_warnings_and_validates(capsys: pytest.CaptureFixture) -> None:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    validate_schema(schema)  # OpenAPI 3.0 JSON schema: raises on an invalid document
+    captured = capsys.readouterr()
+    assert "Warning" not in captured.err and "Error" not in captured.err, captured.err
+    paths = set(schema["paths"])
+    assert "/api/v1/runs/{id}/results/" in paths and "/api/v1/compare/" in paths
+    results = schema["paths"]["/api/v1/runs/{id}/results/"]["get"]
+    assert {"200", "304", "400", "401", "403", "404", "409", "429"} <= set(results["responses"])
+    formats = next(p for p in results["parameters"] if p["name"] == "format")
+    assert set(formats["schema"]["enum"]) == {"json", "csv", "csv-da"}
+    assert "knoxApiToken" in schema["components"]["securitySchemes"]
+
+
+@pytest.mark.django_db
+def test_schema_is_served_to_anyone() -> None:
+    response = Client().get("/api/schema/")
+    assert response.status_code == 200
+    document = yaml.safe_load(response.content)
+    assert document["info"]["title"] == "Klyngeplan API"
+    assert Client().get("/api/schema/", {"format": "json"}).json()["openapi"].startswith("3.")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_docs_pages_load_their_assets_locally(page: str) -> None:
+    html = Client().get(page).content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources, html[:500]
+    assert not [s for s in sources if s.startswith(("http:", "https:", "//"))], sources
+    assets = [s for s in sources if "drf_spectacular_sidecar" in s]
+    assert assets
+    for asset in assets:
+        path = asset.split("/static/", 1)[1].split("?")[0]
+        assert finders.find(path), f"{asset} is not among the static files"
+    assert "cdn" not in html.lower()
