@@ -449,3 +449,16 @@ def compare_rows(
             row[f"diff_{field}"] = None if va is None or vb is None else vb - va
         out.append(row)
     return out
+
+
+def run_state_get(*, user: Any, pk: int) -> AllocationRun | None:
+    """A run ``user`` may see, with only what decides whether its results can be served
+    (status, error, inputs hash, finish time); one light query, for the result views."""
+    from accounts.policies import visible_scenarios
+
+    found = list(
+        AllocationRun.objects.filter(
+            pk=pk, scenario__in=visible_scenarios(user, Scenario.objects.values("pk"))
+        ).only("id", "scenario_id", "status", "error", "inputs_hash", "finished_at")[:1]
+    )
+    return found[0] if found else None

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from allocation.models import AllocationRun, RunStatus
-from allocation.selectors import run_get
+from allocation.selectors import run_get, run_state_get
 from api.pagination import PageNumberPagination
 from clusters.selectors import geography_exists, geography_slugs
 
@@ -48,7 +48,10 @@ def visible_run(request: Request, pk: int, *, label: str = "Run") -> AllocationR
 
 
 def succeeded_run(request: Request, pk: int, *, label: str = "Run") -> AllocationRun:
-    run = visible_run(request, pk, label=label)
+    """A visible run that succeeded (404 or 409 otherwise), with only its state loaded."""
+    run = run_state_get(user=request.user, pk=pk)
+    if run is None:
+        raise exceptions.NotFound(f"{label} {pk} not found.")
     if run.status != RunStatus.SUCCEEDED:
         detail = f"{label} {pk} is {run.status}; its results are there once it has succeeded."
         if run.status == RunStatus.FAILED:

@@ -3,6 +3,8 @@ explanations; and the comparison of two runs. Finished runs answer conditional r
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,6 +23,7 @@ from allocation.selectors import (
     sensitivity_rows,
 )
 from api import serializers as s
+from api.caching import cached_data
 from api.conditional import not_modified, stamp
 from api.pagination import PageNumberPagination
 from api.schema import NOT_MODIFIED, errors
@@ -52,11 +55,19 @@ class RunResultsView(APIView):
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
-        require_geography(query["geography"])
-        rows = result_rows(
-            run=run, level=query["level"], geography=query["geography"], pillar=query.get("pillar")
-        )
-        return stamp(Response(s.ResultRowSerializer(rows, many=True).data), request, run)
+
+        def build() -> Any:
+            require_geography(query["geography"])
+            rows = result_rows(
+                run=run,
+                level=query["level"],
+                geography=query["geography"],
+                pillar=query.get("pillar"),
+            )
+            return s.ResultRowSerializer(rows, many=True).data
+
+        data = cached_data([run], ["results", sorted(query.items())], build)
+        return stamp(Response(data), request, run)
 
 
 class RunPlacementsView(APIView):
@@ -129,8 +140,10 @@ class RunMetricsView(APIView):
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
-        rows = metric_rows(run=run)
-        return stamp(Response(s.MetricRowSerializer(rows, many=True).data), request, run)
+        data = cached_data(
+            [run], ["metrics"], lambda: s.MetricRowSerializer(metric_rows(run=run), many=True).data
+        )
+        return stamp(Response(data), request, run)
 
 
 class RunSensitivityView(APIView):
@@ -150,8 +163,16 @@ class RunSensitivityView(APIView):
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
-        rows = sensitivity_rows(run=run, level=query["level"])
-        return stamp(Response(s.SensitivityRowSerializer(rows, many=True).data), request, run)
+        data = cached_data(
+            [run],
+            ["sensitivity", query["level"]],
+            lambda: (
+                s.SensitivityRowSerializer(
+                    sensitivity_rows(run=run, level=query["level"]), many=True
+                ).data
+            ),
+        )
+        return stamp(Response(data), request, run)
 
 
 class RunExplanationView(APIView):
@@ -193,6 +214,11 @@ class CompareView(APIView):
         b = succeeded_run(request, query["b"], label="Run b =")
         if (unchanged := not_modified(request, a, b)) is not None:
             return unchanged
-        require_geography(query["geography"])
-        rows = compare_rows(a=a, b=b, level=query["level"], geography=query["geography"])
-        return stamp(Response(s.CompareRowSerializer(rows, many=True).data), request, a, b)
+
+        def build() -> Any:
+            require_geography(query["geography"])
+            rows = compare_rows(a=a, b=b, level=query["level"], geography=query["geography"])
+            return s.CompareRowSerializer(rows, many=True).data
+
+        data = cached_data([a, b], ["compare", query["level"], query["geography"]], build)
+        return stamp(Response(data), request, a, b)
