@@ -1,0 +1,1 @@
+"""Benchmarks: scripts, run as `.venv/bin/python bench/<name>.py` (not tests)."""
