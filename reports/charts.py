@@ -404,7 +404,9 @@ def diverging_bars(
                 "x": [diffs[i] for i in order],
                 "marker": {"color": colours},
                 "customdata": [[links[i]] for i in order],
-                "hovertemplate": "<b>%{y}</b><br>" + _("B − A") + ": %{x:+,.0f}<extra></extra>",
+                "hovertemplate": "<b>%{y}</b><br>"
+                + f"{label_b} − {label_a}"
+                + ": %{x:+,.0f}<extra></extra>",
                 "showlegend": False,
             },
             # Legend entries for the two colours.
@@ -430,7 +432,9 @@ def diverging_bars(
             height=max(320, 24 * len(order) + 120),
             barmode="overlay",
             xaxis={
-                "title": {"text": _("New GP capacities, B − A")},
+                "title": {
+                    "text": _("New GP capacities, %(b)s − %(a)s") % {"a": label_a, "b": label_b}
+                },
                 "zeroline": True,
                 "zerolinecolor": "#333",
                 "gridcolor": "#eee",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from reports import charts, selectors
 from reports.access import reader_required
-from reports.comparison import Column, build, export_rows, letters
+from reports.comparison import Column, build, choose, export_rows, letters
 from reports.fragments import cached_fragment
 from reports.views import area_link_factory, muni_link_factory
 from reports.workbooks import workbook_response
@@ -22,26 +23,33 @@ from reports.workbooks import workbook_response
 MAX_SCENARIOS = 6
 
 
+def _requested(request: HttpRequest) -> list[str]:
+    """Scenario ids in the order chosen: ``s`` repeated, else the older ``a`` and ``b``."""
+    ids = request.GET.getlist("s")
+    if not ids:
+        ids = [request.GET.get(k, "") for k in ("a", "b")]
+    return [i.strip() for i in ids if i.strip().isdigit()]
+
+
+def _focus(request: HttpRequest) -> str:
+    """The letter of the scenario drawn against A: ``vs``, or a letter given as ``b``."""
+    for key in ("vs", "b"):
+        value = request.GET.get(key, "").strip().upper()
+        if len(value) == 1 and value.isalpha():
+            return value
+    return "B"
+
+
 def _selection(request: HttpRequest) -> dict[str, Any]:
     """Parse the choice of scenarios and geography; four queries."""
     scenarios = list(selectors.scenarios_for(request.user))
-    with_results = [s for s in scenarios if getattr(s, "last_ok_run_id", None)]
-    by_id = {str(s.pk): s for s in with_results}
-    wanted = [by_id[i] for i in dict.fromkeys(request.GET.getlist("s")) if i in by_id]
-    if not wanted:
-        # Default: the default scenario against the user's latest scenario with results.
-        default = next((s for s in with_results if s.is_default), None)
-        mine = sorted(
-            (s for s in with_results if s.owner_id == request.user.pk),
-            key=lambda s: getattr(s, "last_run_at", None) or s.created_at,
-            reverse=True,
-        )
-        wanted = [
-            s
-            for s in (default, *(mine[:1] or [x for x in with_results if x is not default][:1]))
-            if s
-        ]
-    wanted = wanted[:MAX_SCENARIOS]
+    wanted = choose(
+        scenarios,
+        _requested(request),
+        baseline=request.GET.get("base", "").strip(),
+        user_id=request.user.pk,
+        limit=MAX_SCENARIOS,
+    )
     geos = selectors.geographies()
     geography = selectors.pick_geography(geos, request.GET.get("geography"))
     columns = [
@@ -50,11 +58,23 @@ def _selection(request: HttpRequest) -> dict[str, Any]:
     ]
     return {
         "all_scenarios": scenarios,
+        "comparable": [s for s in scenarios if getattr(s, "last_ok_run_id", None)],
         "columns": columns,
+        "baseline_id": columns[0].scenario.pk if columns else None,
         "selected_ids": {c.scenario.pk for c in columns},
         "geographies": geos,
         "geography": geography,
+        "max_scenarios": MAX_SCENARIOS,
     }
+
+
+def _query(columns: list[Column], geography: Any, **extra: str) -> str:
+    """The canonical query string of a comparison: ``s`` in order (baseline first)."""
+    pairs = [("s", str(c.scenario.pk)) for c in columns]
+    if geography is not None:
+        pairs.append(("geography", geography.slug))
+    pairs += list(extra.items())
+    return urlencode(pairs)
 
 
 def _tables(context: dict[str, Any]) -> dict[str, Any]:
@@ -71,10 +91,10 @@ def _tables(context: dict[str, Any]) -> dict[str, Any]:
 def compare(request: HttpRequest) -> HttpResponse:
     context = _selection(request)
     columns = context["columns"]
-    context["export_qs"] = request.GET.urlencode()
+    context["export_qs"] = _query(columns, context["geography"])
     if len(columns) < 2 or context["geography"] is None:
         return render(request, "reports/compare.html", context)
-    b_letter = request.GET.get("b", "B")
+    b_letter = _focus(request)
     b_index = next((i for i, c in enumerate(columns) if c.letter == b_letter), 1) or 1
 
     def build_results() -> dict[str, Any]:
@@ -87,6 +107,11 @@ def compare(request: HttpRequest) -> HttpResponse:
         data.update(
             a=a,
             b=b,
+            switch=[
+                (c, reverse("compare") + "?" + _query(columns, geo, vs=c.letter), i == b_index)
+                for i, c in enumerate(columns)
+                if i
+            ],
             bar_figure=charts.diverging_bars(
                 [x.name for x in areas],
                 [x.values[b_index]["total"] - x.values[0]["total"] for x in areas],
@@ -148,6 +173,7 @@ def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
     notes = [
         [_("Scenarios")],
         *legend,
+        [_("A is the baseline: each X_minus_A_total is scenario X's total minus A's.")],
         [],
         [_("Geography"), str(context["geography"])],
         [_("capacities_today is from the synthetic practice register (marked synthetic).")],

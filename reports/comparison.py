@@ -46,6 +46,37 @@ def letters(n: int) -> list[str]:
     return [chr(ord("A") + i) for i in range(n)]
 
 
+def choose(
+    visible: Sequence[Scenario],
+    requested: Sequence[str],
+    *,
+    baseline: str = "",
+    user_id: int | None = None,
+    limit: int = 6,
+) -> list[Scenario]:
+    """The scenarios to compare, baseline first, from those ``visible`` to the user that
+    have a succeeded run. ``requested`` are scenario ids in the order chosen; ids of
+    scenarios not visible or without results are ignored. ``baseline`` (an id), when it is
+    among those requested, is moved first. Nothing requested: the default scenario against
+    the user's latest one."""
+    with_results = [s for s in visible if getattr(s, "last_ok_run_id", None)]
+    by_id = {str(s.pk): s for s in with_results}
+    wanted = [by_id[i] for i in dict.fromkeys(requested) if i in by_id]
+    if baseline in by_id and by_id[baseline] in wanted:
+        base = by_id[baseline]
+        wanted = [base, *(s for s in wanted if s is not base)]
+    if not wanted:
+        default = next((s for s in with_results if s.is_default), None)
+        mine = sorted(
+            (s for s in with_results if s.owner_id == user_id),
+            key=lambda s: getattr(s, "last_run_at", None) or s.created_at,
+            reverse=True,
+        )
+        others = mine[:1] or [x for x in with_results if x is not default][:1]
+        wanted = [s for s in (default, *others) if s]
+    return wanted[:limit]
+
+
 def build(
     columns: Sequence[Column], results: dict[int, list[MuniResult]]
 ) -> tuple[list[Line], list[Line], Line]:

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from allocation.models import AllocationRun, Scenario
 from practices.models import Practice, PracticeChange
 from tests.reports.conftest import Site
+from tests.reports.test_pages import figure
 
 
 def editor_data(scenario: Scenario, **changes: Any) -> dict[str, Any]:
@@ -203,3 +204,156 @@ def test_only_negotiators_create_scenarios(site: Site, as_user: Any, url: str) -
     response = as_user("negotiator").post(url)
     assert response.status_code == 302
     assert Scenario.objects.get(name="Nyt scenarie").owner == site.users["negotiator"]
+
+
+@pytest.fixture
+def third(site: Site, db: None) -> AllocationRun:
+    """A succeeded run of the negotiator's private scenario: the default's results with one
+    more coverage capacity in every municipality (no engine run: quick and exact)."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from allocation.models import MunicipalityResult
+
+    cache.clear()
+    run = AllocationRun.objects.create(
+        scenario=site.private,
+        params=site.private.params,
+        inputs_hash="c" * 64,
+        status="succeeded",
+        triggered_by="user",
+        finished_at=timezone.now(),
+    )
+    copies = []
+    for r in MunicipalityResult.objects.filter(run=site.default_run):
+        r.pk = None
+        r.run = run
+        r.coverage += 1
+        r.total += 1
+        copies.append(r)
+    MunicipalityResult.objects.bulk_create(copies)
+    return run
+
+
+def compare_url(*scenarios: Scenario, path: str = "/compare/", **extra: str) -> str:
+    from urllib.parse import urlencode
+
+    return path + "?" + urlencode([("s", s.pk) for s in scenarios] + list(extra.items()))
+
+
+def test_compare_three_scenarios_table_switch_and_bounded_queries(
+    site: Site, as_user: Any, third: AllocationRun
+) -> None:
+    client = as_user("negotiator")
+    with CaptureQueriesContext(connection) as two:
+        client.get(compare_url(site.default, site.variant, geography="praksisomrader"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(compare_url(site.default, site.variant, site.private))
+    html = response.content.decode()
+    assert len(queries) <= 10 and len(queries) <= len(two) + 1
+    assert html.count('class="area-row"') == 21 and html.count("muni-row") == 98
+    assert "<strong>C</strong>: " in html and "Privat kladde" in html
+    assert html.count(">B − A</th>") == 1 and html.count(">C − A</th>") == 1
+    assert html.count('<input type="checkbox" name="s"') >= 3
+    assert html.count('name="s" value') and html.count(" checked") == 3
+    # Denmark: C has one more capacity in each of the 98 municipalities than A.
+    tfoot = html[html.index("<tfoot>") :]
+    assert "+98" in tfoot
+    # Switch among the scenarios drawn against A; B by default.
+    assert 'aria-current="true" title="Mere dækning">B − A' in html
+    assert "vs=C" in html and "vs=B" in html
+    assert figure(html, "diff-bars")["layout"]["title"]["text"].endswith("B − A")
+    for url in (
+        compare_url(site.default, site.variant, site.private, vs="C"),
+        compare_url(site.default, site.variant, site.private, b="C"),  # the older switch
+    ):
+        html = client.get(url).content.decode()
+        assert 'aria-current="true" title="Privat kladde">C − A' in html
+        bars = figure(html, "diff-bars")
+        assert bars["layout"]["title"]["text"].endswith("C − A")
+        assert sorted(bars["data"][0]["x"])[0] >= 1  # every area gains under C
+
+
+def test_compare_three_scenarios_exports_parse_back(
+    site: Site, as_user: Any, third: AllocationRun
+) -> None:
+    client = as_user("negotiator")
+    scenarios = (site.default, site.variant, site.private)
+    response = client.get(compare_url(*scenarios, path="/compare/export.csv"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    head, body = rows[0], rows[1:]
+    assert len(body) == 98
+    for letter in "ABC":
+        assert {
+            f"{letter}_{f}" for f in ("transition", "coverage", "accessibility", "total")
+        } <= set(head)
+    assert head[-2:] == ["B_minus_A_total", "C_minus_A_total"]
+    col = head.index
+    assert sum(int(r[col("A_total")]) for r in body) == 1500
+    assert sum(int(r[col("B_coverage")]) for r in body) == 700
+    assert sum(int(r[col("C_total")]) for r in body) == 1598
+    assert {int(r[col("C_minus_A_total")]) for r in body} == {1}
+    assert all(
+        int(r[col("B_minus_A_total")]) == int(r[col("B_total")]) - int(r[col("A_total")])
+        for r in body
+    )
+    book = load_workbook(
+        io.BytesIO(client.get(compare_url(*scenarios, path="/compare/export.xlsx")).content)
+    )
+    assert book.sheetnames == ["Om", "Områder", "Kommuner"]
+    areas = list(book["Områder"].iter_rows(values_only=True))
+    assert len(areas) == 22 and areas[0][-2:] == ("B_minus_A_total", "C_minus_A_total")
+    assert sum(r[areas[0].index("C_minus_A_total")] for r in areas[1:]) == 98
+    about = [r[0] for r in book["Om"].iter_rows(values_only=True) if r and r[0]]
+    assert any(str(x).startswith("C: Privat kladde") for x in about)
+
+
+def test_compare_baseline_choice_and_older_urls(
+    site: Site, as_user: Any, third: AllocationRun
+) -> None:
+    client = as_user("negotiator")
+    # The baseline select moves a ticked scenario first.
+    url = compare_url(site.default, site.variant, site.private, base=str(site.variant.pk))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(url.replace("/compare/", "/compare/export.csv")).content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    head = rows[0]
+    assert sum(int(r[head.index("A_coverage")]) for r in rows[1:]) == 700
+    html = client.get(url).content.decode()
+    assert "<strong>A</strong>: " + f'<a href="/?scenario={site.variant.pk}">' in html
+    # ?a=&b= (scenario ids) still works.
+    html = client.get(f"/compare/?a={site.default.pk}&b={site.variant.pk}").content.decode()
+    assert html.count('class="area-row"') == 21 and "<strong>C</strong>" not in html
+    assert f"s={site.default.pk}&amp;s={site.variant.pk}" in html  # canonical export links
+
+
+def test_compare_private_scenario_of_another_user_is_not_choosable(
+    site: Site, as_user: Any, third: AllocationRun
+) -> None:
+    client = as_user("viewer")
+    for url in (
+        compare_url(site.default, site.variant, site.private),
+        compare_url(site.private, site.default, site.variant),
+        f"/compare/?a={site.private.pk}&b={site.default.pk}",
+    ):
+        html = client.get(url).content.decode()
+        assert "Privat kladde" not in html and f'value="{site.private.pk}"' not in html
+        assert "<strong>C</strong>" not in html
+    response = client.get(
+        compare_url(site.private, site.default, site.variant, path="/compare/export.csv")
+    )
+    head = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert "C_total" not in head and "B_total" in head
+    book = load_workbook(
+        io.BytesIO(
+            client.get(compare_url(site.private, site.default, path="/compare/export.xlsx")).content
+        )
+    )
+    about = " ".join(str(r[0]) for r in book["Om"].iter_rows(values_only=True) if r and r[0])
+    assert "Privat kladde" not in about
