@@ -261,7 +261,8 @@ def test_compare_three_scenarios_table_switch_and_bounded_queries(
     assert "+98" in tfoot
     # Switch among the scenarios drawn against A; B by default.
     assert 'aria-current="true" title="Mere dækning">B − A' in html
-    assert "vs=C" in html and "vs=B" in html
+    assert "vs=C" in html and "vs=B" in html and "Kort og søjler viser:" in html
+    assert "Basisscenarie (A, blandt de valgte)" in html
     assert figure(html, "diff-bars")["layout"]["title"]["text"].endswith("B − A")
     for url in (
         compare_url(site.default, site.variant, site.private, vs="C"),
@@ -327,6 +328,12 @@ def test_compare_baseline_choice_and_older_urls(
     assert sum(int(r[head.index("A_coverage")]) for r in rows[1:]) == 700
     html = client.get(url).content.decode()
     assert "<strong>A</strong>: " + f'<a href="/?scenario={site.variant.pk}">' in html
+    # A baseline that is not ticked is not added: unticking the old baseline removes it.
+    html = client.get(
+        compare_url(site.variant, site.private, base=str(site.default.pk))
+    ).content.decode()
+    assert f'<strong>A</strong>: <a href="/?scenario={site.variant.pk}">' in html
+    assert "<strong>C</strong>" not in html
     # ?a=&b= (scenario ids) still works.
     html = client.get(f"/compare/?a={site.default.pk}&b={site.variant.pk}").content.decode()
     assert html.count('class="area-row"') == 21 and "<strong>C</strong>" not in html
