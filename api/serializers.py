@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -173,6 +172,23 @@ class ScenarioSerializer(serializers.Serializer):
         return policies.can_request_run(self._user(), obj)
 
 
+def no_nul_characters(value: Any) -> Any:
+    """JSON with a NUL character cannot be stored (PostgreSQL refuses it): refuse it here."""
+
+    def has_nul(item: Any) -> bool:
+        if isinstance(item, str):
+            return "\x00" in item
+        if isinstance(item, dict):
+            return any(has_nul(k) or has_nul(v) for k, v in item.items())
+        if isinstance(item, list | tuple):
+            return any(has_nul(v) for v in item)
+        return False
+
+    if has_nul(value):
+        raise serializers.ValidationError("Text may not contain NUL characters.")
+    return value
+
+
 class ScenarioCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -181,6 +197,7 @@ class ScenarioCreateSerializer(serializers.Serializer):
     params = serializers.DictField(
         required=False,
         default=dict,
+        validators=[no_nul_characters],
         help_text="engine parameters; omitted ones take the engine's defaults, unknown or "
         "invalid ones are refused naming the field",
     )
@@ -191,7 +208,11 @@ class ScenarioUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     status = serializers.ChoiceField(choices=ScenarioStatus.choices, required=False)
-    params = serializers.DictField(required=False, help_text="the complete engine parameters")
+    params = serializers.DictField(
+        required=False,
+        validators=[no_nul_characters],
+        help_text="the complete engine parameters",
+    )
 
 
 class CloneSerializer(serializers.Serializer):
@@ -240,13 +261,18 @@ class RunDetailSerializer(RunSerializer):
     )
 
 
+MAX_ID = 2**63 - 1
+
+
 class RunQuery(serializers.Serializer):
-    scenario = serializers.IntegerField(required=False, min_value=1)
+    scenario = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = serializers.ChoiceField(choices=RunStatus.choices, required=False)
 
 
 class RunRequestSerializer(serializers.Serializer):
-    scenario = serializers.IntegerField(min_value=1, help_text="id of a scenario you can see")
+    scenario = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="id of a scenario you can see"
+    )
 
 
 # --- results ----------------------------------------------------------------------------
@@ -344,8 +370,8 @@ class MetricRowSerializer(serializers.Serializer):
 
 
 class CompareQuery(LevelQuery):
-    a = serializers.IntegerField(min_value=1, help_text="run id")
-    b = serializers.IntegerField(min_value=1, help_text="run id")
+    a = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="run id")
+    b = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="run id")
 
 
 class CompareRowSerializer(serializers.Serializer):
@@ -369,11 +395,6 @@ class CompareRowSerializer(serializers.Serializer):
     a_load_after = serializers.FloatField(allow_null=True)
     b_load_after = serializers.FloatField(allow_null=True)
     diff_load_after = serializers.FloatField(allow_null=True)
-
-
-@extend_schema_field(OpenApiTypes.OBJECT)
-class ExplanationField(serializers.DictField):
-    pass
 
 
 # --- accounts ---------------------------------------------------------------------------

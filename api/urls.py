@@ -28,8 +28,8 @@ v1 = [
         name="geography-detail",
     ),
     path("practices/", reference.PracticeListView.as_view(), name="practice-list"),
-    path(
-        "practices/<str:ydernummer>/",
+    re_path(
+        r"^practices/(?P<ydernummer>[\w-]{1,24})/$",
         reference.PracticeDetailView.as_view(),
         name="practice-detail",
     ),

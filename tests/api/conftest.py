@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -144,7 +143,3 @@ def reader() -> Iterator[APIClient]:
 def json_of(response: Any) -> Any:
     assert response.status_code == 200, (response.status_code, response.content[:500])
     return response.json()
-
-
-def same_decimal(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value

@@ -10,6 +10,7 @@ success paths are fuzzed too, through their query parameters and bodies.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,7 +45,7 @@ CHECKS = [
 ]
 # Per schema operation and generation mode (valid and invalid input); about 25 operations,
 # each case sent twice: some 900 requests.
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = int(os.environ.get("API_FUZZ_EXAMPLES", "8"))  # more for a deep run
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 
 
