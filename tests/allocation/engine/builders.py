@@ -14,24 +14,13 @@ import numpy as np
 import pandas as pd
 
 from allocation.engine import EngineInputs
+from allocation.engine.inputs import MUNICIPALITY_COLUMNS
 from municipalities import estimates
 from practices.synthetic import MunicipalityInput, generate_register
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "denmark"
-ENGINE_COLUMNS = (
-    "population",
-    "pop_0_17",
-    "pop_18_64",
-    "pop_65_79",
-    "pop_80_plus",
-    "chronic",
-    "multimorbid",
-    "vulnerable",
-    "nursing_home_places",
-    "residential_residents",
-    "psychiatric",
-    "far_from_practice",
-)
+# The engine's own list, so the builders never drift from what it validates.
+ENGINE_COLUMNS = MUNICIPALITY_COLUMNS
 
 
 def small_inputs(
