@@ -1,5 +1,6 @@
-"""`allocate(inputs, params) -> Outcome`: the whole model of DESIGN.md §4 except the
-sensitivity analysis (see `sensitivity.run_sensitivity`), and `aggregate` to any geography.
+"""`allocate(inputs, params) -> Outcome`: the whole model of docs/model.md except the
+sensitivity analysis (see `sensitivity.run_sensitivity`), and `aggregate` to any geography
+(docs/model.md#aggregation).
 
 Pure: no Django, no I/O, no clock, no randomness. The same inputs and parameters give the
 same outcome, to the last capacity.

@@ -1,4 +1,4 @@
-"""Sensitivity (DESIGN.md §4.12): how much the result moves when weights and inputs move.
+"""Sensitivity (docs/model.md#sensitivity): how much the result moves when weights and inputs move.
 
 Each draw perturbs the scenario around its parameters:
 
