@@ -1,0 +1,189 @@
+"""What a run costs beyond the engine: request → results readable, and the store step alone.
+
+Run: .venv/bin/python bench/runs.py   (builds a throwaway SQLite test database, loads
+Denmark, then measures in-process with Celery eager, as the embedded default runs).
+
+- e2e: `request_run` of a scenario on the current data until the run has succeeded and its
+  area results are read back through the API's selector; at 1, 1,000 and 10,000
+  sensitivity draws. Each repetition changes the sensitivity seed, so every request is a
+  new run (an identical one would be returned at once).
+- engine: the reference, the engine's own compute for the same parameters in the same
+  process (`allocate`, the sensitivity draws in the same chunks, their summary), on inputs
+  already in memory.
+- store: `store_results` alone, for an outcome and sensitivity computed beforehand, on a
+  fresh running run each time.
+
+Medians over the repetitions. Ends with
+`BENCH store_ms=... e2e_minus_engine_ms=... draws=1000 engine_ms=...` (store and e2e minus
+engine at 1,000 draws). Floors: store_ms <= 30, e2e_minus_engine_ms <= 60.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+os.environ.pop("DATABASE_URL", None)  # SQLite, the embedded default
+os.environ.pop("REDIS_URL", None)
+
+import logging  # noqa: E402
+
+import django  # noqa: E402
+
+django.setup()
+logging.getLogger("celery").setLevel(logging.WARNING)  # no line per eager task
+
+import numpy as np  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
+
+STORE_FLOOR_MS = 30.0
+E2E_FLOOR_MS = 60.0
+REPEATS = {1: 7, 1000: 7, 10_000: 3}
+STORE_REPEATS = 15
+
+
+def engine_ms(inputs: object, params: object) -> float:
+    """The engine's own compute for a run with ``params``, as the eager task does it."""
+    from allocation import services
+    from allocation.engine import allocate, perturbed_totals, summarise_sensitivity
+
+    t = time.perf_counter()
+    outcome = allocate(inputs, params)  # type: ignore[arg-type]
+    chunks = services.sensitivity_chunks(
+        draws=params.sensitivity_draws,  # type: ignore[attr-defined]
+        chunk=settings.SENSITIVITY_CHUNK,
+    )
+    parts = [
+        perturbed_totals(inputs, services._chunk_params(params, i), n)  # type: ignore[arg-type]
+        for i, n in chunks
+    ]
+    summarise_sensitivity(inputs, params, outcome, np.vstack(parts))  # type: ignore[arg-type]
+    return (time.perf_counter() - t) * 1000
+
+
+def e2e_ms(scenario: object, seed: int, draws: int) -> float:
+    """request_run → the run succeeded and its area results were read."""
+    from allocation import services
+    from allocation.models import AllocationRun, RunStatus
+    from allocation.selectors import result_rows
+
+    services.update_scenario(
+        scenario=scenario,  # type: ignore[arg-type]
+        params={
+            **scenario.params,  # type: ignore[attr-defined]
+            "sensitivity_draws": draws,
+            "sensitivity_seed": seed,
+        },
+    )
+    t = time.perf_counter()
+    run = services.request_run(scenario=scenario)  # type: ignore[arg-type]
+    run = AllocationRun.objects.get(pk=run.pk)
+    rows = result_rows(run=run, level="area", geography=run.params["geography"])
+    elapsed = (time.perf_counter() - t) * 1000
+    assert run.status == RunStatus.SUCCEEDED, (run.status, run.error)
+    assert rows and sum(r["total"] for r in rows) == run.params["total"]
+    return elapsed
+
+
+def store_ms(outcome: object, sensitivity: object, scenario: object) -> float:
+    from allocation import services
+    from allocation.models import AllocationRun, RunStatus, Trigger
+
+    run = AllocationRun.objects.create(
+        scenario=scenario,
+        params=scenario.params,  # type: ignore[attr-defined]
+        inputs_hash="bench",
+        status=RunStatus.RUNNING,
+        triggered_by=Trigger.USER,
+    )
+    t = time.perf_counter()
+    assert services.store_results(
+        run_id=run.pk,
+        outcome=outcome,  # type: ignore[arg-type]
+        sensitivity=sensitivity,  # type: ignore[arg-type]
+        timings={},
+    )
+    return (time.perf_counter() - t) * 1000
+
+
+def main() -> int:
+    from django.core.management import call_command
+
+    from allocation import services
+    from allocation.engine import AllocationParams, allocate, perturbed_totals
+    from allocation.engine import summarise_sensitivity as summarise
+    from allocation.selectors import build_engine_inputs
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        t = time.perf_counter()
+        call_command("load_denmark", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        default = services.ensure_default_scenario()
+        scenario = services.clone_scenario(scenario=default, owner=None, name="bench")
+        print(f"setup: Denmark in {time.perf_counter() - t:.1f} s")
+        inputs = build_engine_inputs()
+        e2e_ms(scenario, 1, 1)  # warm up: imports, query compilation, first writes
+
+        rows: dict[int, tuple[float, float]] = {}
+        seed = 100
+        for draws, repeats in REPEATS.items():
+            ends, engines = [], []
+            for _ in range(repeats):
+                seed += 1
+                params = AllocationParams.from_dict(
+                    {**scenario.params, "sensitivity_draws": draws, "sensitivity_seed": seed}
+                )
+                engines.append(engine_ms(inputs, params))
+                ends.append(e2e_ms(scenario, seed, draws))
+            rows[draws] = (statistics.median(ends), statistics.median(engines))
+
+        params = AllocationParams.from_dict({**scenario.params, "sensitivity_draws": 1000})
+        outcome = allocate(inputs, params)
+        chunks = services.sensitivity_chunks(draws=1000, chunk=settings.SENSITIVITY_CHUNK)
+        totals = np.vstack(
+            [perturbed_totals(inputs, services._chunk_params(params, i), n) for i, n in chunks]
+        )
+        sensitivity = summarise(inputs, params, outcome, totals)
+        store_ms(outcome, sensitivity, scenario)  # warm up
+        stores = [store_ms(outcome, sensitivity, scenario) for _ in range(STORE_REPEATS)]
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+    print(f"{'draws':>7}{'e2e ms':>10}{'engine ms':>11}{'e2e-engine':>12}")
+    for draws, (end, eng) in rows.items():
+        print(f"{draws:>7}{end:>10.1f}{eng:>11.1f}{end - eng:>12.1f}")
+    store = statistics.median(stores)
+    end, eng = rows[1000]
+    print(
+        f"store_results alone at 1,000 draws: median {store:.1f} ms over {STORE_REPEATS} "
+        f"(min {min(stores):.1f}, max {max(stores):.1f}). engine = allocate + sensitivity "
+        "draws + summary on inputs in memory, the same parameters, this process."
+    )
+    print(
+        f"BENCH store_ms={store:.1f} e2e_minus_engine_ms={end - eng:.1f} draws=1000 "
+        f"engine_ms={eng:.1f} e2e_ms={end:.1f}"
+    )
+    ok = store <= STORE_FLOOR_MS and end - eng <= E2E_FLOOR_MS
+    if not ok:
+        print(
+            f"FLOOR MISSED: store_ms must be <= {STORE_FLOOR_MS:g}, "
+            f"e2e_minus_engine_ms <= {E2E_FLOOR_MS:g}"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
