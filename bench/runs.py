@@ -94,12 +94,12 @@ def e2e_ms(scenario: object, seed: int, draws: int) -> float:
     return elapsed
 
 
-def store_ms(outcome: object, sensitivity: object, scenario: object) -> float:
+def store_ms(outcome: object, sensitivity: object, scenario: object, inputs: object) -> float:
     from allocation import services
     from allocation.models import AllocationRun, RunStatus, Trigger
 
     run = AllocationRun.objects.create(
-        scenario=scenario,
+        scenario=scenario,  # type: ignore[misc]
         params=scenario.params,  # type: ignore[attr-defined]
         inputs_hash="bench",
         status=RunStatus.RUNNING,
@@ -111,6 +111,7 @@ def store_ms(outcome: object, sensitivity: object, scenario: object) -> float:
         outcome=outcome,  # type: ignore[arg-type]
         sensitivity=sensitivity,  # type: ignore[arg-type]
         timings={},
+        inputs=inputs,  # type: ignore[arg-type]
     )
     return (time.perf_counter() - t) * 1000
 
@@ -156,8 +157,8 @@ def main() -> int:
             [perturbed_totals(inputs, services._chunk_params(params, i), n) for i, n in chunks]
         )
         sensitivity = summarise(inputs, params, outcome, totals)
-        store_ms(outcome, sensitivity, scenario)  # warm up
-        stores = [store_ms(outcome, sensitivity, scenario) for _ in range(STORE_REPEATS)]
+        store_ms(outcome, sensitivity, scenario, inputs)  # warm up
+        stores = [store_ms(outcome, sensitivity, scenario, inputs) for _ in range(STORE_REPEATS)]
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

@@ -56,7 +56,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     def build() -> dict[str, Any]:
         area_of = selectors.memberships(geography.slug)
         rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
-        areas = selectors.group_areas(rows, area_of)
+        areas = selectors.area_results(run_id=run.pk, geography=geography.slug, area_of=area_of)
         phasing = selectors.national_phasing(run_id=run.pk)
         years = list(range(run.params["base_year"], run.params["horizon"] + 1))
         return {
@@ -126,7 +126,14 @@ def area(request: HttpRequest, geography: str, slug: str) -> HttpResponse:
     if scope.run is not None:
         all_rows = selectors.muni_results(run_id=scope.run.pk, area_of=area_of)
         rows = [r for r in all_rows if r.code in members]
-        summary = selectors.group_areas(rows, {c: area_of[c] for c in members})[0]
+        summary = next(
+            iter(
+                selectors.area_results(
+                    run_id=scope.run.pk, geography=geography, area_of=area_of, slugs=[slug]
+                )
+            ),
+            None,
+        )
         years = list(range(scope.run.params["base_year"], scope.run.params["horizon"] + 1))
         phasing = selectors.national_phasing(run_id=scope.run.pk, codes=members)
         context.update(
