@@ -12,6 +12,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from accounts.policies import can_request_run
+from allocation.selectors import explanation_get
 from clusters.selectors import area_summaries
 from municipalities.models import Indicator
 from reports import charts, selectors
@@ -194,7 +195,9 @@ def municipality(request: HttpRequest, code: int) -> HttpResponse:
     if scope.run is not None:
         result = selectors.municipality_result(run_id=scope.run.pk, code=code)
         context["result"] = result
-        explanation = result.explanation if result is not None else {}
+        explanation = (
+            explanation_get(run=scope.run, kommunekode=code) if result is not None else None
+        ) or {}
         context["explanation"] = explanation
         pillars = []
         for pillar, drivers in PILLAR_DRIVERS.items():
