@@ -58,8 +58,7 @@ def test_stored_area_results_are_the_engines_aggregate_for_every_geography() -> 
             assert a.supply_after == row["supply_at_horizon"] + row["total"]
             assert close(a.load_before, row["load_before"])
             assert close(a.load_after, row["load_after"])
-            expected_floor = row["floor"] if "floor" in row else None
-            assert a.floor == expected_floor
+            assert a.floor == row.get("floor")
     floors = AreaResult.objects.filter(run=run, geography=run.params["geography"])
     assert floors.get(area="nordjylland-nord").floor == 40
     assert (
