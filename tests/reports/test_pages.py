@@ -135,9 +135,7 @@ def test_area_page(site: Site, as_user: Any, role: str) -> None:
     assert as_user(role).get("/areas/sundhedsklynger-21/nope/").status_code == 404
 
 
-def test_area_page_shows_the_stored_supply_after_with_its_decimal(
-    site: Site, as_user: Any
-) -> None:
+def test_area_page_shows_the_stored_supply_after_with_its_decimal(site: Site, as_user: Any) -> None:
     from allocation.models import AreaResult
 
     stored = AreaResult.objects.filter(
