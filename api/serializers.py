@@ -14,7 +14,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import policies
-from allocation.models import AllocationRun, Pillar, RunStatus, ScenarioStatus, Visibility
+from allocation.models import (
+    AllocationRun,
+    Pillar,
+    RunStatus,
+    ScenarioStatus,
+    Stage,
+    Visibility,
+)
 from clusters.models import DEFAULT_GEOGRAPHY
 from municipalities.models import DataStatus
 from practices.models import PracticeForm, RecordSource
@@ -229,7 +236,13 @@ class RunSerializer(serializers.Serializer):
     scenario_name = serializers.CharField(source="scenario.name")
     status = serializers.ChoiceField(choices=RunStatus.choices)
     progress = serializers.IntegerField(help_text="0-100")
-    stage = serializers.CharField()
+    stage = serializers.ChoiceField(choices=Stage.choices, help_text="the stage's code")
+    stage_label = serializers.CharField(
+        help_text="the stage in words, in the request's language, with its count "
+        "(e.g. sensitivity chunk 3 of 5)"
+    )
+    stage_count = serializers.IntegerField(allow_null=True)
+    stage_total = serializers.IntegerField(allow_null=True)
     error = serializers.CharField()
     triggered_by = serializers.CharField()
     requested_by = serializers.CharField(

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from allocation.engine import NATION
 from reports import charts, selectors
 from reports.access import reader_required
 from reports.comparison import Column, build, choose, export_rows, letters
@@ -78,11 +79,14 @@ def _query(columns: list[Column], geography: Any, **extra: str) -> str:
 
 
 def _tables(context: dict[str, Any]) -> dict[str, Any]:
-    """The comparison itself: two queries."""
+    """The comparison itself: three queries."""
     columns, geography = context["columns"], context["geography"]
     area_of = selectors.memberships(geography.slug) if geography else {}
-    results = selectors.results_by_run([c.run_id for c in columns], area_of) if columns else {}
-    areas, munis, nation = build(columns, results)
+    run_ids = [c.run_id for c in columns]
+    results = selectors.results_by_run(run_ids, area_of) if columns else {}
+    geo = geography.slug if geography else ""
+    stored = selectors.area_results_by_run(run_ids, [geo, NATION]) if columns else {}
+    areas, munis, nation = build(columns, results, stored, geography=geo)
     return {"areas": areas, "munis": munis, "nation": nation}
 
 

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from allocation.engine import NATION
 from allocation.models import Scenario
-from reports.selectors import PILLARS, MuniResult
+from reports.selectors import PILLARS, AreaResult, MuniResult
 
 FIELDS = ("transition", "coverage", "accessibility", "total")
+NATION_SLUG = "danmark"  # the one area of allocation.engine.aggregate(..., NATION)
 
 
 @dataclass
@@ -78,9 +80,17 @@ def choose(
 
 
 def build(
-    columns: Sequence[Column], results: dict[int, list[MuniResult]]
+    columns: Sequence[Column],
+    results: dict[int, list[MuniResult]],
+    areas_by_run: dict[int, dict[str, dict[str, AreaResult]]],
+    *,
+    geography: str,
 ) -> tuple[list[Line], list[Line], Line]:
-    """(areas with their municipalities, municipalities, the nation)."""
+    """(areas with their municipalities, municipalities, the nation).
+
+    Areas and the nation take the figures stored with each run (``areas_by_run``, from
+    selectors.area_results_by_run with ``geography`` and NATION); nothing is summed here.
+    """
     munis: dict[int, Line] = {}
     for i, col in enumerate(columns):
         for r in results.get(col.run_id, []):
@@ -98,7 +108,6 @@ def build(
                 munis[r.code] = line
             line.values[i] = {f: int(getattr(r, f)) for f in FIELDS}
     areas: dict[str, Line] = {}
-    nation = Line(key="DK", name="Danmark", values=[dict.fromkeys(FIELDS, 0) for _c in columns])
     for m in sorted(munis.values(), key=lambda x: x.name):
         a = areas.get(m.area)
         if a is None:
@@ -109,14 +118,16 @@ def build(
             )
             areas[m.area] = a
         a.members.append(m)
-        a.population += m.population
-        a.supply_today += m.supply_today
-        nation.population += m.population
-        nation.supply_today += m.supply_today
-        for i in range(len(columns)):
-            for f in FIELDS:
-                a.values[i][f] += m.values[i][f]
-                nation.values[i][f] += m.values[i][f]
+    nation = Line(key="DK", name="Danmark", values=[dict.fromkeys(FIELDS, 0) for _c in columns])
+    for line, geo in [*((a, geography) for a in areas.values()), (nation, NATION)]:
+        slug = NATION_SLUG if geo == NATION else line.key
+        for i, col in enumerate(columns):
+            stored = areas_by_run.get(col.run_id, {}).get(geo, {}).get(slug)
+            if stored is None:
+                continue
+            line.values[i] = {f: int(getattr(stored, f)) for f in FIELDS}
+            line.population = stored.population
+            line.supply_today = stored.supply_today
     return sorted(areas.values(), key=lambda a: a.name), list(munis.values()), nation
 
 

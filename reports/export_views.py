@@ -55,7 +55,7 @@ def scenario_report(request: HttpRequest, pk: int) -> HttpResponse:
         geo = run.params.get("geography", "sundhedsklynger-21")
         area_of = selectors.memberships(geo)
         rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
-        areas = selectors.group_areas(rows, area_of)
+        areas = selectors.area_results(run_id=run.pk, geography=geo, area_of=area_of)
         context.update(
             kpi=key_figures(run, rows),
             areas=sorted(areas, key=lambda a: -a.total),
@@ -83,7 +83,7 @@ def run_workbook(request: HttpRequest, pk: int) -> HttpResponse:
     geo = run.params.get("geography", "sundhedsklynger-21")
     area_of = selectors.memberships(geo)
     rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
-    areas = selectors.group_areas(rows, area_of)
+    areas = selectors.area_results(run_id=run.pk, geography=geo, area_of=area_of)
     kpi = key_figures(run, rows)
     about: list[list[Any]] = [
         [_("Scenario"), run.scenario.name],

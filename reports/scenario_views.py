@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -26,26 +25,6 @@ from allocation.models import AllocationRun, RunStatus, Scenario
 from reports import selectors
 from reports.access import is_htmx, reader_required
 from reports.forms import ScenarioForm
-
-# The run's stage as the services write it, in words for the page.
-STAGES = {
-    "queued": gettext_noop("Waiting for a worker"),
-    "started": gettext_noop("Started"),
-    "reading demand data and practices": gettext_noop("Reading demand data and practices"),
-    "allocating the capacities": gettext_noop("Allocating the capacities"),
-    "saving results": gettext_noop("Saving the results"),
-    "merging sensitivity chunks": gettext_noop("Merging the sensitivity analysis"),
-    "done": gettext_noop("Done"),
-    "failed": gettext_noop("Failed"),
-}
-
-
-def stage_text(stage: str) -> str:
-    if stage in STAGES:
-        return _(STAGES[stage])
-    if stage.startswith("sensitivity"):
-        return _("Sensitivity analysis") + stage[len("sensitivity") :]
-    return stage
 
 
 def _visible(request: HttpRequest, pk: int) -> Scenario:
@@ -195,7 +174,7 @@ def _run_for(request: HttpRequest, pk: int) -> AllocationRun:
 def _progress_context(run: AllocationRun) -> dict[str, Any]:
     return {
         "run": run,
-        "stage": stage_text(run.stage),
+        "stage": run.stage_label,
         "results_url": reverse("overview") + f"?scenario={run.scenario_id}",
     }
 

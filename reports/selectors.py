@@ -9,8 +9,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
@@ -25,6 +24,9 @@ from allocation.models import (
     RunStatus,
     Scenario,
     SensitivityBand,
+)
+from allocation.models import (
+    AreaResult as StoredAreaResult,
 )
 from clusters.models import DEFAULT_GEOGRAPHY, Area, Geography, Membership
 from municipalities.models import DemandIndicator, Municipality
@@ -182,55 +184,84 @@ class MuniResult:
 
 @dataclass
 class AreaResult:
+    """One area of a run, as stored with the run (the engine's aggregation)."""
+
     slug: str
     name: str
     hospital: str
-    members: list[MuniResult] = field(default_factory=list)
+    municipalities: int
+    population: int
+    transition: int
+    coverage: int
+    accessibility: int
+    total: int
+    weighted_citizens: float
+    supply_today: float
+    supply_at_horizon: float
+    supply_after: float
+    load_before: float | None
+    load_after: float | None
 
-    def _sum(self, attr: str) -> float:
-        return float(sum(getattr(m, attr) for m in self.members))
-
-    @cached_property
-    def population(self) -> int:
-        return int(self._sum("population"))
-
-    @cached_property
-    def transition(self) -> int:
-        return int(self._sum("transition"))
-
-    @cached_property
-    def coverage(self) -> int:
-        return int(self._sum("coverage"))
-
-    @cached_property
-    def accessibility(self) -> int:
-        return int(self._sum("accessibility"))
-
-    @cached_property
-    def total(self) -> int:
-        return int(self._sum("total"))
-
-    @cached_property
-    def supply_today(self) -> float:
-        return self._sum("supply_today")
-
-    @cached_property
-    def supply_at_horizon(self) -> float:
-        return self._sum("supply_at_horizon")
-
-    @cached_property
-    def load_before(self) -> float | None:
-        s = self.supply_at_horizon
-        return self._sum("weighted_citizens") / s if s else None
-
-    @cached_property
-    def load_after(self) -> float | None:
-        s = self.supply_at_horizon + self.total
-        return self._sum("weighted_citizens") / s if s else None
-
-    @cached_property
+    @property
     def per_10k(self) -> float:
         return self.total / self.population * 10_000 if self.population else 0.0
+
+
+AREA_FIELDS = (
+    "area",
+    "name",
+    "municipalities",
+    "population",
+    "transition",
+    "coverage",
+    "accessibility",
+    "total",
+    "weighted_citizens",
+    "supply_today",
+    "supply_at_horizon",
+    "supply_after",
+    "load_before",
+    "load_after",
+)
+
+
+def _area(row: tuple[Any, ...], hospital: str) -> AreaResult:
+    return AreaResult(row[0], row[1], hospital, *row[2:])
+
+
+def area_results(
+    *,
+    run_id: int,
+    geography: str,
+    area_of: dict[int, tuple[str, str, str]],
+    slugs: Iterable[str] | None = None,
+) -> list[AreaResult]:
+    """A run's stored results per area of ``geography`` (optionally some areas), sorted by
+    name; ``area_of`` (memberships) gives the hospitals. One query."""
+    hospitals = {slug: hospital for slug, _name, hospital in area_of.values()}
+    qs = StoredAreaResult.objects.filter(run_id=run_id, geography=geography)
+    if slugs is not None:
+        qs = qs.filter(area__in=list(slugs))
+    return [
+        _area(r, hospitals.get(r[0], "")) for r in qs.order_by("name").values_list(*AREA_FIELDS)
+    ]
+
+
+def area_results_by_run(
+    run_ids: Sequence[int], geographies: Sequence[str]
+) -> dict[int, dict[str, dict[str, AreaResult]]]:
+    """Stored area results of several runs: run -> geography -> area slug -> area (no
+    hospital). ``nation`` (allocation.engine.NATION) is Denmark as one area. One query."""
+    out: dict[int, dict[str, dict[str, AreaResult]]] = {
+        r: {g: {} for g in geographies} for r in run_ids
+    }
+    for r in (
+        StoredAreaResult.objects.filter(run_id__in=list(run_ids), geography__in=list(geographies))
+        .order_by("name")
+        .values_list("run_id", "geography", *AREA_FIELDS)
+    ):
+        out[r[0]][r[1]][r[2]] = _area(r[2:], "")
+    return out
 
 
 RESULT_FIELDS = (
@@ -282,19 +313,6 @@ def muni_results(
             )
         )
     return out
-
-
-def group_areas(
-    rows: Sequence[MuniResult], area_of: dict[int, tuple[str, str, str]]
-) -> list[AreaResult]:
-    """Municipality results summed per area (no query); areas sorted by name."""
-    areas: dict[str, AreaResult] = {}
-    for slug, name, hospital in area_of.values():
-        areas.setdefault(slug, AreaResult(slug, name, hospital))
-    for r in rows:
-        if r.area in areas:
-            areas[r.area].members.append(r)
-    return sorted(areas.values(), key=lambda a: a.name)
 
 
 def national_phasing(*, run_id: int, codes: Iterable[int] | None = None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from accounts.policies import can_request_run
+from allocation.selectors import explanation_get
 from clusters.selectors import area_summaries
 from municipalities.models import Indicator
 from reports import charts, selectors
@@ -56,7 +57,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     def build() -> dict[str, Any]:
         area_of = selectors.memberships(geography.slug)
         rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
-        areas = selectors.group_areas(rows, area_of)
+        areas = selectors.area_results(run_id=run.pk, geography=geography.slug, area_of=area_of)
         phasing = selectors.national_phasing(run_id=run.pk)
         years = list(range(run.params["base_year"], run.params["horizon"] + 1))
         return {
@@ -126,7 +127,14 @@ def area(request: HttpRequest, geography: str, slug: str) -> HttpResponse:
     if scope.run is not None:
         all_rows = selectors.muni_results(run_id=scope.run.pk, area_of=area_of)
         rows = [r for r in all_rows if r.code in members]
-        summary = selectors.group_areas(rows, {c: area_of[c] for c in members})[0]
+        summary = next(
+            iter(
+                selectors.area_results(
+                    run_id=scope.run.pk, geography=geography, area_of=area_of, slugs=[slug]
+                )
+            ),
+            None,
+        )
         years = list(range(scope.run.params["base_year"], scope.run.params["horizon"] + 1))
         phasing = selectors.national_phasing(run_id=scope.run.pk, codes=members)
         context.update(
@@ -187,7 +195,9 @@ def municipality(request: HttpRequest, code: int) -> HttpResponse:
     if scope.run is not None:
         result = selectors.municipality_result(run_id=scope.run.pk, code=code)
         context["result"] = result
-        explanation = result.explanation if result is not None else {}
+        explanation = (
+            explanation_get(run=scope.run, kommunekode=code) if result is not None else None
+        ) or {}
         context["explanation"] = explanation
         pillars = []
         for pillar, drivers in PILLAR_DRIVERS.items():

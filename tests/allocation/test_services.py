@@ -164,7 +164,8 @@ def test_storing_twice_converges() -> None:
         scenario=scenario,
         status=RunStatus.RUNNING,
     )
-    outcome = allocate(build_engine_inputs(), AllocationParams.from_dict(scenario.params))
+    inputs = build_engine_inputs()
+    outcome = allocate(inputs, AllocationParams.from_dict(scenario.params))
     MunicipalityResult.objects.bulk_create(
         [
             MunicipalityResult(
@@ -180,9 +181,13 @@ def test_storing_twice_converges() -> None:
             )
         ]
     )
-    assert services.store_results(run_id=run.pk, outcome=outcome, sensitivity=None, timings={})
+    assert services.store_results(
+        run_id=run.pk, outcome=outcome, sensitivity=None, timings={}, inputs=inputs
+    )
     assert MunicipalityResult.objects.filter(run=run).count() == 98
-    assert not services.store_results(run_id=run.pk, outcome=outcome, sensitivity=None, timings={})
+    assert not services.store_results(
+        run_id=run.pk, outcome=outcome, sensitivity=None, timings={}, inputs=inputs
+    )
 
 
 def test_data_change_requeues_shared_scenarios_only() -> None:
