@@ -9,8 +9,8 @@ import pandas as pd
 from django.db.models import QuerySet
 
 from allocation.engine import AllocationParams, EngineInputs, allocate
-from allocation.engine.inputs import MUNICIPALITY_COLUMNS
 from allocation.engine.frames import json_safe
+from allocation.engine.inputs import MUNICIPALITY_COLUMNS
 from allocation.models import (
     AllocationRun,
     AreaResult,
