@@ -13,10 +13,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from allocation.selectors import scenarios_with_runs
+from clusters.selectors import geographies, memberships
 from reports import charts, selectors
 from reports.access import reader_required
 from reports.comparison import Column, build, choose, export_rows, letters
 from reports.fragments import cached_fragment
+from reports.scope import pick_geography
 from reports.views import area_link_factory, muni_link_factory
 from reports.workbooks import workbook_response
 
@@ -42,7 +45,7 @@ def _focus(request: HttpRequest) -> str:
 
 def _selection(request: HttpRequest) -> dict[str, Any]:
     """Parse the choice of scenarios and geography; four queries."""
-    scenarios = list(selectors.scenarios_for(request.user))
+    scenarios = scenarios_with_runs(user=request.user)
     wanted = choose(
         scenarios,
         _requested(request),
@@ -50,8 +53,8 @@ def _selection(request: HttpRequest) -> dict[str, Any]:
         user_id=request.user.pk,
         limit=MAX_SCENARIOS,
     )
-    geos = selectors.geographies()
-    geography = selectors.pick_geography(geos, request.GET.get("geography"))
+    geos = geographies()
+    geography = pick_geography(geos, request.GET.get("geography"))
     columns = [
         Column(scenario=s, run_id=getattr(s, "last_ok_run_id", 0), letter=letter)
         for s, letter in zip(wanted, letters(len(wanted)), strict=True)
@@ -80,7 +83,7 @@ def _query(columns: list[Column], geography: Any, **extra: str) -> str:
 def _tables(context: dict[str, Any]) -> dict[str, Any]:
     """The comparison itself: two queries."""
     columns, geography = context["columns"], context["geography"]
-    area_of = selectors.memberships(geography.slug) if geography else {}
+    area_of = memberships(geography=geography.slug) if geography else {}
     results = selectors.results_by_run([c.run_id for c in columns], area_of) if columns else {}
     areas, munis, nation = build(columns, results)
     return {"areas": areas, "munis": munis, "nation": nation}
