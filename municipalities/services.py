@@ -93,7 +93,7 @@ def import_demand(
     Raises :class:`~municipalities.importing.ImportFailed` with every problem before anything
     is written. Values the file leaves empty, and every other row, stay as they are. A file
     that changes nothing is recorded too (with zero counts): the history then shows it was
-    checked.
+    checked. Whoever imports tells the allocation that the data changed (``data_changed``).
     """
     known = set(Municipality.objects.values_list("kommunekode", flat=True))
     parsed = parse_demand(content, file_name=file_name, known_codes=known)
@@ -127,9 +127,4 @@ def import_demand(
         values_updated=count.updated,
         note=note,
     )
-    if count.changed:
-        # The worker re-runs every shared scenario against the new data (after commit).
-        from allocation.services import request_runs_for_data_change
-
-        request_runs_for_data_change(batch=batch)
     return batch

@@ -15,6 +15,7 @@ from municipalities.importing import ErrorCollector
 from municipalities.models import DemandIndicator, Indicator, Municipality
 from municipalities.sync import SyncCount, sync_table
 from practices.models import Doctor, Practice, PracticeChange, PracticeForm, RecordSource
+from practices.selectors import forget_register_sources
 from practices.synthetic import MunicipalityInput, PracticeRow, generate_register
 
 DEFAULT_SEED = 2035
@@ -198,6 +199,8 @@ def apply_register(
         "practice_id", "birth_year", "id"
     )
     doctor_count = _sync_doctors(existing, desired, source=source)
+    if practice_count.changed:
+        transaction.on_commit(forget_register_sources)
     return RegisterResult(practice_count, doctor_count)
 
 
@@ -288,12 +291,13 @@ def update_practice(
     open_to_new_patients: bool | None = None,
     listed_patients: int | None = None,
     capacities: Decimal | None = None,
-) -> Practice:
+) -> PracticeChange | None:
     """Edit one practice (a planner keeping their region's register current).
 
     The record keeps its source: a synthetic practice stays synthetic, so reloading the
     synthetic register can still replace it. Every edit that changes something is recorded
-    as a PracticeChange: who (``user``), when, and each changed field as [old, new].
+    as a PracticeChange: who (``user``), when, and each changed field as [old, new]; it is
+    returned (None when nothing changed), so that the caller can tell the allocation.
     """
     changes = {
         "name": name,
@@ -314,13 +318,13 @@ def update_practice(
         for key in fields
         if before[key] != getattr(practice, key)
     }
-    if diff:
-        PracticeChange.objects.create(
-            practice=practice,
-            user=user if user is not None and user.is_authenticated else None,
-            changes=diff,
-        )
-    return practice
+    if not diff:
+        return None
+    return PracticeChange.objects.create(
+        practice=practice,
+        user=user if user is not None and user.is_authenticated else None,
+        changes=diff,
+    )
 
 
 def _json_value(value: Any) -> Any:

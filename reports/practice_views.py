@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.policies import can_edit_region_data, region_of
+from allocation.services import PRACTICE_EDIT, data_changed
 from municipalities.selectors import municipality_names, region_list
 from practices import selectors as practices
 from practices.models import PracticeForm
@@ -78,7 +79,8 @@ def practice_edit(request: HttpRequest, ydernummer: str) -> HttpResponse:
         # for the service, which records what changed.
         stored = practices.practice_get(ydernummer=ydernummer)
         if form.is_valid() and stored is not None:
-            update_practice(practice=stored, user=request.user, **form.cleaned_data)
+            if update_practice(practice=stored, user=request.user, **form.cleaned_data):
+                data_changed(source=PRACTICE_EDIT, user=request.user)
             messages.success(request, _("Practice saved. The change is recorded."))
             return redirect("practice_edit", ydernummer=ydernummer)
     if not editable:
