@@ -124,16 +124,28 @@ def indicator_rows(*, indicators: Iterable[str] = ENGINE_INDICATORS) -> list[tup
     )
 
 
+_ESTIMATED_KEY = "klyngeplan:indicators:estimated:v1:"
+
+
 def estimated_indicators(*, indicators: Iterable[str] = ENGINE_INDICATORS) -> list[str]:
-    """Those of ``indicators`` with an estimated value somewhere (in indicator order); one
-    query. What the pages and exports call estimated comes from here, not from a list."""
+    """Those of ``indicators`` with an estimated value somewhere (in indicator order). What
+    the pages and exports call estimated comes from here, not from a list. Cached, and
+    cleared by the writes of demand data (one query when not cached)."""
     wanted = list(indicators)
-    found = set(
-        DemandIndicator.objects.filter(indicator__in=wanted, status=DataStatus.ESTIMATED)
-        .values_list("indicator", flat=True)
-        .distinct()
-    )
+    key = _ESTIMATED_KEY + ",".join(wanted)
+    found = cache.get(key)
+    if found is None:
+        found = set(
+            DemandIndicator.objects.filter(indicator__in=wanted, status=DataStatus.ESTIMATED)
+            .values_list("indicator", flat=True)
+            .distinct()
+        )
+        cache.set(key, found, 300)
     return [i for i in wanted if i in found]
+
+
+def forget_estimated_indicators() -> None:
+    cache.delete(_ESTIMATED_KEY + ",".join(ENGINE_INDICATORS))
 
 
 _GEOJSON_KEY = "klyngeplan:municipalities.geojson:v1"

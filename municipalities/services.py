@@ -9,6 +9,7 @@ from clusters.models import Area, Geography, Membership
 from municipalities.demand_import import parse_demand
 from municipalities.models import DemandIndicator, ImportBatch, Municipality, Region
 from municipalities.reference import GEOGRAPHIES, ReferenceData
+from municipalities.selectors import forget_estimated_indicators
 from municipalities.sync import SyncCount, sync_table
 
 
@@ -81,6 +82,8 @@ def apply_reference(*, data: ReferenceData) -> dict[str, SyncCount]:
         # owns the rows it brings.
         delete_missing=False,
     )
+    # What the pages call estimated is read from the indicators' status (cached).
+    transaction.on_commit(forget_estimated_indicators)
     return result
 
 
@@ -127,4 +130,6 @@ def import_demand(
         values_updated=count.updated,
         note=note,
     )
+    if count.changed:
+        transaction.on_commit(forget_estimated_indicators)
     return batch

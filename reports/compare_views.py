@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET
 
 from allocation.selectors import scenarios_with_runs
 from clusters.selectors import geographies, memberships
+from municipalities.selectors import estimated_indicators
+from practices.selectors import register_sources, supply_sources
 from reports import charts, selectors
 from reports.access import reader_required
 from reports.comparison import Column, build, choose, export_rows, letters
@@ -159,9 +161,10 @@ def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if not columns:
         raise Http404
     context.update(_tables(context))
+    sources = supply_sources()
     legend = [[f"{c.letter}: {c.scenario.name} (run #{c.run_id})"] for c in columns]
     if fmt == "csv":
-        head, rows = export_rows(columns, context["areas"], level="municipality")
+        head, rows = export_rows(columns, context["areas"], level="municipality", sources=sources)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="klyngeplan-compare.csv"'
         response.write("\ufeff")  # Excel reads UTF-8 with a BOM
@@ -171,7 +174,7 @@ def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
         return response
     sheets = []
     for level, title in (("area", _("Areas")), ("municipality", _("Municipalities"))):
-        head, rows = export_rows(columns, context["areas"], level=level)
+        head, rows = export_rows(columns, context["areas"], level=level, sources=sources)
         sheets.append((str(title), head, rows))
     notes = [
         [_("Scenarios")],
@@ -179,8 +182,12 @@ def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
         [_("A is the baseline: each X_minus_A_total is scenario X's total minus A's.")],
         [],
         [_("Geography"), str(context["geography"])],
-        [_("capacities_today is from the synthetic practice register (marked synthetic).")],
-        [_("Demand drivers without a municipal source are estimated.")],
     ]
+    if register_sources().synthetic:
+        notes.append(
+            [_("capacities_today is from the synthetic practice register (marked synthetic).")]
+        )
+    if estimated_indicators():
+        notes.append([_("Demand drivers without a municipal source are estimated.")])
     sheets.insert(0, (str(_("About")), [], notes))
     return workbook_response(sheets, "klyngeplan-compare.xlsx")

@@ -13,7 +13,6 @@ from allocation.models import RunStatus
 from allocation.selectors import latest_run, run_get, scenario_get
 from clusters.models import DEFAULT_GEOGRAPHY
 from clusters.selectors import geographies, memberships
-from municipalities.selectors import estimated_indicators
 from reports import charts, selectors
 from reports.access import reader_required
 from reports.parameters import parameter_groups
@@ -40,7 +39,6 @@ def scenario_report(request: HttpRequest, pk: int) -> HttpResponse:
             areas=sorted(areas, key=lambda a: -a.total),
             params=parameter_groups(run.params),
             geography_name=next((g.name for g in geographies() if g.slug == geo), geo),
-            estimated=estimated_indicators(),
             map_figure=charts.municipality_map(
                 rows,
                 metric="per10k",

@@ -90,7 +90,11 @@ def estimated(text: Any) -> SafeString:
 
 
 @register.simple_tag
-def synthetic(text: Any) -> SafeString:
+def synthetic(text: Any, marked: Any = True) -> SafeString:
+    """A value from the synthetic register, marked as such; unmarked when ``marked`` is false
+    (pass whether the records behind it are synthetic: ``data_status.register.synthetic``)."""
+    if not marked:
+        return format_html("{}", text)
     return format_html(
         '<span class="synthetic" title="{}">{}</span><span class="visually-hidden"> ({})</span>',
         _("synthetic: generated register calibrated to published totals"),

@@ -43,7 +43,7 @@ def _form_errors(practice: Practice, **changes: Any) -> dict[str, list[str]]:
     }
     form = PracticeEditForm(data, instance=practice)
     assert not form.is_valid()
-    return {k: list(v) for k, v in form.errors.items()}
+    return {k: [str(e) for e in v] for k, v in form.errors.items()}
 
 
 def _api_errors(practice: Practice, **changes: Any) -> dict[str, list[str]]:
