@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 import time
 from collections.abc import Mapping
@@ -51,8 +52,10 @@ from allocation.models import (
     Trigger,
     Visibility,
 )
+from allocation.selectors import build_engine_inputs
 from allocation.snapshots import inputs_from_frames, inputs_to_frames
 
+logger = logging.getLogger(__name__)
 User = AbstractBaseUser | AnonymousUser | None
 # A run that has been claimed this many times without finishing is failed, not retried: a
 # task that kills its worker would otherwise loop forever.
@@ -167,8 +170,6 @@ def inputs_hash(*, inputs: EngineInputs, params: Mapping[str, Any]) -> str:
 
 
 def _current_inputs() -> EngineInputs:
-    from allocation.selectors import build_engine_inputs
-
     return build_engine_inputs()
 
 
@@ -213,6 +214,7 @@ def request_run(
 
 
 def _enqueue(run_id: int) -> None:
+    # Imported here: allocation.tasks imports this module (tasks call services).
     from allocation.tasks import run_allocation
 
     result = run_allocation.apply_async(args=[run_id])
@@ -220,22 +222,44 @@ def _enqueue(run_id: int) -> None:
     AllocationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(task_id=result.id)
 
 
-def request_runs_for_data_change(*, batch: Any = None) -> list[AllocationRun]:
-    """Re-run every shared scenario against the changed data (called by imports)."""
+def _rerun_shared(*, trigger: str, user: User = None) -> list[AllocationRun]:
+    """Request a run of every shared scenario on the current data; a scenario whose inputs
+    hash has not changed gets its existing run back (see :func:`request_run`)."""
     inputs = _current_inputs()
     return [
-        request_run(scenario=s, trigger=Trigger.DATA_CHANGE, inputs=inputs)
+        request_run(scenario=s, user=user, trigger=trigger, inputs=inputs)
         for s in Scenario.objects.filter(visibility=Visibility.SHARED)
     ]
+
+
+# What changed the engine's inputs, for :func:`data_changed`.
+DEMAND_IMPORT = "demand import"
+PRACTICE_IMPORT = "practice import"
+PRACTICE_EDIT = "practice edit"
+
+
+def data_changed(*, source: str, batch: Any = None, user: User = None) -> list[AllocationRun]:
+    """The data the engine reads has changed: re-run every shared scenario on it.
+
+    Called by whoever changed the data (the demand and practice imports, a practice edit on
+    the web or through the API), after the change, so that the apps holding the data never
+    call up into the allocation. ``source`` names the change (``DEMAND_IMPORT``,
+    ``PRACTICE_IMPORT``, ``PRACTICE_EDIT``), ``batch`` the import batch if there is one, and
+    ``user`` who made it (recorded as the runs' requester).
+    """
+    runs = _rerun_shared(trigger=Trigger.DATA_CHANGE, user=user)
+    logger.info(
+        "%s%s changed the data: %d shared scenario(s) re-run",
+        source,
+        f" (batch {getattr(batch, 'pk', batch)})" if batch is not None else "",
+        len(runs),
+    )
+    return runs
 
 
 def rerun_changed_shared_scenarios() -> list[AllocationRun]:
     """The nightly job: a shared scenario whose inputs hash changed gets a new run."""
-    inputs = _current_inputs()
-    return [
-        request_run(scenario=s, trigger=Trigger.SCHEDULE, inputs=inputs)
-        for s in Scenario.objects.filter(visibility=Visibility.SHARED)
-    ]
+    return _rerun_shared(trigger=Trigger.SCHEDULE)
 
 
 # --- executing runs --------------------------------------------------------------------

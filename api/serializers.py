@@ -6,7 +6,6 @@ only validate. Writes go through the services.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -24,7 +23,7 @@ from allocation.models import (
 )
 from clusters.models import DEFAULT_GEOGRAPHY
 from municipalities.models import DataStatus
-from practices.models import PracticeForm, RecordSource
+from practices.models import Practice, PracticeForm, RecordSource
 
 LEVELS = ("municipality", "area")
 
@@ -131,16 +130,25 @@ class PracticeQuery(AreaQuery):
     source = serializers.ChoiceField(choices=RecordSource.choices, required=False)
 
 
+def _model_validators(model: Any, name: str) -> list[Any]:
+    return list(model._meta.get_field(name).validators)
+
+
 class PracticeUpdateSerializer(serializers.Serializer):
+    """The fields a planner may change. Their bounds and messages are the model's own
+    validators (run here, so that a bad value is named before anything is written; the
+    service's ``full_clean`` checks them again with ``Practice.clean``)."""
+
     name = serializers.CharField(max_length=200, required=False)
     form = serializers.ChoiceField(choices=PracticeForm.choices, required=False)
     open_to_new_patients = serializers.BooleanField(required=False)
-    listed_patients = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
+    listed_patients = serializers.IntegerField(
+        validators=_model_validators(Practice, "listed_patients"), required=False
+    )
     capacities = serializers.DecimalField(
         max_digits=5,
         decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("99"),
+        validators=_model_validators(Practice, "capacities"),
         required=False,
     )
 

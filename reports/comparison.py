@@ -8,7 +8,8 @@ from typing import Any
 
 from allocation.engine import NATION
 from allocation.models import Scenario
-from reports.selectors import PILLARS, AreaResult, MuniResult
+from practices.selectors import SupplySources
+from reports.selectors import AreaResult, MuniResult
 
 FIELDS = ("transition", "coverage", "accessibility", "total")
 NATION_SLUG = "danmark"  # the one area of allocation.engine.aggregate(..., NATION)
@@ -132,9 +133,10 @@ def build(
 
 
 def export_rows(
-    columns: Sequence[Column], areas: Sequence[Line], *, level: str
+    columns: Sequence[Column], areas: Sequence[Line], *, level: str, sources: SupplySources
 ) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows for CSV/XLSX: one row per municipality (or area)."""
+    """Header and rows for CSV/XLSX: one row per municipality (or area). The status of
+    today's capacities is their practices' source (``sources``)."""
     head = (
         ["kommunekode", "municipality", "area"]
         if level == "municipality"
@@ -152,13 +154,10 @@ def export_rows(
             row: list[Any] = (
                 [int(line.key), line.name, a.name] if level == "municipality" else [a.key, a.name]
             )
-            row += [line.population, round(line.supply_today, 2), "synthetic"]
+            codes = [int(m.key) for m in (line.members or [line])]
+            row += [line.population, round(line.supply_today, 2), sources.of(*codes)]
             for v in line.values:
                 row += [v[f] for f in FIELDS]
             row += line.diffs()
             rows.append(row)
     return head, rows
-
-
-def pillar_totals(line: Line) -> list[dict[str, int]]:
-    return [{p: v[p] for p in PILLARS} for v in line.values]

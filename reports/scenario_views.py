@@ -17,31 +17,31 @@ from accounts.policies import (
     can_create_scenario,
     can_edit_scenario,
     can_request_run,
-    can_view_scenario,
 )
 from allocation import services
 from allocation.engine import AllocationParams, ParamsError
 from allocation.models import AllocationRun, RunStatus, Scenario
-from reports import selectors
+from allocation.selectors import run_get, scenario_get, scenario_runs, scenarios_with_runs
+from clusters.selectors import geographies
 from reports.access import is_htmx, reader_required
 from reports.forms import ScenarioForm
 
 
 def _visible(request: HttpRequest, pk: int) -> Scenario:
-    scenario = Scenario.objects.select_related("owner", "based_on").filter(pk=pk).first()
-    if scenario is None or not can_view_scenario(request.user, scenario):
+    scenario = scenario_get(user=request.user, pk=pk)
+    if scenario is None:
         raise Http404
     return scenario
 
 
 def _geography_choices() -> list[tuple[str, str]]:
-    return [(g.slug, g.name) for g in selectors.geographies()]
+    return [(g.slug, g.name) for g in geographies()]
 
 
 @require_GET
 @reader_required
 def scenario_list(request: HttpRequest) -> HttpResponse:
-    scenarios = list(selectors.scenarios_for(request.user))
+    scenarios = scenarios_with_runs(user=request.user)
     mine = [s for s in scenarios if s.owner_id == request.user.pk]
     shared = [s for s in scenarios if s.owner_id != request.user.pk]
     default = next((s for s in scenarios if s.is_default), None)
@@ -113,7 +113,7 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "editable": editable,
             "can_run": can_request_run(request.user, scenario),
             "can_clone": can_create_scenario(request.user),
-            "runs": selectors.scenario_runs(scenario=scenario),
+            "runs": scenario_runs(scenario=scenario),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -165,8 +165,8 @@ def scenario_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _run_for(request: HttpRequest, pk: int) -> AllocationRun:
-    run = selectors.run_with_scenario(pk)
-    if run is None or not can_view_scenario(request.user, run.scenario):
+    run = run_get(user=request.user, pk=pk)
+    if run is None:
         raise Http404
     return run
 
