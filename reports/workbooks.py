@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from reports.spreadsheet import safe_row
+
 Sheet = tuple[str, Sequence[Any], Sequence[Sequence[Any]]]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -22,12 +24,12 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     for title, head, rows in sheets:
         ws = wb.create_sheet(title=title[:31])
         if head:
-            ws.append([str(h) for h in head])
+            ws.append(safe_row(str(h) for h in head))
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             ws.freeze_panes = "A2"
         for row in rows:
-            ws.append([str(v) if hasattr(v, "__html__") else v for v in row])
+            ws.append(safe_row(row))
         if head and rows:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(head))}{len(rows) + 1}"
         for i, h in enumerate(head or [""], start=1):
