@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from knox.models import AuthToken
 
 from accounts.models import Profile
 from accounts.roles import Role
@@ -54,3 +55,9 @@ def create_demo_users(*, with_admin: bool = True) -> list[DemoUser]:
             Profile.objects.update_or_create(user=user, defaults={"region_id": DEMO_PLANNER_REGION})
         out.append(DemoUser(username, role, password))
     return out
+
+
+def revoke_tokens(*, user: User) -> int:
+    """Delete every API token of ``user``; the number deleted."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted

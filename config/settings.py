@@ -163,6 +163,16 @@ STORAGES = {
     },
 }
 
+# Failed logins (accounts/lockout.py): a username is locked for the window after this many
+# failures within it, even with the right password; an address after its (generous) count.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=100)
+# Trusted proxies in front of the app: 0 takes the client address from REMOTE_ADDR and
+# ignores X-Forwarded-For (which any client can make up); 1 behind one reverse proxy.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -191,8 +201,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_THROTTLE_USER", default="1200/min"),  # all of a user's requests
         "token": env.str("API_THROTTLE_TOKEN", default="600/min"),  # each token on its own
-        "login": env.str("API_THROTTLE_LOGIN", default="10/min"),  # per client address
+        # every attempt, per client address: a flood guard that many users behind one NAT
+        # stay under; guessing is stopped by the failure counts (accounts/lockout.py)
+        "login": env.str("API_THROTTLE_LOGIN", default="120/min"),
     },
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,

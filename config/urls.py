@@ -4,6 +4,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from accounts import views as accounts_views
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for the container healthcheck: the app answers and reaches its database."""
@@ -23,7 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("reports.urls")),
 ]
