@@ -32,6 +32,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         given = request.headers.get("X-Request-ID", "")
         rid = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        request.request_id = rid  # type: ignore[attr-defined]
         token = request_id.set(rid)
         try:
             response = self.get_response(request)
@@ -42,10 +43,12 @@ class RequestIdMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
-    """Puts the current request's id on every record (empty outside a request)."""
+    """Puts the current request's id on every record (empty outside a request). Django logs
+    a 4xx or 5xx answer once the middleware has returned, with the request on the record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
+        request = getattr(record, "request", None)
+        record.request_id = request_id.get() or getattr(request, "request_id", "")
         return True
 
 
