@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from knox.models import AuthToken
 
@@ -61,3 +62,15 @@ def revoke_tokens(*, user: User) -> int:
     """Delete every API token of ``user``; the number deleted."""
     deleted, _ = AuthToken.objects.filter(user=user).delete()
     return deleted
+
+
+@transaction.atomic
+def ensure_superuser(*, username: str, password: str, email: str = "") -> bool:
+    """The first administrator: created with ``password`` if no user ``username`` exists (the
+    password must pass the validators); an existing user is left as is. True if created."""
+    if User.objects.filter(username=username).exists():
+        return False
+    candidate = User(username=username, email=email)
+    validate_password(password, user=candidate)
+    User.objects.create_superuser(username=username, email=email, password=password)
+    return True

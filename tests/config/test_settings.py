@@ -121,3 +121,14 @@ def _run_code(code: str, env: dict[str, str]) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def test_sentry_only_with_a_dsn() -> None:
+    code = (
+        "import sys, django; django.setup(); import sentry_sdk as s; "
+        "print(s.get_client().is_active(), s.get_client().options['send_default_pii'])"
+    )
+    without = "import sys, django; django.setup(); print('sentry_sdk' in sys.modules)"
+    assert _run_code(without, {}) == "False"  # not even imported
+    dsn = {"SENTRY_DSN": "https://public@sentry.example.invalid/1"}
+    assert _run_code(code, dsn) == "True False"
