@@ -32,7 +32,7 @@ def api_login(username: str, password: str, **headers: str) -> Any:
     return APIClient().post(API, {"username": username, "password": password}, **headers)
 
 
-def web_login(username: str, password: str, **headers: str) -> Any:
+def web_login(username: str, password: str, **headers: Any) -> Any:
     return Client().post("/login/", {"username": username, "password": password}, **headers)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from allocation import services
@@ -79,10 +80,10 @@ def test_clone_of_a_long_name_fits_the_column(world: World) -> None:
 
 
 def test_the_model_refuses_a_name_beyond_its_column(world: World) -> None:
-    from django.core.exceptions import ValidationError
-
+    owner = world.users["negotiator-owner"]
+    assert owner is not None
     with pytest.raises(ValidationError) as caught:
-        services.create_scenario(name="x" * 201, owner=world.users["negotiator-owner"])  # type: ignore[arg-type]
+        services.create_scenario(name="x" * 201, owner=owner)
     assert "name" in caught.value.message_dict
 
 
