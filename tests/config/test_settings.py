@@ -76,7 +76,9 @@ PRODUCTION_ENV = {
 
 
 def test_check_deploy_with_production_settings_finds_nothing() -> None:
-    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECURE_HSTS_SECONDS"}}
+    # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their own process; a deployment not
+    unset = {"DEBUG", "SECURE_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **PRODUCTION_ENV},
