@@ -82,7 +82,7 @@ def create_scenario(
     status: str = ScenarioStatus.DRAFT,
     based_on: Scenario | None = None,
 ) -> Scenario:
-    return Scenario.objects.create(
+    scenario = Scenario(
         name=name,
         description=description,
         owner=_user(owner),
@@ -92,6 +92,9 @@ def create_scenario(
         params_schema_version=PARAMS_SCHEMA_VERSION,
         based_on=based_on,
     )
+    scenario.full_clean(exclude=["owner", "based_on"])
+    scenario.save()
+    return scenario
 
 
 @transaction.atomic
@@ -120,10 +123,19 @@ def update_scenario(
     return scenario
 
 
+def clone_name(name: str) -> str:
+    """``"<name> (kopi)"``, the name shortened (with an ellipsis) to fit the column."""
+    suffix = " (kopi)"
+    room = Scenario._meta.get_field("name").max_length or 200
+    if len(name) + len(suffix) > room:
+        name = name[: room - len(suffix) - 1].rstrip() + "…"
+    return name + suffix
+
+
 @transaction.atomic
 def clone_scenario(*, scenario: Scenario, owner: User, name: str | None = None) -> Scenario:
     return create_scenario(
-        name=name or f"{scenario.name} (kopi)",
+        name=name or clone_name(scenario.name),
         owner=owner,
         params=scenario.params,
         description=scenario.description,

@@ -23,6 +23,7 @@ from reports.access import reader_required
 from reports.comparison import Column, build, choose, export_rows, letters
 from reports.fragments import cached_fragment
 from reports.scope import pick_geography
+from reports.spreadsheet import safe_row
 from reports.views import area_link_factory, muni_link_factory
 from reports.workbooks import workbook_response
 
@@ -173,8 +174,8 @@ def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
         response["Content-Disposition"] = 'attachment; filename="klyngeplan-compare.csv"'
         response.write("\ufeff")  # Excel reads UTF-8 with a BOM
         writer = csv.writer(response)
-        writer.writerow(head)
-        writer.writerows(rows)
+        writer.writerow(safe_row(head))
+        writer.writerows(safe_row(row) for row in rows)
         return response
     sheets = []
     for level, title in (("area", _("Areas")), ("municipality", _("Municipalities"))):

@@ -21,6 +21,7 @@ from municipalities.selectors import estimated_indicators, indicator_rows
 from practices.selectors import RegisterSources, register_sources, supply_sources
 from reports import selectors
 from reports.parameters import LABELS, describe
+from reports.spreadsheet import safe_row
 from reports.summaries import key_figures
 
 Sheet = tuple[str, Sequence[Any], Sequence[Sequence[Any]]]
@@ -34,12 +35,12 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     for title, head, rows in sheets:
         ws = wb.create_sheet(title=title[:31])
         if head:
-            ws.append([str(h) for h in head])
+            ws.append(safe_row(str(h) for h in head))
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             ws.freeze_panes = "A2"
         for row in rows:
-            ws.append([str(v) if hasattr(v, "__html__") else v for v in row])
+            ws.append(safe_row(row))
         if head and rows:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(head))}{len(rows) + 1}"
         for i, h in enumerate(head or [""], start=1):
