@@ -164,7 +164,7 @@ def runs_for(*, scenario: Scenario) -> QuerySet[AllocationRun]:
     return AllocationRun.objects.filter(scenario=scenario).order_by("-created_at", "-id")
 
 
-# --- for the API (issue 5) ---------------------------------------------------------------
+# --- for the API -------------------------------------------------------------------------
 
 
 def scenario_list(*, user: Any) -> QuerySet[Scenario]:

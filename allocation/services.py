@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from allocation.engine import AllocationParams, EngineInputs, Outcome, allocate
-from allocation.engine.run import json_safe
+from allocation.engine.frames import json_safe
 from allocation.engine.sensitivity import Sensitivity, perturbed_totals, summarise_sensitivity
 from allocation.models import (
     DEFAULT_SCENARIO_NAME,

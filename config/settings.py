@@ -167,7 +167,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-# --- REST API (issue 5): DRF, knox tokens, OpenAPI docs served offline ----------------------
+# --- REST API: DRF, knox tokens, OpenAPI docs served offline ------------------------------
 # Clients send `Authorization: Token <token>` (knox: stored hashed, expiring); the pages use
 # their session. Token first, so an anonymous API call answers 401 with WWW-Authenticate.
 INSTALLED_APPS += ["knox", "drf_spectacular", "drf_spectacular_sidecar", "api"]

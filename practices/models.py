@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from municipalities.models import Municipality
 
 # A practice may close to new patients at 1,600 listed patients per capacity (the national
-# agreement; seed 003). The synthetic register and the open-share projection use this rule.
+# agreement, as cited by Danske Patienter; docs/model.md#sources). The synthetic register and
+# the open-share projection use this rule.
 CLOSING_LIST_SIZE = 1600
 
 

@@ -20,7 +20,7 @@ from allocation.engine import (
     aggregate,
     allocate,
 )
-from allocation.engine.run import json_safe, records
+from allocation.engine.frames import json_safe, records
 from allocation.models import Scenario
 
 MUNICIPALITY_FIELDS = (
