@@ -17,7 +17,12 @@ from allocation.models import (
     Scenario,
 )
 from clusters.models import Area, Membership
-from municipalities.models import ENGINE_INDICATORS, DemandIndicator, Municipality
+from municipalities.models import (
+    ENGINE_INDICATORS,
+    DemandIndicator,
+    Municipality,
+    PopulationProjection,
+)
 from practices.models import Doctor, Practice
 
 
@@ -25,7 +30,8 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
     """The engine's inputs from the database.
 
     Each indicator takes its latest year up to ``year`` (all years when None), per
-    municipality, so an imported newer value replaces the reference estimate. Five queries.
+    municipality, so an imported newer value replaces the reference estimate; the population
+    projection is its own input (future years are not today's data). Six queries.
     """
     munis = pd.DataFrame.from_records(
         Municipality.objects.order_by("kommunekode").values("kommunekode", "name", "population"),
@@ -78,12 +84,19 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
     ):
         geographies[geo][code] = slug
         names[geo][slug] = name
+    # Every projected year: an imported value where there is one (it replaced the estimate's
+    # row), the shipped estimate elsewhere.
+    projection = pd.DataFrame.from_records(
+        PopulationProjection.objects.values_list("municipality_id", "year", "age_band", "value"),
+        columns=["kommunekode", "year", "band", "value"],
+    )
     return EngineInputs(
         municipalities=munis,
         practices=practices,
         doctors=doctors,
         geographies={g: pd.Series(m).sort_index() for g, m in geographies.items()},
         area_names=dict(names),
+        projection=projection if len(projection) else None,
     )
 
 

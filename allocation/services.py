@@ -148,6 +148,12 @@ def inputs_hash(*, inputs: EngineInputs, params: Mapping[str, Any]) -> str:
         digest.update(slug.encode())
         series = inputs.geographies[slug]
         digest.update(pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes())
+    # The population projection is an input too: importing one must give a new run.
+    for year in inputs.projection_years:
+        bands = inputs.projected_bands(year)
+        assert bands is not None
+        digest.update(f"projection {year}".encode())
+        digest.update(bands.tobytes())
     return digest.hexdigest()
 
 

@@ -92,7 +92,8 @@ def national_ages() -> pd.DataFrame:
 
 @cache
 def denmark_inputs(seed: int = 2026) -> EngineInputs:
-    """The 98 municipalities with estimated drivers and the seeded synthetic register."""
+    """The 98 municipalities with estimated drivers, the shipped population projection and
+    the seeded synthetic register."""
     muni = pd.read_csv(DATA / "municipalities.csv").set_index("kommunekode")
     demand = pd.read_csv(DATA / "demand_indicators.csv").set_index("kommunekode")
     frame = pd.DataFrame(
@@ -151,10 +152,13 @@ def denmark_inputs(seed: int = 2026) -> EngineInputs:
         str(g): dict(zip(rows["area_id"].astype(str), rows["area_name"], strict=False))
         for g, rows in geo_rows.groupby("geography")
     }
+    bands = frame.loc[:, list(estimates.BANDS)]
+    projection = estimates.project_population(bands, national_ages()).frame
     return EngineInputs(
         municipalities=frame.loc[:, ["name", *ENGINE_COLUMNS]],
         practices=practices,
         doctors=doctors,
         geographies=geographies,
         area_names=names,
+        projection=projection,
     )
