@@ -18,6 +18,7 @@ from municipalities.models import (
 )
 from municipalities.projection_import import parse_projection
 from municipalities.reference import GEOGRAPHIES, ReferenceData
+from municipalities.selectors import forget_estimated_indicators
 from municipalities.sync import SyncCount, sync_table
 
 
@@ -110,6 +111,8 @@ def apply_reference(*, data: ReferenceData) -> dict[str, SyncCount]:
         },
         delete_missing=False,
     )
+    # What the pages call estimated is read from the indicators' status (cached).
+    transaction.on_commit(forget_estimated_indicators)
     return result
 
 
@@ -122,7 +125,7 @@ def import_demand(
     Raises :class:`~municipalities.importing.ImportFailed` with every problem before anything
     is written. Values the file leaves empty, and every other row, stay as they are. A file
     that changes nothing is recorded too (with zero counts): the history then shows it was
-    checked.
+    checked. Whoever imports tells the allocation that the data changed (``data_changed``).
     """
     known = set(Municipality.objects.values_list("kommunekode", flat=True))
     parsed = parse_demand(content, file_name=file_name, known_codes=known)
@@ -157,10 +160,7 @@ def import_demand(
         note=note,
     )
     if count.changed:
-        # The worker re-runs every shared scenario against the new data (after commit).
-        from allocation.services import request_runs_for_data_change
-
-        request_runs_for_data_change(batch=batch)
+        transaction.on_commit(forget_estimated_indicators)
     return batch
 
 
@@ -177,7 +177,8 @@ def import_projection(
 
     Raises :class:`~municipalities.importing.ImportFailed` with every problem before anything
     is written. The file's values replace the estimate for the municipalities, years and bands
-    it gives, marked imported; other years keep what they have.
+    it gives, marked imported; other years keep what they have. The caller tells the
+    allocation that the data changed (``allocation.services.data_changed``).
     """
     municipalities = dict(Municipality.objects.values_list("kommunekode", "name"))
     parsed = parse_projection(content, file_name=file_name, municipalities=municipalities)
@@ -207,10 +208,4 @@ def import_projection(
         values_updated=count.updated,
         note=note,
     )
-    if count.changed:
-        # The worker re-runs every shared scenario against the new data (after commit). A
-        # local import: allocation.services imports this app's models (a cycle at load time).
-        from allocation.services import request_runs_for_data_change
-
-        request_runs_for_data_change(batch=batch)
     return batch

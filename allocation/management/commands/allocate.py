@@ -22,6 +22,7 @@ from allocation.engine import (
 )
 from allocation.engine.frames import json_safe, records
 from allocation.models import Scenario
+from allocation.selectors import build_engine_inputs
 
 MUNICIPALITY_FIELDS = (
     "kommunekode",
@@ -91,8 +92,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         label, params = _scenario_params(options["scenario"])
         geography = options["geography"] or params.geography
-        from allocation.selectors import build_engine_inputs
-
         try:
             inputs = build_engine_inputs(year=options["year"])
         except ValueError as exc:

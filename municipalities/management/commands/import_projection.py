@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from allocation.services import PROJECTION_IMPORT, data_changed
 from municipalities.importing import ImportFailed
 from municipalities.models import DataStatus
 from municipalities.projection_import import PROJECTION_YEAR_MAX, PROJECTION_YEAR_MIN
@@ -66,6 +67,8 @@ class Command(BaseCommand):
         )
         if batch.values_created or batch.values_updated:
             self.stdout.write(self.style.SUCCESS("Population projection imported."))
+            runs = data_changed(source=PROJECTION_IMPORT, batch=batch, user=user)
+            self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")
         else:
             self.stdout.write(
                 self.style.SUCCESS("Nothing changed: the database already holds these values.")
