@@ -558,8 +558,21 @@ def _write_results(
             "accessibility": _ints(m["accessibility"]),
             "total": _ints(m["total"]),
             "weighted_citizens": m["weighted_citizens"].to_numpy(np.float64).tolist(),
+            **{
+                c: m[c].to_numpy(np.float64).tolist()
+                for c in (
+                    "weighted_citizens_base",
+                    "population_base",
+                    "population_horizon",
+                    "pop_80_plus_base",
+                    "pop_80_plus_horizon",
+                    "retiring",
+                    "replaced",
+                )
+            },
             "supply_today": m["capacities_today"].to_numpy(np.float64).tolist(),
             "supply_at_horizon": m["supply_at_horizon"].to_numpy(np.float64).tolist(),
+            "coverage_cap": [None if pd.isna(v) else int(v) for v in m["coverage_cap"]],
             "load_before": _finite(m["load_before"]),
             "load_after": _finite(m["load_after"]),
             "coverage_rank": _ints(m["load_rank_before"]),
@@ -579,7 +592,16 @@ def _write_results(
         areas["name"] += frame["name"].astype(str).tolist()
         for column in ("municipalities", "population", *PILLAR_COLUMNS):
             areas[column] += _ints(frame[column])
-        areas["weighted_citizens"] += frame["weighted_citizens"].astype(float).tolist()
+        for column in (
+            "weighted_citizens",
+            "weighted_citizens_base",
+            "population_horizon",
+            "pop_80_plus_base",
+            "pop_80_plus_horizon",
+            "retiring",
+            "replaced",
+        ):
+            areas[column] += frame[column].astype(float).tolist()
         areas["supply_today"] += frame["capacities_today"].astype(float).tolist()
         areas["supply_at_horizon"] += frame["supply_at_horizon"].astype(float).tolist()
         areas["supply_after"] += supply_after.astype(float).tolist()
@@ -647,6 +669,12 @@ AREA_COLUMNS = (
     "population",
     *PILLAR_COLUMNS,
     "weighted_citizens",
+    "weighted_citizens_base",
+    "population_horizon",
+    "pop_80_plus_base",
+    "pop_80_plus_horizon",
+    "retiring",
+    "replaced",
     "supply_today",
     "supply_at_horizon",
     "supply_after",
