@@ -137,7 +137,7 @@ def test_a_run_stores_need_and_supply_at_both_ends_and_keeps_its_projection() ->
             row["pop_80_plus_horizon"],
         )
         assert (r.retiring, r.replaced) == (row["retiring"], row["replaced"])
-        assert r.replaced <= r.retiring
+        assert r.replaced is not None and r.retiring is not None and r.replaced <= r.retiring
     assert stored[360].coverage_cap == frame.at[360, "coverage_cap"]  # Lolland: it binds
     nation = AreaResult.objects.get(run=run, geography=NATION)
     assert nation.pop_80_plus_horizon == pytest.approx(frame["pop_80_plus_horizon"].sum())
