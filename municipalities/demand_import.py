@@ -118,7 +118,15 @@ def parse_demand(content: bytes, *, file_name: str, known_codes: Collection[int]
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _read_table(content: bytes, *, file_name: str, ec: ErrorCollector) -> _Table | None:
+def _read_table(
+    content: bytes,
+    *,
+    file_name: str,
+    ec: ErrorCollector,
+    numeric_columns: Collection[str] = INDICATOR_COLUMNS,
+) -> _Table | None:
+    """The file as a table; ``numeric_columns`` are the header names whose cells tell how a
+    ``;`` file writes decimals (the projection import shares this reader)."""
     if not content.strip() or content.strip() == b"\xef\xbb\xbf":
         ec.add(None, "file", "the file is empty")
         return None
@@ -127,10 +135,12 @@ def _read_table(content: bytes, *, file_name: str, ec: ErrorCollector) -> _Table
         return None
     if content.startswith(_ZIP_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm")):
         return _read_xlsx(content, ec=ec)
-    return _read_csv(content, ec=ec)
+    return _read_csv(content, ec=ec, numeric_columns=numeric_columns)
 
 
-def _read_csv(content: bytes, *, ec: ErrorCollector) -> _Table | None:
+def _read_csv(
+    content: bytes, *, ec: ErrorCollector, numeric_columns: Collection[str]
+) -> _Table | None:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -157,7 +167,9 @@ def _read_csv(content: bytes, *, ec: ErrorCollector) -> _Table | None:
         ec.add(None, "file", "the file is empty")
         return None
     header, body = records[0], records[1:]
-    decimals: Decimals = _decimals_of(header, body) if delimiter == ";" else "point"
+    decimals: Decimals = (
+        _decimals_of(header, body, numeric_columns) if delimiter == ";" else "point"
+    )
     return _Table(
         kind="csv",
         header=list(header),
@@ -167,13 +179,15 @@ def _read_csv(content: bytes, *, ec: ErrorCollector) -> _Table | None:
     )
 
 
-def _decimals_of(header: Sequence[str], body: Sequence[Sequence[str]]) -> Decimals:
+def _decimals_of(
+    header: Sequence[str], body: Sequence[Sequence[str]], numeric_columns: Collection[str]
+) -> Decimals:
     """How a ``;`` file writes decimals, from the evidence in its indicator cells.
 
     A ``;`` file usually comes from Danish Excel (comma decimals, dot thousands), but it may
     also come from a program writing dot decimals; a cell like ``3.58`` or ``1,5`` decides.
     """
-    columns = [i for i, h in enumerate(header) if h.strip().lower() in INDICATOR_COLUMNS]
+    columns = [i for i, h in enumerate(header) if h.strip().lower() in numeric_columns]
     cells = [
         row[i].strip().translate(_GROUP_SPACES) for row in body for i in columns if i < len(row)
     ]

@@ -7,7 +7,16 @@ from django.db import transaction
 
 from clusters.models import Area, Geography, Membership
 from municipalities.demand_import import parse_demand
-from municipalities.models import DemandIndicator, ImportBatch, Municipality, Region
+from municipalities.models import (
+    DataStatus,
+    DemandIndicator,
+    ImportBatch,
+    ImportKind,
+    Municipality,
+    PopulationProjection,
+    Region,
+)
+from municipalities.projection_import import parse_projection
 from municipalities.reference import GEOGRAPHIES, ReferenceData
 from municipalities.selectors import forget_estimated_indicators
 from municipalities.sync import SyncCount, sync_table
@@ -82,6 +91,26 @@ def apply_reference(*, data: ReferenceData) -> dict[str, SyncCount]:
         # owns the rows it brings.
         delete_missing=False,
     )
+    imported_projection = set(
+        PopulationProjection.objects.filter(imported=True).values_list(
+            "municipality_id", "year", "age_band"
+        )
+    )
+    result["projections"] = sync_table(
+        PopulationProjection.objects.filter(imported=False),
+        key=("municipality_id", "year", "age_band"),
+        desired={
+            (p.kommunekode, p.year, p.age_band): {
+                "value": p.value,
+                "status": p.status,
+                "source": p.source,
+            }
+            for p in data.projections
+            # An imported projection (Statistics Denmark's own) wins over the estimate.
+            if (p.kommunekode, p.year, p.age_band) not in imported_projection
+        },
+        delete_missing=False,
+    )
     # What the pages call estimated is read from the indicators' status (cached).
     transaction.on_commit(forget_estimated_indicators)
     return result
@@ -132,4 +161,51 @@ def import_demand(
     )
     if count.changed:
         transaction.on_commit(forget_estimated_indicators)
+    return batch
+
+
+@transaction.atomic
+def import_projection(
+    *,
+    content: bytes,
+    file_name: str,
+    user: User | None,
+    status: str = DataStatus.SOURCED,
+    note: str = "",
+) -> ImportBatch:
+    """Validate a population projection file (FRKM layout), then write all its values.
+
+    Raises :class:`~municipalities.importing.ImportFailed` with every problem before anything
+    is written. The file's values replace the estimate for the municipalities, years and bands
+    it gives, marked imported; other years keep what they have. The caller tells the
+    allocation that the data changed (``allocation.services.data_changed``).
+    """
+    municipalities = dict(Municipality.objects.values_list("kommunekode", "name"))
+    parsed = parse_projection(content, file_name=file_name, municipalities=municipalities)
+    source = f"imported from {file_name} (SHA-256 {parsed.sha256[:12]})"
+    desired = {
+        (v.kommunekode, v.year, v.band): {
+            "value": v.value,
+            "status": status,
+            "source": source,
+            "imported": True,
+        }
+        for v in parsed.values
+    }
+    count = sync_table(
+        PopulationProjection.objects.filter(year__in={v.year for v in parsed.values}),
+        key=("municipality_id", "year", "age_band"),
+        desired=desired,
+        delete_missing=False,
+    )
+    batch = ImportBatch.objects.create(
+        user=user,
+        kind=ImportKind.PROJECTION,
+        file_name=file_name,
+        file_sha256=parsed.sha256,
+        rows=parsed.rows,
+        values_created=count.created,
+        values_updated=count.updated,
+        note=note,
+    )
     return batch
