@@ -1,7 +1,8 @@
 """Shared vocabulary for validated imports: every problem names its file, row and field.
 
 Imports in Klyngeplan validate every row first and apply nothing unless all rows pass; the
-errors collected here are what the user sees.
+errors collected here are what the user sees. Warnings (plausibility: a value that may be
+right but looks wrong) refuse a file too, until the user confirms them.
 """
 
 from __future__ import annotations
@@ -22,21 +23,48 @@ class RowError:
         return f"{where}, field '{self.field}': {self.message}"
 
 
-class ImportFailed(Exception):
-    """Raised with every error found; the database is left as it was."""
+# A file full of the same mistake would otherwise bury the reader in messages (and the
+# server in memory): the first ones are kept, all are counted.
+MAX_ERRORS = 200
 
-    def __init__(self, errors: list[RowError]) -> None:
+
+def _listing(problems: list[RowError], total: int) -> str:
+    lines = [str(e) for e in problems]
+    if total > len(problems):
+        lines.append(f"... and {total - len(problems)} more (the first {len(problems)} shown)")
+    return "\n".join(lines)
+
+
+class ImportFailed(Exception):
+    """Raised with the errors found (the first :data:`MAX_ERRORS`) and their ``total``; the
+    database is left as it was."""
+
+    def __init__(self, errors: list[RowError], *, total: int | None = None) -> None:
         self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
+        self.total = max(total or 0, len(errors))
+        super().__init__(_listing(errors, self.total))
+
+
+class WarningsNotAccepted(ImportFailed):
+    """The file is valid but some values look implausible; nothing is written until the
+    user confirms them (the page's confirmation, the commands' ``--accept-warnings``)."""
 
 
 @dataclass
 class ErrorCollector:
     file: str
     errors: list[RowError] = field(default_factory=list)
+    total: int = 0
 
     def add(self, row: int | None, field_name: str, message: str) -> None:
-        self.errors.append(RowError(self.file, row, field_name, message))
+        self.total += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(RowError(self.file, row, field_name, message))
+
+    @property
+    def full(self) -> bool:
+        """Enough errors are kept: a caller may stop looking for more of the same kind."""
+        return self.total >= MAX_ERRORS
 
     def integer(self, row: int, field_name: str, raw: str | None, *, minimum: int = 0) -> int:
         try:
@@ -70,4 +98,4 @@ class ErrorCollector:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            raise ImportFailed(self.errors)
+            raise ImportFailed(self.errors, total=self.total)
