@@ -99,3 +99,66 @@ class ErrorCollector:
     def raise_if_any(self) -> None:
         if self.errors:
             raise ImportFailed(self.errors, total=self.total)
+
+
+# --- previews: what a file would change, shown before anything is written ---------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One value a file sets: ``old`` is None when the value does not exist yet."""
+
+    field: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class PreviewItem:
+    row: int
+    key: str  # what the row is about: "101 København, 2026" or "012345 Lægehuset"
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What applying a file would do, computed without writing: the created and updated
+    items (each with its values old → new), the unchanged count, every error (the first
+    :data:`MAX_ERRORS` and their total) and the warnings a user must confirm."""
+
+    kind: str
+    file_name: str
+    sha256: str
+    rows: int = 0
+    created: tuple[PreviewItem, ...] = ()
+    updated: tuple[PreviewItem, ...] = ()
+    unchanged: int = 0
+    errors: tuple[RowError, ...] = ()
+    error_total: int = 0
+    warnings: tuple[RowError, ...] = ()
+    warning_total: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def raise_unless_applicable(self, *, accept_warnings: bool) -> None:
+        """ImportFailed with the errors; WarningsNotAccepted with unconfirmed warnings."""
+        if self.errors:
+            raise ImportFailed(list(self.errors), total=self.error_total)
+        if self.warnings and not accept_warnings:
+            raise WarningsNotAccepted(list(self.warnings), total=self.warning_total)
+
+
+def failed_preview(*, kind: str, file_name: str, sha256: str, exc: ImportFailed) -> Preview:
+    return Preview(
+        kind=kind,
+        file_name=file_name,
+        sha256=sha256,
+        errors=tuple(exc.errors),
+        error_total=exc.total,
+    )
