@@ -50,6 +50,10 @@ class WarningsNotAccepted(ImportFailed):
     user confirms them (the page's confirmation, the commands' ``--accept-warnings``)."""
 
 
+class RevertRefused(Exception):
+    """An import batch cannot be reverted; the message says why (nothing was changed)."""
+
+
 @dataclass
 class ErrorCollector:
     file: str

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.policies import importable_regions
 from clusters.models import Area, Geography, Membership
 from municipalities.demand_changes import plan_demand
-from municipalities.importing import ImportFailed, RowError
+from municipalities.importing import ImportFailed, RevertRefused, RowError
 from municipalities.models import DemandChange, DemandIndicator, ImportBatch, Municipality, Region
 from municipalities.reference import GEOGRAPHIES, ReferenceData
 from municipalities.selectors import forget_estimated_indicators
@@ -181,10 +181,6 @@ def import_demand(
     if count.changed:
         transaction.on_commit(forget_estimated_indicators)
     return batch
-
-
-class RevertRefused(Exception):
-    """The batch cannot be reverted; the message says why (nothing was changed)."""
 
 
 @transaction.atomic

@@ -8,9 +8,9 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.policies import can_import
 from allocation.services import DEMAND_IMPORT, data_changed
 from municipalities.demand_import import INDICATOR_COLUMNS, YEAR_MAX, YEAR_MIN
-from accounts.policies import can_import
 from municipalities.importing import ImportFailed, WarningsNotAccepted
 from municipalities.services import import_demand
 
