@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "practices",
     "allocation",
     "reports",
+    "imports",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.policies import importable_regions
 from municipalities.demand_import import DemandValue, parse_demand
@@ -100,7 +101,7 @@ def plan_demand(*, content: bytes, file_name: str, user: Any) -> DemandPlan:
     allowed = importable_regions(user)
     if allowed is not None:
         regions = dict(Region.objects.values_list("code", "name"))
-        own = ", ".join(f"Region {regions[r]}" for r in sorted(allowed)) or "no region"
+        own = ", ".join(f"Region {regions[r]}" for r in sorted(allowed)) or gettext("no region")
         refused: set[int] = set()
         for v in parsed.values:
             m = munis[v.kommunekode]
@@ -109,8 +110,8 @@ def plan_demand(*, content: bytes, file_name: str, user: Any) -> DemandPlan:
                 ec.add(
                     v.row,
                     "kommunekode",
-                    f"{m.kommunekode} {m.name} is in Region {m.region.name}; you may import "
-                    f"for {own} only",
+                    gettext("%(municipality)s is in %(region)s; you may import for %(own)s only")
+                    % {"municipality": f"{m.kommunekode} {m.name}", "region": m.region, "own": own},
                 )
     if ec.errors:
         exc = ImportFailed(ec.errors, total=ec.total)

@@ -32,6 +32,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import Indicator
@@ -120,7 +122,13 @@ class Finding:
 
 
 def _n(value: float) -> str:
-    return f"{value:,.0f}" if value >= 100 else f"{value:g}"
+    """A number in the active language's format (1.234 in Danish)."""
+    places = 0 if value >= 100 or float(value).is_integer() else 2
+    return str(number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True))
+
+
+def _pct(share: float) -> str:
+    return _n(round(share * 100, 1)) + " %"
 
 
 def check(
@@ -151,7 +159,7 @@ def check(
     def add(indicator: str, impossible: bool, estimated: bool, message: str) -> None:
         severity = Severity.ERROR if impossible and not estimated else Severity.WARNING
         if impossible and estimated:
-            message += " (a shipped estimate: loaded, but it needs a better estimate)"
+            message += " " + gettext("(a shipped estimate, so only a warning)")
         out.append(Finding(severity, kommunekode, year, indicator, message))
 
     for indicator, v in values.items():
@@ -163,20 +171,39 @@ def check(
                     indicator,
                     True,
                     v.estimated,
-                    f"{_n(v.value)} is more than {who}'s population ({_n(population)})",
+                    gettext("%(value)s is more than the population of %(who)s (%(population)s)")
+                    % {"value": _n(v.value), "who": who, "population": _n(population)},
                 )
             elif indicator in PLAUSIBLE_SHARE and v.value > PLAUSIBLE_SHARE[indicator] * population:
                 add(
                     indicator,
                     False,
                     v.estimated,
-                    f"{_n(v.value)} is {v.value / population:.0%} of {who}'s population; more "
-                    f"than {PLAUSIBLE_SHARE[indicator]:.0%} is not plausible",
+                    gettext(
+                        "%(value)s is %(share)s of the population of %(who)s; more than "
+                        "%(limit)s is not plausible"
+                    )
+                    % {
+                        "value": _n(v.value),
+                        "share": _pct(v.value / population),
+                        "who": who,
+                        "limit": _pct(PLAUSIBLE_SHARE[indicator]),
+                    },
                 )
         elif indicator in PERCENT_INDICATORS and v.value > 100:
-            add(indicator, True, v.estimated, f"{v.value:g} % is more than 100 %")
+            add(
+                indicator,
+                True,
+                v.estimated,
+                gettext("%(value)s %% is more than 100 %%") % {"value": _n(v.value)},
+            )
         elif indicator in FLAG_INDICATORS and v.value not in (0.0, 1.0):
-            add(indicator, True, v.estimated, f"must be 0 or 1, got {v.value:g}")
+            add(
+                indicator,
+                True,
+                v.estimated,
+                gettext("must be 0 or 1, got %(value)s") % {"value": _n(v.value)},
+            )
 
     bands = [values.get(b) for b in AGE_BANDS]
     if year == population_year and involved(*AGE_BANDS) and all(b is not None for b in bands):
@@ -186,9 +213,17 @@ def check(
                 next(b for b in AGE_BANDS if changed is None or b in changed),
                 True,
                 any(b.estimated for b in bands if b is not None),
-                f"the age bands add up to {_n(total)}, {abs(total / population - 1):.0%} away "
-                f"from {who}'s population ({_n(population)}); at most "
-                f"{AGE_BAND_TOLERANCE:.0%} is plausible",
+                gettext(
+                    "the age bands add up to %(total)s, %(off)s away from the population of "
+                    "%(who)s (%(population)s); at most %(limit)s is plausible"
+                )
+                % {
+                    "total": _n(total),
+                    "off": _pct(abs(total / population - 1)),
+                    "who": who,
+                    "population": _n(population),
+                    "limit": _pct(AGE_BAND_TOLERANCE),
+                },
             )
 
     chronic, multimorbid = values.get(Indicator.CHRONIC), values.get(Indicator.MULTIMORBID)
@@ -204,8 +239,11 @@ def check(
             else Indicator.CHRONIC,
             True,
             chronic.estimated or multimorbid.estimated,
-            f"{_n(multimorbid.value)} multimorbid citizens but only {_n(chronic.value)} with a "
-            "chronic disease; multimorbid citizens are among the chronically ill",
+            gettext(
+                "%(multimorbid)s multimorbid citizens but only %(chronic)s with a chronic "
+                "disease; multimorbid citizens are among the chronically ill"
+            )
+            % {"multimorbid": _n(multimorbid.value), "chronic": _n(chronic.value)},
         )
 
     for indicator, before in (previous or {}).items():
@@ -218,9 +256,16 @@ def check(
                 indicator,
                 False,
                 False,
-                f"{_n(new.value)} replaces {_n(before)}: "
-                + (f"{ratio:,.1f} times as much" if ratio > 1 else f"{1 / ratio:,.1f} times less")
-                + f"; more than {CHANGE_FACTOR:g} times either way needs a confirmation",
+                (
+                    gettext("%(new)s replaces %(old)s: %(factor)s times as much")
+                    if ratio > 1
+                    else gettext("%(new)s replaces %(old)s: %(factor)s times less")
+                )
+                % {
+                    "new": _n(new.value),
+                    "old": _n(before),
+                    "factor": _n(round(ratio if ratio > 1 else 1 / ratio, 1)),
+                },
             )
 
     if year > today_year and changed:
@@ -230,8 +275,11 @@ def check(
                 kommunekode,
                 year,
                 next(iter(sorted(changed))),
-                f"{year} is a future year: a projection, not today's data; runs read the "
-                f"latest values up to {today_year}",
+                gettext(
+                    "%(year)s is a future year: a projection, not today's data; runs read "
+                    "the latest values up to %(today)s"
+                )
+                % {"year": year, "today": today_year},
             )
         )
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.policies import importable_regions
 from clusters.models import Area, Geography, Membership
@@ -117,7 +118,7 @@ def import_demand(
     plan = plan_demand(content=content, file_name=file_name, user=user)
     if expected_sha256 is not None and plan.preview.sha256 != expected_sha256:
         raise ImportFailed(
-            [RowError(file_name, None, "file", "the file differs from the one previewed")]
+            [RowError(file_name, None, "file", gettext("the file differs from the one previewed"))]
         )
     plan.preview.raise_unless_applicable(accept_warnings=accept_warnings)
     desired = {
@@ -193,7 +194,9 @@ def revert_demand_batch(*, batch: ImportBatch, user: User | None) -> int:
     """
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.reverted_at is not None:
-        raise RevertRefused(f"batch {batch.pk} was reverted on {batch.reverted_at:%Y-%m-%d %H:%M}")
+        raise RevertRefused(
+            gettext("it was reverted on %(when)s") % {"when": f"{batch.reverted_at:%Y-%m-%d %H:%M}"}
+        )
     changes = list(batch.changes.select_related("municipality"))
     allowed = importable_regions(user)
     if allowed is not None:
@@ -201,7 +204,9 @@ def revert_demand_batch(*, batch: ImportBatch, user: User | None) -> int:
             {str(c.municipality) for c in changes if c.municipality.region_id not in allowed}
         )
         if outside:
-            raise RevertRefused("outside your region: " + ", ".join(outside))
+            raise RevertRefused(
+                gettext("outside your region: %(what)s") % {"what": ", ".join(outside)}
+            )
     current = {
         (d.municipality_id, d.year, d.indicator): d
         for d in DemandIndicator.objects.filter(
@@ -221,7 +226,7 @@ def revert_demand_batch(*, batch: ImportBatch, user: User | None) -> int:
             conflicts.append(f"{c.municipality} {c.year} {c.indicator}")
     if conflicts:
         raise RevertRefused(
-            "changed since this batch (revert the later change first): "
+            gettext("changed since this batch (revert the later change first): ")
             + ", ".join(conflicts[:20])
             + (f" and {len(conflicts) - 20} more" if len(conflicts) > 20 else "")
         )

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import openpyxl
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from openpyxl.utils import get_column_letter
 
 from municipalities.importing import ErrorCollector
@@ -77,8 +79,11 @@ def read_table(
         ec.add(
             None,
             "file",
-            f"the file is {len(content) / 1024 / 1024:.1f} MB; at most "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB are read",
+            gettext("the file is %(size)s MB; at most %(max)s MB are read")
+            % {
+                "size": number_format(len(content) / 1024 / 1024, decimal_pos=1, use_l10n=True),
+                "max": MAX_FILE_BYTES // 1024 // 1024,
+            },
         )
         return None
     if not content.strip() or content.strip() == b"\xef\xbb\xbf":
@@ -106,7 +111,11 @@ def _read_csv(
         return None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        ec.add(None, "file", f"a NUL byte on line {line}: this is not a text file")
+        ec.add(
+            None,
+            "file",
+            gettext("a NUL byte on line %(line)s: this is not a text file") % {"line": line},
+        )
         return None
     # The header line decides: it holds only names, so its separators are unambiguous.
     first_line = next((line for line in text.splitlines() if line.strip()), "")
@@ -124,7 +133,8 @@ def _read_csv(
                 ec.add(
                     len(records) - 1,
                     "file",
-                    f"{len(record)} cells in one row; at most {MAX_COLUMNS} columns are read",
+                    gettext("%(cells)s cells in one row; at most %(max)s columns are read")
+                    % {"cells": len(record), "max": MAX_COLUMNS},
                 )
                 return None
     except csv.Error as exc:
@@ -138,7 +148,9 @@ def _read_csv(
         return None
     header, body = records[0], records[1:]
     if len(body) > MAX_ROWS:
-        ec.add(None, "file", f"more than {MAX_ROWS:,} data rows; split the file")
+        ec.add(
+            None, "file", gettext("more than %(max)s data rows; split the file") % {"max": _rows()}
+        )
         return None
     decimals: Decimals = (
         decimals_of(header, body, numeric_columns=numeric_columns) if delimiter == ";" else "point"
@@ -184,12 +196,14 @@ def _grid(ws: Any) -> list[list[Any]] | str:
         )
     ]
     if any(len(r) > MAX_COLUMNS and not blank(r[MAX_COLUMNS]) for r in rows):
-        return f"the first sheet has more than {MAX_COLUMNS} columns"
+        return gettext("the first sheet has more than %(max)s columns") % {"max": MAX_COLUMNS}
     rows = [r[:MAX_COLUMNS] for r in rows]
     while rows and all(blank(c) for c in rows[-1]):
         rows.pop()  # trailing blank rows of a used range larger than the data
     if len(rows) > MAX_ROWS + 1:
-        return f"the first sheet has more than {MAX_ROWS:,} data rows; split the file"
+        return gettext("the first sheet has more than %(max)s data rows; split the file") % {
+            "max": _rows()
+        }
     return rows
 
 
@@ -209,7 +223,7 @@ def _read_xlsx(content: bytes, *, ec: ErrorCollector) -> Table | None:
         grid = _grid(values_wb.worksheets[0])
         formulas = _grid(formula_wb.worksheets[0]) if not isinstance(grid, str) else grid
     except Exception as exc:  # a damaged sheet inside a readable archive
-        ec.add(None, "file", f"cannot read the first sheet: {exc}")
+        ec.add(None, "file", gettext("cannot read the first sheet: %(error)s") % {"error": exc})
         return None
     finally:
         values_wb.close()
@@ -249,6 +263,10 @@ def _trim(cells: list[Any], width: int) -> list[Any]:
     while last > width and blank(cells[last - 1]):
         last -= 1
     return cells[:last]
+
+
+def _rows() -> str:
+    return str(number_format(MAX_ROWS, use_l10n=True, force_grouping=True))
 
 
 def blank(cell: Any) -> bool:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from accounts.policies import importable_regions
 from municipalities.importing import (
     Change,
@@ -159,7 +161,7 @@ def plan_register(*, content: bytes, file_name: str, user: Any) -> RegisterPlan:
     ec = ErrorCollector(file_name)
     allowed = importable_regions(user)
     regions = dict(Region.objects.values_list("code", "name"))
-    own = ", ".join(f"Region {regions[r]}" for r in sorted(allowed or ())) or "no region"
+    own = ", ".join(f"Region {regions[r]}" for r in sorted(allowed or ())) or gettext("no region")
     stored = {
         p.ydernummer: p
         for p in Practice.objects.filter(
@@ -185,16 +187,30 @@ def plan_register(*, content: bytes, file_name: str, user: Any) -> RegisterPlan:
                     ec.add(
                         row,
                         "kommunekode",
-                        f"{where.kommunekode} {where.name} is in Region "
-                        f"{regions[where.region_id]}; you may import for {own} only",
+                        gettext(
+                            "%(municipality)s is in %(region)s; you may import for %(own)s only"
+                        )
+                        % {
+                            "municipality": f"{where.kommunekode} {where.name}",
+                            "region": f"Region {regions[where.region_id]}",
+                            "own": own,
+                        },
                     )
         if old is not None and old.source != RecordSource.IMPORTED:
             ec.add(
                 row,
                 "ydernummer",
-                f"ydernummer {v.ydernummer} is already held by a {old.source} "
-                f"practice ({old.name}, {old.municipality}); a real register may not take "
-                "over its number",
+                gettext(
+                    "ydernummer %(ydernummer)s is already held by a %(source)s practice "
+                    "(%(name)s, %(municipality)s); an imported register may not take over its "
+                    "number"
+                )
+                % {
+                    "ydernummer": v.ydernummer,
+                    "source": old.get_source_display(),
+                    "name": old.name,
+                    "municipality": old.municipality,
+                },
             )
             continue
         key = f"{v.ydernummer} {v.name}"
@@ -233,8 +249,11 @@ def plan_register(*, content: bytes, file_name: str, user: Any) -> RegisterPlan:
                 warnings.add(
                     row,
                     f,
-                    f"{now:g} replaces {was:g}: more than {CHANGE_FACTOR:g} times either way "
-                    "needs a confirmation",
+                    gettext(
+                        "%(new)s replaces %(old)s: more than %(factor)s times either way needs "
+                        "a confirmation"
+                    )
+                    % {"new": f"{now:g}", "old": f"{was:g}", "factor": f"{CHANGE_FACTOR:g}"},
                 )
         if changes:
             updated.append(PreviewItem(row, key, tuple(changes)))

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.policies import importable_regions
 from municipalities.importing import ImportFailed, RevertRefused, RowError
@@ -226,7 +227,7 @@ def import_register_file(
     plan = plan_register(content=content, file_name=file_name, user=user)
     if expected_sha256 is not None and plan.preview.sha256 != expected_sha256:
         raise ImportFailed(
-            [RowError(file_name, None, "file", "the file differs from the one previewed")]
+            [RowError(file_name, None, "file", gettext("the file differs from the one previewed"))]
         )
     plan.preview.raise_unless_applicable(accept_warnings=accept_warnings)
     regions = importable_regions(user)
@@ -267,7 +268,9 @@ def revert_register_batch(*, batch: RegisterBatch, user: Any) -> int:
     """
     batch = RegisterBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.reverted_at is not None:
-        raise RevertRefused(f"batch {batch.pk} was reverted on {batch.reverted_at:%Y-%m-%d %H:%M}")
+        raise RevertRefused(
+            gettext("it was reverted on %(when)s") % {"when": f"{batch.reverted_at:%Y-%m-%d %H:%M}"}
+        )
     changes = list(batch.changes.all())
     allowed = importable_regions(user)
     if allowed is not None:
@@ -281,12 +284,15 @@ def revert_register_batch(*, batch: RegisterBatch, user: Any) -> int:
             )
         )
         if outside:
-            raise RevertRefused("outside your region: " + ", ".join(outside))
+            raise RevertRefused(
+                gettext("outside your region: %(what)s") % {"what": ", ".join(outside)}
+            )
     now = _snapshots([c.ydernummer for c in changes])
     conflicts = [c.ydernummer for c in changes if now.get(c.ydernummer) != c.after]
     if conflicts:
         raise RevertRefused(
-            "changed since this batch (revert the later change first): " + ", ".join(conflicts[:20])
+            gettext("changed since this batch (revert the later change first): ")
+            + ", ".join(conflicts[:20])
         )
     for c in changes:
         practice = Practice.objects.filter(ydernummer=c.ydernummer).first()
