@@ -189,6 +189,16 @@ def _grid(ws: Any) -> list[list[Any]] | str:
     One row and one column past the caps are read, so that content beyond them is seen
     (and refused) without ever reading the whole used range a file may claim.
     """
+    # The used range the file claims (its dimension element; None when it has none). Cells
+    # beyond the caps would never be read, so such a sheet is refused rather than cut short.
+    claimed_rows, claimed_columns = ws.max_row, ws.max_column
+    if (claimed_columns or 0) > MAX_COLUMNS or (claimed_rows or 0) > MAX_ROWS + 1:
+        used = ws.calculate_dimension() if claimed_rows and claimed_columns else "?"
+        return gettext(
+            "the first sheet's used range is %(range)s, beyond %(columns)s columns or %(rows)s "
+            "rows; delete the empty rows and columns after the data, or copy the data to a new "
+            "sheet"
+        ) % {"range": used, "columns": MAX_COLUMNS, "rows": _rows()}
     rows = [
         list(r)
         for r in ws.iter_rows(

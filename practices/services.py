@@ -307,6 +307,8 @@ def revert_register_batch(*, batch: RegisterBatch, user: Any) -> int:
         for k, v in fields.items():
             setattr(practice, k, v)
         practice.save()
+        if c.after is not None and c.after["doctors"] == c.before["doctors"]:
+            continue  # the batch left the doctors as they were: keep their rows
         practice.doctors.all().delete()
         Doctor.objects.bulk_create(
             [
