@@ -65,10 +65,10 @@ class PracticeDiff:
 def batch_changes(*, kind: str, batch: ImportBatch | RegisterBatch) -> list[Any]:
     """A demand batch's DemandChange rows, or a register batch's practices with each field
     that differs between before and after; one query."""
-    if kind == ImportKind.DEMAND:
-        return list(batch.changes.select_related("municipality"))  # type: ignore[union-attr]
+    if isinstance(batch, ImportBatch):
+        return list(batch.changes.select_related("municipality"))
     out = []
-    for c in batch.changes.all():  # type: ignore[union-attr]
+    for c in batch.changes.all():
         before, after = c.before or {}, c.after or {}
         action = "created" if not c.before else "removed" if not c.after else "updated"
         fields = [k for k in (*before, *after) if k != "doctors"]

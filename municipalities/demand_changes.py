@@ -114,9 +114,9 @@ def plan_demand(*, content: bytes, file_name: str, user: Any) -> DemandPlan:
                     % {"municipality": f"{m.kommunekode} {m.name}", "region": m.region, "own": own},
                 )
     if ec.errors:
-        exc = ImportFailed(ec.errors, total=ec.total)
+        failure = ImportFailed(ec.errors, total=ec.total)
         return DemandPlan(
-            failed_preview(kind=DEMAND, file_name=file_name, sha256=sha256, exc=exc), (), {}
+            failed_preview(kind=DEMAND, file_name=file_name, sha256=sha256, exc=failure), (), {}
         )
 
     history = stored_values(
@@ -193,9 +193,9 @@ def plan_demand(*, content: bytes, file_name: str, user: Any) -> DemandPlan:
             target.add(row_of.get(f.indicator, min(row_of.values())), f.indicator, f.message)
 
     if ec.errors:
-        exc = ImportFailed(ec.errors, total=ec.total)
+        failure = ImportFailed(ec.errors, total=ec.total)
         return DemandPlan(
-            failed_preview(kind=DEMAND, file_name=file_name, sha256=sha256, exc=exc), (), {}
+            failed_preview(kind=DEMAND, file_name=file_name, sha256=sha256, exc=failure), (), {}
         )
     created = tuple(
         PreviewItem(row, keys[row], tuple(by_row[row]))

@@ -214,7 +214,7 @@ def plan_register(*, content: bytes, file_name: str, user: Any) -> RegisterPlan:
             )
             continue
         key = f"{v.ydernummer} {v.name}"
-        new = {
+        new: dict[str, Any] = {
             "name": v.name,
             "kommunekode": v.kommunekode,
             "form": v.form,
@@ -225,7 +225,7 @@ def plan_register(*, content: bytes, file_name: str, user: Any) -> RegisterPlan:
         if old is None:
             created.append(PreviewItem(row, key, tuple(Change(f, None, new[f]) for f in _FIELDS)))
             continue
-        before = {
+        before: dict[str, Any] = {
             "name": old.name,
             "kommunekode": old.municipality_id,
             "form": old.form,
@@ -260,9 +260,9 @@ def plan_register(*, content: bytes, file_name: str, user: Any) -> RegisterPlan:
         else:
             unchanged += 1
     if ec.errors:
-        exc = ImportFailed(ec.errors, total=ec.total)
+        failure = ImportFailed(ec.errors, total=ec.total)
         return RegisterPlan(
-            failed_preview(kind=PRACTICES, file_name=file_name, sha256=sha256, exc=exc), ()
+            failed_preview(kind=PRACTICES, file_name=file_name, sha256=sha256, exc=failure), ()
         )
     preview = Preview(
         kind=PRACTICES,
