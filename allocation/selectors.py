@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -36,9 +37,12 @@ from municipalities.models import (
     Municipality,
     PopulationProjection,
 )
+from municipalities.plausibility import Value as Plausible
+from municipalities.plausibility import check
 from practices.models import Doctor, Practice
 
 PILLARS: tuple[str, ...] = ("transition", "coverage", "accessibility")
+logger = logging.getLogger(__name__)
 
 
 def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
@@ -49,20 +53,22 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
     projection is its own input (future years are not today's data). Six queries.
     """
     munis = pd.DataFrame.from_records(
-        Municipality.objects.order_by("kommunekode").values("kommunekode", "name", "population"),
+        Municipality.objects.order_by("kommunekode").values(
+            "kommunekode", "name", "population", "population_date"
+        ),
         index="kommunekode",
     )
     indicators = DemandIndicator.objects.filter(indicator__in=ENGINE_INDICATORS)
     if year is not None:
         indicators = indicators.filter(year__lte=year)
-    frame = pd.DataFrame.from_records(
-        indicators.values("municipality_id", "year", "indicator", "value"),
-        columns=["municipality_id", "year", "indicator", "value"],
+    columns = ["municipality_id", "year", "indicator", "value", "status", "imported"]
+    frame = pd.DataFrame.from_records(indicators.values(*columns), columns=columns)
+    newest = (
+        frame.sort_values("year", kind="stable").groupby(["municipality_id", "indicator"]).tail(1)
     )
+    _refuse_implausible(newest, munis)
     latest = (
-        frame.sort_values("year")
-        .groupby(["municipality_id", "indicator"])["value"]
-        .last()
+        newest.set_index(["municipality_id", "indicator"])["value"]
         .unstack()
         .reindex(index=munis.index, columns=list(ENGINE_INDICATORS))
     )
@@ -70,7 +76,7 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
     if missing.to_numpy().any():
         code, ind = next((c, i) for c in latest.index for i in latest.columns if missing.at[c, i])
         raise ValueError(f"municipality {code} has no value for indicator {ind!r}")
-    munis = munis.join(latest)
+    munis = munis.drop(columns=["population_date"]).join(latest)
     munis = munis.loc[:, ["name", *MUNICIPALITY_COLUMNS]]
 
     practices = pd.DataFrame.from_records(
@@ -113,6 +119,40 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
         area_names=dict(names),
         projection=projection if len(projection) else None,
     )
+
+
+def _refuse_implausible(newest: pd.DataFrame, munis: pd.DataFrame) -> None:
+    """Raise ValueError naming every impossible value the engine would compute on
+    (municipalities.plausibility; a shipped estimate's only warns and is logged)."""
+    values: dict[int, dict[str, Plausible]] = defaultdict(dict)
+    for code, indicator, value, status, imported in newest[
+        ["municipality_id", "indicator", "value", "status", "imported"]
+    ].itertuples(index=False):
+        values[code][indicator] = Plausible(
+            float(value), estimated=status == DataStatus.ESTIMATED and not imported
+        )
+    errors: list[str] = []
+    for code, row in munis.iterrows():
+        base_year = row["population_date"].year
+        for finding in check(
+            kommunekode=int(code),
+            name=str(row["name"]),
+            year=base_year,
+            population=int(row["population"]),
+            population_year=base_year,
+            values=values.get(int(code), {}),
+            today_year=base_year,
+        ):
+            if finding.is_error:
+                errors.append(f"{code} {row['name']}, {finding.indicator}: {finding.message}")
+            else:
+                logger.debug("plausibility warning in the engine's inputs: %s", finding)
+    if errors:
+        raise ValueError(
+            "the demand data holds impossible values; correct them before a run: "
+            + "; ".join(errors[:10])
+            + (f" (and {len(errors) - 10} more)" if len(errors) > 10 else "")
+        )
 
 
 # --- runs and results ------------------------------------------------------------------

@@ -188,7 +188,8 @@ def inputs_hash(*, inputs: EngineInputs, params: Mapping[str, Any]) -> str:
 
 
 def _current_inputs() -> EngineInputs:
-    return build_engine_inputs()
+    # A value for a later year is a projection, not today's data: runs read up to today.
+    return build_engine_inputs(year=timezone.localdate().year)
 
 
 @transaction.atomic

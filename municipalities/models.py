@@ -196,7 +196,19 @@ class ImportBatch(models.Model):
     rows = models.PositiveIntegerField(help_text=_("data rows in the file"))
     values_created = models.PositiveIntegerField()
     values_updated = models.PositiveIntegerField()
+    values_unchanged = models.PositiveIntegerField(default=0)
+    # Confirmed plausibility warnings, as shown to whoever confirmed them.
+    warnings_accepted = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reverted by"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -205,3 +217,31 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class DemandChange(models.Model):
+    """One value an import batch wrote, with the state it replaced, so that the batch can be
+    reverted to exactly what was there (``old_value`` None: the value did not exist)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    indicator = models.CharField(max_length=40, choices=Indicator.choices)
+    old_value = models.FloatField(null=True, blank=True)
+    old_status = models.CharField(max_length=10, choices=DataStatus.choices, blank=True)
+    old_source = models.TextField(blank=True)
+    old_imported = models.BooleanField(default=False)
+    new_value = models.FloatField()
+    new_status = models.CharField(max_length=10, choices=DataStatus.choices)
+    new_source = models.TextField()
+
+    class Meta:
+        ordering = ["batch_id", "municipality_id", "year", "indicator"]
+        verbose_name = _("demand value change")
+        verbose_name_plural = _("demand value changes")
+
+    def __str__(self) -> str:
+        return (
+            f"{self.municipality_id} {self.year} {self.indicator}: "
+            f"{self.old_value} → {self.new_value}"
+        )

@@ -42,9 +42,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from municipalities.demand_import import _blank, _number, _read_table, _show, _Table, _whole
+from municipalities.demand_import import _blank, _number, _show, _whole
 from municipalities.importing import ErrorCollector, ImportFailed
 from municipalities.models import AgeBand
+from municipalities.tabular import Table, read_table
 
 PROJECTION_YEAR_MIN = 2026  # the planning period's base year
 PROJECTION_YEAR_MAX = 2045  # ten years past its horizon, 2035
@@ -122,7 +123,7 @@ def parse_projection(
     ``municipalities`` maps each known kommunekode to its name.
     """
     ec = ErrorCollector(file_name)
-    table = _read_table(content, file_name=file_name, ec=ec, numeric_columns=NUMERIC_HEADERS)
+    table = read_table(content, file_name=file_name, ec=ec, numeric_columns=NUMERIC_HEADERS)
     if table is None:
         raise ImportFailed(ec.errors)
     if table.kind == "csv" and table.decimals == "unknown":
@@ -142,7 +143,7 @@ def parse_projection(
     )
 
 
-def _columns(table: _Table, ec: ErrorCollector) -> dict[str, int] | None:
+def _columns(table: Table, ec: ErrorCollector) -> dict[str, int] | None:
     found: dict[str, int] = {}
     for i, raw in enumerate(table.header):
         name = _plain("" if raw is None else str(raw))
@@ -218,7 +219,7 @@ def _municipality(
 
 
 def _validate(
-    table: _Table, *, municipalities: Mapping[int, str], ec: ErrorCollector
+    table: Table, *, municipalities: Mapping[int, str], ec: ErrorCollector
 ) -> tuple[list[ProjectionValue], int, int]:
     columns = _columns(table, ec)
     if columns is None:

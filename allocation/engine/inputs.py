@@ -37,6 +37,7 @@ PRACTICE_COLUMNS: tuple[str, ...] = (
 DOCTOR_COLUMNS: tuple[str, ...] = ("ydernummer", "kommunekode", "birth_year", "fte")
 AGE_BAND_COLUMNS: tuple[str, ...] = ("pop_0_17", "pop_18_64", "pop_65_79", "pop_80_plus")
 PROJECTION_COLUMNS: tuple[str, ...] = ("kommunekode", "year", "band", "value")
+MAX_POPULATION = 1e8
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,25 @@ def _municipalities(frame: pd.DataFrame) -> pd.DataFrame:
                 f"{index[np.flatnonzero(values < 0)[0]]}"
             )
         out[column] = values
+    # No municipality holds a hundred million people, and no count of its citizens (or of
+    # places for them) exceeds its population: such inputs are typing errors, and the engine
+    # would otherwise turn them into capacities (1e308 chronically ill citizens moved
+    # København from 99 to 777).
+    population = out["population"].to_numpy()
+    if (population > MAX_POPULATION).any():
+        row = index[np.flatnonzero(population > MAX_POPULATION)[0]]
+        raise ValueError(
+            f"municipalities: population {out.at[row, 'population']:g} for kommunekode {row} "
+            f"is not plausible (at most {MAX_POPULATION:,.0f})"
+        )
+    for column in MUNICIPALITY_COLUMNS[1:]:
+        over = out[column].to_numpy() > population * (1 + 1e-9)
+        if over.any():
+            row = index[np.flatnonzero(over)[0]]
+            raise ValueError(
+                f"municipalities: column {column} is {out.at[row, column]:g} for kommunekode "
+                f"{row}, more than its population {out.at[row, 'population']:g}"
+            )
     return out.sort_index()
 
 
