@@ -14,20 +14,22 @@ class DetailSerializer(serializers.Serializer):
 
 
 _DESCRIPTIONS = {
-    400: "Invalid input: an object naming each bad field with its messages.",
+    400: "Invalid input: an object naming each bad field or query parameter (an unknown "
+    "one, an empty value, an unknown `format`) with its messages.",
     401: "Not authenticated: send `Authorization: Token <token>` or log in.",
     403: "Authenticated, but the role or region does not allow this.",
     404: "Not found (or not visible to you, like another user's private scenario).",
-    406: "Unknown `?format=`: json, csv or csv-da.",
+    406: "The Accept header asks for a type none of the formats gives.",
     409: "The run has not succeeded (yet): its results are not there.",
     429: "Throttled: too many requests; see the Retry-After header.",
 }
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
-    """Error responses for ``extend_schema(responses=...)``; 401, 403, 406 and 429 always."""
+    """Error responses for ``extend_schema(responses=...)``; 400 (any endpoint refuses an
+    unknown query parameter), 401, 403, 406 and 429 always."""
     out: dict[int, OpenApiResponse] = {}
-    for code in sorted({*codes, 401, 403, 406, 429}):
+    for code in sorted({*codes, 400, 401, 403, 406, 429}):
         body = OpenApiTypes.OBJECT if code == 400 else DetailSerializer
         out[code] = OpenApiResponse(body, description=_DESCRIPTIONS[code])
     return out

@@ -21,6 +21,8 @@ from allocation.models import (
     Stage,
     Visibility,
 )
+from allocation.selectors import PILLARS
+from api.filters import GEOGRAPHIES
 from clusters.models import DEFAULT_GEOGRAPHY
 from municipalities.models import DataStatus
 from practices.models import Practice, PracticeForm, RecordSource
@@ -68,15 +70,6 @@ class MunicipalitySerializer(serializers.Serializer):
     )
 
 
-class AreaQuery(serializers.Serializer):
-    area = serializers.SlugField(required=False, help_text="an area slug within `geography`")
-    geography = serializers.SlugField(default=DEFAULT_GEOGRAPHY)
-
-
-class MunicipalityQuery(AreaQuery):
-    region = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-
-
 class MemberSerializer(serializers.Serializer):
     kommunekode = serializers.IntegerField(source="municipality_id")
     name = serializers.CharField(source="municipality.name")
@@ -118,16 +111,6 @@ class PracticeSerializer(serializers.Serializer):
     capacities = serializers.DecimalField(max_digits=5, decimal_places=2)
     doctors = serializers.IntegerField(source="doctor_count")
     source = serializers.ChoiceField(choices=RecordSource.choices)
-
-
-class PracticeQuery(AreaQuery):
-    municipality = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-    region = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-    open = serializers.BooleanField(
-        required=False, default=None, allow_null=True, help_text="open to new patients"
-    )
-    form = serializers.ChoiceField(choices=PracticeForm.choices, required=False)
-    source = serializers.ChoiceField(choices=RecordSource.choices, required=False)
 
 
 def _model_validators(model: Any, name: str) -> list[Any]:
@@ -285,11 +268,6 @@ class RunDetailSerializer(RunSerializer):
 MAX_ID = 2**63 - 1
 
 
-class RunQuery(serializers.Serializer):
-    scenario = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    status = serializers.ChoiceField(choices=RunStatus.choices, required=False)
-
-
 class RunRequestSerializer(serializers.Serializer):
     scenario = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="id of a scenario you can see"
@@ -301,7 +279,32 @@ class RunRequestSerializer(serializers.Serializer):
 
 class LevelQuery(serializers.Serializer):
     level = serializers.ChoiceField(choices=LEVELS, default="municipality")
-    geography = serializers.SlugField(default=DEFAULT_GEOGRAPHY)
+    geography = serializers.ChoiceField(
+        choices=GEOGRAPHIES,
+        default=DEFAULT_GEOGRAPHY,
+        help_text="the planning geography of the areas (and of `area`)",
+        error_messages={
+            "invalid_choice": "Unknown geography {input!r}; one of " + ", ".join(GEOGRAPHIES) + "."
+        },
+    )
+
+
+RESULT_ORDERING = (
+    "key",
+    "name",
+    "kommunekode",
+    "region",
+    "area",
+    "population",
+    "capacities",
+    *PILLARS,
+    "total",
+    "weighted_citizens",
+    "supply_today",
+    "supply_at_horizon",
+    "load_before",
+    "load_after",
+)
 
 
 class ResultQuery(LevelQuery):
@@ -309,6 +312,17 @@ class ResultQuery(LevelQuery):
         choices=Pillar.choices,
         required=False,
         help_text="fills `capacities` with this pillar's number (the total without)",
+    )
+    region = serializers.IntegerField(
+        required=False, min_value=0, max_value=32767, help_text="municipalities of a region"
+    )
+    area = serializers.SlugField(
+        required=False, help_text="municipalities of an area of `geography`, or that area"
+    )
+    ordering = serializers.ChoiceField(
+        choices=[*RESULT_ORDERING, *(f"-{f}" for f in RESULT_ORDERING)],
+        required=False,
+        help_text="a field, `-` in front for descending (default: by key)",
     )
 
 
@@ -335,13 +349,6 @@ class ResultRowSerializer(serializers.Serializer):
     coverage_rank = serializers.IntegerField(allow_null=True)
 
 
-class PlacementQuery(AreaQuery):
-    municipality = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-    pillar = serializers.ChoiceField(choices=Pillar.choices, required=False)
-    year = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-    kind = serializers.ChoiceField(choices=["expansion", "new"], required=False)
-
-
 class PlacementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     municipality = serializers.IntegerField(source="municipality_id")
@@ -351,11 +358,6 @@ class PlacementSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     kind = serializers.CharField()
     reason = serializers.CharField()
-
-
-class PhasingQuery(LevelQuery):
-    year = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-    pillar = serializers.ChoiceField(choices=Pillar.choices, required=False)
 
 
 class PhasingRowSerializer(serializers.Serializer):

@@ -11,8 +11,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from allocation.models import PhasingResult, Placement
 from allocation.selectors import (
     compare_rows,
     explanation_get,
@@ -25,9 +25,10 @@ from allocation.selectors import (
 from api import serializers as s
 from api.caching import cached_data
 from api.conditional import not_modified, stamp
+from api.filters import PhasingFilter, PlacementFilter
 from api.pagination import PageNumberPagination
 from api.schema import NOT_MODIFIED, errors
-from api.views.base import paginated, parse, require_geography, succeeded_run
+from api.views.base import ApiView, paginated, require_geography, succeeded_run
 
 TAG_RESULTS = ["results"]
 CONDITIONAL = (
@@ -36,7 +37,9 @@ CONDITIONAL = (
 )
 
 
-class RunResultsView(APIView):
+class RunResultsView(ApiView):
+    query_serializer = s.ResultQuery
+
     @extend_schema(
         tags=TAG_RESULTS,
         summary="New capacities per municipality or per area of a geography",
@@ -51,7 +54,7 @@ class RunResultsView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        query = parse(s.ResultQuery, request.query_params)
+        query = self.query()
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
@@ -70,43 +73,36 @@ class RunResultsView(APIView):
         return stamp(Response(data), request, run)
 
 
-class RunPlacementsView(APIView):
+class RunPlacementsView(ApiView):
     pagination_class = PageNumberPagination
+    filterset_class = PlacementFilter
+    queryset = Placement.objects.none()
 
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Where each new capacity goes: an existing ydernummer or a new one, and why",
         description="Paginated." + CONDITIONAL,
-        parameters=[s.PlacementQuery],
         responses={200: s.PlacementSerializer(many=True), **NOT_MODIFIED, **errors(400, 404, 409)},
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        query = parse(s.PlacementQuery, request.query_params)
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
-        if "area" in query:
-            require_geography(query["geography"])
-        placements = placement_list(
-            run=run,
-            municipality=query.get("municipality"),
-            area=query.get("area"),
-            geography=query["geography"],
-            pillar=query.get("pillar"),
-            year=query.get("year"),
-            kind=query.get("kind"),
-        )
+        placements = self.filtered(placement_list(run=run))
         return stamp(paginated(request, self, placements, s.PlacementSerializer), request, run)
 
 
-class RunPhasingView(APIView):
+class RunPhasingView(ApiView):
     pagination_class = PageNumberPagination
+    filterset_class = PhasingFilter
+    query_serializer = s.LevelQuery
+    queryset = PhasingResult.objects.none()
 
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Phase-in 2026-2035: new and cumulative capacities per year and pillar",
         description="Per municipality, or summed per area of `geography`. Paginated." + CONDITIONAL,
-        parameters=[s.PhasingQuery],
+        parameters=[s.LevelQuery],
         responses={
             200: s.PhasingRowSerializer(many=True),
             **NOT_MODIFIED,
@@ -114,22 +110,18 @@ class RunPhasingView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        query = parse(s.PhasingQuery, request.query_params)
+        query = self.query()
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
         require_geography(query["geography"])
-        rows = phasing_rows(
-            run=run,
-            level=query["level"],
-            geography=query["geography"],
-            year=query.get("year"),
-            pillar=query.get("pillar"),
+        rows = self.filtered(
+            phasing_rows(run=run, level=query["level"], geography=query["geography"])
         )
         return stamp(paginated(request, self, rows, s.PhasingRowSerializer), request, run)
 
 
-class RunMetricsView(APIView):
+class RunMetricsView(ApiView):
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Metrics before and after: loads, municipalities above the norm, Gini, open share",
@@ -146,7 +138,9 @@ class RunMetricsView(APIView):
         return stamp(Response(data), request, run)
 
 
-class RunSensitivityView(APIView):
+class RunSensitivityView(ApiView):
+    query_serializer = s.SensitivityQuery
+
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Sensitivity: 5th, 50th and 95th percentiles of each result over the draws",
@@ -159,7 +153,7 @@ class RunSensitivityView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        query = parse(s.SensitivityQuery, request.query_params)
+        query = self.query()
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
@@ -175,7 +169,7 @@ class RunSensitivityView(APIView):
         return stamp(Response(data), request, run)
 
 
-class RunExplanationView(APIView):
+class RunExplanationView(ApiView):
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Why a municipality gets what it gets: each driver, share, quota and rank",
@@ -196,7 +190,9 @@ class RunExplanationView(APIView):
         return stamp(Response(explanation), request, run)
 
 
-class CompareView(APIView):
+class CompareView(ApiView):
+    query_serializer = s.CompareQuery
+
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Differences between two runs (b minus a), per municipality or area",
@@ -209,7 +205,7 @@ class CompareView(APIView):
         },
     )
     def get(self, request: Request) -> HttpResponseBase:
-        query = parse(s.CompareQuery, request.query_params)
+        query = self.query()
         a = succeeded_run(request, query["a"], label="Run a =")
         b = succeeded_run(request, query["b"], label="Run b =")
         if (unchanged := not_modified(request, a, b)) is not None:

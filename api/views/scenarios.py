@@ -7,19 +7,19 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from allocation import services
 from allocation.engine import ParamsError
-from allocation.models import Scenario, Trigger
+from allocation.models import AllocationRun, Scenario, Trigger
 from allocation.selectors import run_get, run_list, scenario_get, scenario_list
 from api import serializers as s
 from api.conditional import not_modified, stamp
 from api.exceptions import params_error
+from api.filters import RunFilter, ScenarioFilter
 from api.pagination import PageNumberPagination
 from api.permissions import RunRequest, ScenarioAccess
 from api.schema import NOT_MODIFIED, errors
-from api.views.base import paginated, parse, visible_run
+from api.views.base import ApiView, paginated, parse, visible_run
 
 TAG_SCENARIOS = ["scenarios"]
 TAG_RUNS = ["runs"]
@@ -30,9 +30,11 @@ def _created(request: Request, serializer: s.ScenarioSerializer) -> Response:
     return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
 
-class ScenarioListView(APIView):
+class ScenarioListView(ApiView):
     permission_classes = [ScenarioAccess]
     pagination_class = PageNumberPagination
+    filterset_class = ScenarioFilter
+    queryset = Scenario.objects.none()
 
     @extend_schema(
         tags=TAG_SCENARIOS,
@@ -40,7 +42,8 @@ class ScenarioListView(APIView):
         responses={200: s.ScenarioSerializer(many=True), **errors(404)},
     )
     def get(self, request: Request) -> Response:
-        return paginated(request, self, scenario_list(user=request.user), s.ScenarioSerializer)
+        scenarios = self.filtered(scenario_list(user=request.user))
+        return paginated(request, self, scenarios, s.ScenarioSerializer)
 
     @extend_schema(
         tags=TAG_SCENARIOS,
@@ -57,7 +60,7 @@ class ScenarioListView(APIView):
         return _created(request, s.ScenarioSerializer(scenario, context={"request": request}))
 
 
-class ScenarioDetailView(APIView):
+class ScenarioDetailView(ApiView):
     permission_classes = [ScenarioAccess]
 
     def _scenario(self, request: Request, pk: int) -> Scenario:
@@ -92,7 +95,7 @@ class ScenarioDetailView(APIView):
         return Response(s.ScenarioSerializer(scenario, context={"request": request}).data)
 
 
-class ScenarioCloneView(APIView):
+class ScenarioCloneView(ApiView):
     permission_classes = [ScenarioAccess]
 
     @extend_schema(
@@ -111,21 +114,21 @@ class ScenarioCloneView(APIView):
         return _created(request, s.ScenarioSerializer(clone, context={"request": request}))
 
 
-class RunListView(APIView):
+class RunListView(ApiView):
     permission_classes = [RunRequest]
     pagination_class = PageNumberPagination
+    filterset_class = RunFilter
+    queryset = AllocationRun.objects.none()
 
     @extend_schema(
         tags=TAG_RUNS,
         summary="Runs of the scenarios you can see, newest first",
-        parameters=[s.RunQuery],
+        description="`?scenario=ID&status=succeeded&ordering=-finished_at` puts the latest "
+        "finished run of a scenario first.",
         responses={200: s.RunSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request: Request) -> Response:
-        query = parse(s.RunQuery, request.query_params)
-        runs = run_list(
-            user=request.user, scenario=query.get("scenario"), status=query.get("status")
-        )
+        runs = self.filtered(run_list(user=request.user))
         return paginated(request, self, runs, s.RunSerializer)
 
     @extend_schema(
@@ -154,7 +157,7 @@ class RunListView(APIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-class RunDetailView(APIView):
+class RunDetailView(ApiView):
     @extend_schema(
         tags=TAG_RUNS,
         summary="One run: status, progress, stage, totals and links to its results",
