@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from django.db.models import CharField, F, Max, Q, QuerySet, Sum, Value
+from django.db.models import CharField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast
 
 from accounts.policies import visible_scenarios
@@ -225,9 +225,19 @@ def scenarios_with_runs(*, user: Any) -> list[Scenario]:
     return scenarios
 
 
+def scenario_list_with_latest_run(*, user: Any) -> QuerySet[Scenario]:
+    """:func:`scenario_list`, each scenario with ``latest_run_id``: its newest succeeded run
+    (as :func:`latest_run` finds it), or None. One query."""
+    newest = AllocationRun.objects.filter(
+        scenario=OuterRef("pk"), status=RunStatus.SUCCEEDED
+    ).order_by("-created_at", "-id")
+    return scenario_list(user=user).annotate(latest_run_id=Subquery(newest.values("id")[:1]))
+
+
 def scenario_get(*, user: Any, pk: int) -> Scenario | None:
-    """A scenario ``user`` may see, with its owner and the scenario it was cloned from."""
-    return scenario_list(user=user).select_related("based_on").filter(pk=pk).first()
+    """A scenario ``user`` may see, with its owner, the scenario it was cloned from and its
+    latest succeeded run's id (``latest_run_id``)."""
+    return scenario_list_with_latest_run(user=user).select_related("based_on").filter(pk=pk).first()
 
 
 def run_list(
@@ -919,11 +929,15 @@ def with_statuses(results: Iterable[MunicipalityResult]) -> list[MunicipalityRes
     return page
 
 
+POPULATION_SOURCE = "DST FOLK1AM (the population on the reference date)"
+
+
 def run_input_rows(*, run: AllocationRun) -> dict[str, Any] | None:
     """The inputs ``run`` used, rebuilt from its snapshot (so their inputs hash is the
     run's), as tidy rows: ``municipalities`` (one row per municipality and input column,
     with its status, source and year where it is a demand indicator), ``practices`` (with
-    their record source) and ``doctors``. None for a run whose inputs were not kept. One
+    their record source), ``doctors`` and ``geographies`` (each municipality's area in each
+    geography). None for a run whose inputs were not kept. One
     query (two for a run requested before statuses were kept)."""
     frames = RunInputs.objects.filter(run_id=run.pk).values_list("frames", flat=True).first()
     if frames is None:
@@ -944,7 +958,7 @@ def run_input_rows(*, run: AllocationRun) -> dict[str, Any] | None:
                     "value": float(row[column]),
                     "year": info["year"][n] if info else None,
                     "status": info["status"][n] if info else str(DataStatus.SOURCED),
-                    "source": info["source"][n] if info else "DST FOLK1AM (the population on the reference date)",
+                    "source": info["source"][n] if info else POPULATION_SOURCE,
                     "imported": bool(info["imported"][n]) if info else False,
                 }
             )
@@ -957,10 +971,19 @@ def run_input_rows(*, run: AllocationRun) -> dict[str, Any] | None:
         )
     ]
     doctors = json_safe(inputs.doctors.loc[:, list(DOCTOR_COLUMNS)].to_dict("records"))
+    geographies = [
+        {
+            "geography": slug,
+            "kommunekode": int(code),
+            "area": str(area),
+            "area_name": inputs.area_name(slug, str(area)),
+        }
+        for slug in sorted(inputs.geographies)
+        for code, area in inputs.geographies[slug].items()
+    ]
     return {
-        "inputs": inputs,
         "municipalities": long_rows,
         "practices": practices,
         "doctors": doctors,
-        "geographies": {slug: series for slug, series in inputs.geographies.items()},
+        "geographies": geographies,
     }

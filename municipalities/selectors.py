@@ -135,6 +135,25 @@ def indicator_rows(*, indicators: Iterable[str] = ENGINE_INDICATORS) -> list[tup
     )
 
 
+def indicator_list() -> QuerySet[DemandIndicator]:
+    """Every stored demand value with its municipality's name, by kommunekode, indicator and
+    year: the long format of the demand data. One query per page."""
+    return (
+        DemandIndicator.objects.select_related("municipality")
+        .only(
+            "municipality__kommunekode",
+            "municipality__name",
+            "indicator",
+            "year",
+            "value",
+            "status",
+            "source",
+            "imported",
+        )
+        .order_by("municipality_id", "indicator", "year")
+    )
+
+
 _ESTIMATED_KEY = "klyngeplan:indicators:estimated:v1:"
 
 

@@ -9,14 +9,15 @@ from rest_framework.response import Response
 
 from allocation.services import PRACTICE_EDIT, data_changed
 from api import serializers as s
-from api.filters import MunicipalityFilter, PracticeFilter
+from api.filters import IndicatorFilter, MunicipalityFilter, PracticeFilter
 from api.pagination import PageNumberPagination
 from api.permissions import PracticeAccess
 from api.schema import errors
 from api.views.base import ApiView, paginated, parse
 from clusters.selectors import geographies_with_area_counts, geography_get
-from municipalities.models import Municipality
+from municipalities.models import DemandIndicator, Municipality
 from municipalities.selectors import (
+    indicator_list,
     municipality_get,
     municipality_queryset,
     region_list,
@@ -53,6 +54,23 @@ class MunicipalityListView(ApiView):
     def get(self, request: Request) -> Response:
         rows = with_latest_indicators(self.filtered(municipality_queryset()))
         return Response(s.MunicipalitySerializer(rows, many=True).data)
+
+
+class IndicatorListView(ApiView):
+    pagination_class = PageNumberPagination
+    filterset_class = IndicatorFilter
+    queryset = DemandIndicator.objects.none()
+
+    @extend_schema(
+        tags=TAG_REFERENCE,
+        summary="The demand data in long format: one row per municipality, indicator and year",
+        description="Every stored value with its status (sourced, derived, estimated), source "
+        "and whether it was imported; paginated.",
+        responses={200: s.IndicatorRowSerializer(many=True), **errors(400, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        rows = self.filtered(indicator_list())
+        return paginated(request, self, rows, s.IndicatorRowSerializer)
 
 
 class MunicipalityDetailView(ApiView):

@@ -12,23 +12,26 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from allocation.models import PhasingResult, Placement
+from allocation.models import MunicipalityResult, PhasingResult, Placement
 from allocation.selectors import (
     compare_rows,
     explanation_get,
     metric_rows,
     phasing_rows,
     placement_list,
-    result_rows,
+    run_input_rows,
     sensitivity_rows,
+    shared_municipality_results,
+    tidy_result_rows,
+    with_statuses,
 )
 from api import serializers as s
 from api.caching import cached_data
 from api.conditional import not_modified, stamp
-from api.filters import PhasingFilter, PlacementFilter
+from api.filters import MunicipalityResultFilter, PhasingFilter, PlacementFilter
 from api.pagination import PageNumberPagination
 from api.schema import NOT_MODIFIED, errors
-from api.views.base import ApiView, paginated, require_geography, succeeded_run
+from api.views.base import ApiView, paginated, require_geography, succeeded_run, visible_run
 
 TAG_RESULTS = ["results"]
 CONDITIONAL = (
@@ -44,8 +47,9 @@ class RunResultsView(ApiView):
         tags=TAG_RESULTS,
         summary="New capacities per municipality or per area of a geography",
         description="`level=area&geography=sundhedsklynger-21` gives the 21 health clusters. "
-        "Each row has every pillar and the total; `capacities` is the `pillar` asked for."
-        + CONDITIONAL,
+        "Each row has every pillar and the total; `capacities` is the `pillar` asked for. "
+        "A tidy dataset: every row carries its `run` and `scenario` (stack two runs by "
+        "`run`), and the status of the data its need and supply rest on." + CONDITIONAL,
         parameters=[s.ResultQuery],
         responses={
             200: s.ResultRowSerializer(many=True),
@@ -61,11 +65,14 @@ class RunResultsView(ApiView):
 
         def build() -> Any:
             require_geography(query["geography"])
-            rows = result_rows(
+            rows = tidy_result_rows(
                 run=run,
                 level=query["level"],
                 geography=query["geography"],
                 pillar=query.get("pillar"),
+                region=query.get("region"),
+                area=query.get("area"),
+                ordering=query.get("ordering"),
             )
             return s.ResultRowSerializer(rows, many=True).data
 
@@ -218,3 +225,65 @@ class CompareView(ApiView):
 
         data = cached_data([a, b], ["compare", query["level"], query["geography"]], build)
         return stamp(Response(data), request, a, b)
+
+
+class RunInputsView(ApiView):
+    query_serializer = s.InputsQuery
+
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="The inputs the run used: demand values with their status, practices, doctors",
+        description="Exactly the data the run computed on (its snapshot, whatever changed "
+        "since), one table at a time (`table=`). Recomputing the inputs hash over the four "
+        "tables and the run's `params` gives the run's `inputs_hash`. Any run that has been "
+        "requested has its inputs, finished or not." + CONDITIONAL,
+        parameters=[s.InputsQuery],
+        responses={200: s.InputsSerializer, **NOT_MODIFIED, **errors(404)},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        query = self.query()
+        run = visible_run(request, pk)
+        if (unchanged := not_modified(request, run)) is not None:
+            return unchanged
+
+        def build() -> Any:
+            tables = run_input_rows(run=run)
+            if tables is None:
+                raise exceptions.NotFound(f"Run {pk} was stored before its inputs were kept.")
+            rows = tables[query["table"]]
+            body = {
+                "run": run.pk,
+                "scenario": run.scenario_id,
+                "inputs_hash": run.inputs_hash,
+                "table": query["table"],
+                "count": len(rows),
+                "results": rows,
+            }
+            return s.InputsSerializer(body).data
+
+        data = cached_data([run], ["inputs", query["table"]], build)
+        response = stamp(Response(data), request, run)
+        response["X-Inputs-Hash"] = run.inputs_hash
+        return response
+
+
+class ResultDatasetView(ApiView):
+    pagination_class = PageNumberPagination
+    filterset_class = MunicipalityResultFilter
+    queryset = MunicipalityResult.objects.none()
+
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="Every municipality result of every succeeded run you can see, as one dataset",
+        description="One row per run and municipality, with `run`, `scenario` and the status "
+        "of the data; paginated (`page_size` up to 5000, `Link` and `X-Total-Count` headers). "
+        "`?visibility=shared` gives the shared scenarios' runs, `?is_default=true` the default "
+        "scenario's.",
+        responses={200: s.MunicipalityResultSerializer(many=True), **errors(400, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        results = self.filtered(shared_municipality_results(user=request.user))
+        paginator = PageNumberPagination()
+        page = with_statuses(paginator.paginate_queryset(results, request, view=self) or [])
+        data = s.MunicipalityResultSerializer(page, many=True).data
+        return paginator.get_paginated_response(data)

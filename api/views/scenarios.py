@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from allocation import services
 from allocation.engine import ParamsError
 from allocation.models import AllocationRun, Scenario, Trigger
-from allocation.selectors import run_get, run_list, scenario_get, scenario_list
+from allocation.selectors import run_get, run_list, scenario_get, scenario_list_with_latest_run
 from api import serializers as s
 from api.conditional import not_modified, stamp
 from api.exceptions import params_error
@@ -42,7 +42,7 @@ class ScenarioListView(ApiView):
         responses={200: s.ScenarioSerializer(many=True), **errors(404)},
     )
     def get(self, request: Request) -> Response:
-        scenarios = self.filtered(scenario_list(user=request.user))
+        scenarios = self.filtered(scenario_list_with_latest_run(user=request.user))
         return paginated(request, self, scenarios, s.ScenarioSerializer)
 
     @extend_schema(

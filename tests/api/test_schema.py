@@ -22,7 +22,7 @@ def test_schema_generates_without_warnings_and_validates(capsys: pytest.CaptureF
     results = schema["paths"]["/api/v1/runs/{id}/results/"]["get"]
     assert {"200", "304", "400", "401", "403", "404", "409", "429"} <= set(results["responses"])
     formats = next(p for p in results["parameters"] if p["name"] == "format")
-    assert set(formats["schema"]["enum"]) == {"json", "csv", "csv-da"}
+    assert set(formats["schema"]["enum"]) == {"json", "csv", "csv-da", "xlsx"}
     assert "knoxApiToken" in schema["components"]["securitySchemes"]
 
 
