@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -15,5 +16,6 @@ class ContentNegotiation(DefaultContentNegotiation):
         found = [r for r in renderers if r.format == format]
         if not found:
             known = ", ".join(sorted({r.format for r in renderers if r.format != "api"}))
-            raise ValidationError({"format": [f"Unknown format {format!r}; one of {known}."]})
+            message = _("Unknown format %(format)r; one of %(known)s.")
+            raise ValidationError({"format": [message % {"format": format, "known": known}]})
         return found

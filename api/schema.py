@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
+
+from allocation.engine import AllocationParams
+from allocation.engine.params import COVERAGE_METHODS, PROPORTIONAL_METHODS
 
 
 class DetailSerializer(serializers.Serializer):
@@ -35,17 +39,82 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
     return out
 
 
+_SCALARS = {"int": "integer", "float": "number", "str": "string", "bool": "boolean"}
+_CHOICES = {
+    "coverage_method": COVERAGE_METHODS,
+    "transition_method": PROPORTIONAL_METHODS,
+    "accessibility_method": PROPORTIONAL_METHODS,
+}
+
+
+def _param_schema(name: str, type_name: str, default: Any) -> dict[str, Any]:
+    if name in _CHOICES:
+        return {"type": "string", "enum": list(_CHOICES[name])}
+    if type_name in _SCALARS:
+        return {"type": _SCALARS[type_name]}
+    if type_name.startswith("tuple[int"):
+        return {"type": "array", "items": {"type": "integer"}}
+    if name == "caps":
+        return {
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+            "description": "kommunekode -> most new coverage capacities a year",
+        }
+    if name == "floors":
+        return {
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+            "description": "area slug of `geography` -> least new capacities",
+        }
+    values = default if isinstance(default, dict) else {}
+    return {
+        "type": "object",
+        "properties": {key: {"type": "number"} for key in values},
+        "additionalProperties": False,
+    }
+
+
+def engine_params_schema() -> dict[str, Any]:
+    """The allocation engine's parameters as an OpenAPI object: every parameter with its
+    type, its default as the example, and nothing else allowed (the engine refuses unknown
+    keys). Range rules between parameters (the pillars add up to the total) are the
+    engine's, answered with a 400 naming the parameter."""
+    defaults = AllocationParams().to_dict()
+    properties = {}
+    for f in fields(AllocationParams):
+        schema = _param_schema(f.name, str(f.type), defaults[f.name])
+        schema["example"] = defaults[f.name]
+        properties[f.name] = schema
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+@extend_schema_field(engine_params_schema())
+class EngineParamsField(serializers.DictField):
+    """The engine's parameters (a JSON object), described by :func:`engine_params_schema`."""
+
+
 NOT_MODIFIED = {304: OpenApiResponse(description="Not modified since the ETag/date you sent.")}
 
 
 def csv_as_text(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
-    """Postprocessing hook: a CSV response is text with a header row, not the JSON object."""
+    """Postprocessing hook: a CSV response is text with a header row and an XLSX response a
+    workbook, not the JSON object."""
     for path in result.get("paths", {}).values():
         for operation in path.values():
             if not isinstance(operation, dict):
                 continue
             for response in operation.get("responses", {}).values():
                 content = response.get("content", {})
+                xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                if xlsx in content:
+                    content[xlsx] = {
+                        "schema": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "An Excel workbook (`?format=xlsx`): the CSV's "
+                            "header and rows on one sheet, numbers as numbers.",
+                        }
+                    }
                 if "text/csv" in content:
                     content["text/csv"] = {
                         "schema": {

@@ -23,6 +23,7 @@ from allocation.models import (
 )
 from allocation.selectors import PILLARS
 from api.filters import GEOGRAPHIES
+from api.schema import EngineParamsField
 from clusters.models import DEFAULT_GEOGRAPHY
 from municipalities.models import DataStatus, Indicator
 from practices.models import Practice, PracticeForm, RecordSource
@@ -149,7 +150,7 @@ class ScenarioSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ScenarioStatus.choices)
     is_default = serializers.BooleanField()
     based_on = serializers.IntegerField(source="based_on_id", allow_null=True)
-    params = serializers.DictField(help_text="the allocation engine's parameters")
+    params = EngineParamsField(help_text="the allocation engine's parameters")
     params_schema_version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -212,7 +213,7 @@ class ScenarioCreateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PRIVATE)
     status = serializers.ChoiceField(choices=ScenarioStatus.choices, default=ScenarioStatus.DRAFT)
-    params = serializers.DictField(
+    params = EngineParamsField(
         required=False,
         default=dict,
         validators=[no_nul_characters],
@@ -226,7 +227,7 @@ class ScenarioUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     status = serializers.ChoiceField(choices=ScenarioStatus.choices, required=False)
-    params = serializers.DictField(
+    params = EngineParamsField(
         required=False,
         validators=[no_nul_characters],
         help_text="the complete engine parameters",
@@ -279,7 +280,7 @@ class RunSerializer(serializers.Serializer):
 
 
 class RunDetailSerializer(RunSerializer):
-    params = serializers.DictField(help_text="the parameters the run used (a snapshot)")
+    params = EngineParamsField(help_text="the parameters the run used (a snapshot)")
     sensitivity_summary = serializers.DictField(
         help_text="draws, seed and rank stability (Spearman) of the sensitivity analysis"
     )

@@ -238,6 +238,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.csv_as_text",
+        "api.examples.add_examples",  # an example for every JSON body without one
     ],
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "allocation.models.RunStatus",

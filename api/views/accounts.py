@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import lockout, policies
+from api import examples as ex
 from api import serializers as s
 from api.schema import errors
 from api.throttling import LoginThrottle
@@ -43,6 +44,7 @@ class LoginView(ApiView):
     @extend_schema(
         tags=TAG_AUTH,
         summary="Get a token for a client",
+        examples=[ex.LOGIN, ex.TOKEN],
         description="Send the token as `Authorization: Token <token>`. It expires after the "
         "time in `expiry` (API_TOKEN_TTL_DAYS); administrators can also issue tokens in the "
         "admin (Knox › Auth tokens › Add: the token is shown once).",

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status
@@ -83,15 +84,18 @@ def check_query(request: Request, known: set[str]) -> None:
     for name, values in request.query_params.lists():
         if name not in known:
             listed = ", ".join(sorted(known))
-            errors[name] = [f"Unknown query parameter {name!r}; this endpoint takes {listed}."]
+            errors[name] = [
+                _("Unknown query parameter %(name)r; this endpoint takes %(known)s.")
+                % {"name": name, "known": listed}
+            ]
         elif any(v == "" for v in values):
-            errors[name] = ["This parameter may not be empty; leave it out instead."]
+            errors[name] = [_("This parameter may not be empty; leave it out instead.")]
         elif any("\x00" in v for v in values):
-            errors[name] = ["Text may not contain NUL characters."]
+            errors[name] = [_("Text may not contain NUL characters.")]
         elif name in PAGE_PARAMETERS and not all(
             v.isascii() and v.isdigit() and int(v) >= 1 for v in values
         ):
-            errors[name] = ["A whole number, 1 or more."]
+            errors[name] = [_("A whole number, 1 or more.")]
     if errors:
         raise exceptions.ValidationError(errors)
 

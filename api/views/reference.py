@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from allocation.services import PRACTICE_EDIT, data_changed
+from api import examples as ex
 from api import serializers as s
 from api.filters import IndicatorFilter, MunicipalityFilter, PracticeFilter
 from api.pagination import PageNumberPagination
@@ -145,6 +146,7 @@ class PracticeDetailView(ApiView):
     @extend_schema(
         tags=TAG_REFERENCE,
         summary="Edit a practice (planners, their own region only)",
+        examples=[ex.PRACTICE_UPDATE],
         request=s.PracticeUpdateSerializer,
         responses={200: s.PracticeSerializer, **errors(400, 404)},
     )

@@ -25,6 +25,7 @@ from allocation.selectors import (
     tidy_result_rows,
     with_statuses,
 )
+from api import examples as ex
 from api import serializers as s
 from api.caching import cached_data
 from api.conditional import not_modified, stamp
@@ -46,6 +47,7 @@ class RunResultsView(ApiView):
     @extend_schema(
         tags=TAG_RESULTS,
         summary="New capacities per municipality or per area of a geography",
+        examples=[ex.RESULTS],
         description="`level=area&geography=sundhedsklynger-21` gives the 21 health clusters. "
         "Each row has every pillar and the total; `capacities` is the `pillar` asked for. "
         "A tidy dataset: every row carries its `run` and `scenario` (stack two runs by "
@@ -233,6 +235,7 @@ class RunInputsView(ApiView):
     @extend_schema(
         tags=TAG_RESULTS,
         summary="The inputs the run used: demand values with their status, practices, doctors",
+        examples=[ex.INPUTS],
         description="Exactly the data the run computed on (its snapshot, whatever changed "
         "since), one table at a time (`table=`). Recomputing the inputs hash over the four "
         "tables and the run's `params` gives the run's `inputs_hash`. Any run that has been "
@@ -275,6 +278,7 @@ class ResultDatasetView(ApiView):
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Every municipality result of every succeeded run you can see, as one dataset",
+        examples=[ex.DATASET],
         description="One row per run and municipality, with `run`, `scenario` and the status "
         "of the data; paginated (`page_size` up to 5000, `Link` and `X-Total-Count` headers). "
         "`?visibility=shared` gives the shared scenarios' runs, `?is_default=true` the default "

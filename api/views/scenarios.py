@@ -12,6 +12,7 @@ from allocation import services
 from allocation.engine import ParamsError
 from allocation.models import AllocationRun, Scenario, Trigger
 from allocation.selectors import run_get, run_list, scenario_get, scenario_list_with_latest_run
+from api import examples as ex
 from api import serializers as s
 from api.conditional import not_modified, stamp
 from api.exceptions import params_error
@@ -48,6 +49,7 @@ class ScenarioListView(ApiView):
     @extend_schema(
         tags=TAG_SCENARIOS,
         summary="Create a scenario (negotiators)",
+        examples=[ex.SCENARIO_CREATE],
         request=s.ScenarioCreateSerializer,
         responses={201: s.ScenarioSerializer, **errors(400)},
     )
@@ -82,6 +84,7 @@ class ScenarioDetailView(ApiView):
     @extend_schema(
         tags=TAG_SCENARIOS,
         summary="Edit a scenario (its owner)",
+        examples=[ex.SCENARIO_UPDATE],
         request=s.ScenarioUpdateSerializer,
         responses={200: s.ScenarioSerializer, **errors(400, 404)},
     )
@@ -101,6 +104,7 @@ class ScenarioCloneView(ApiView):
     @extend_schema(
         tags=TAG_SCENARIOS,
         summary="Clone a scenario you can see into a private draft of your own (negotiators)",
+        examples=[ex.CLONE],
         request=s.CloneSerializer,
         responses={201: s.ScenarioSerializer, **errors(400, 404)},
     )
@@ -123,6 +127,7 @@ class RunListView(ApiView):
     @extend_schema(
         tags=TAG_RUNS,
         summary="Runs of the scenarios you can see, newest first",
+        examples=[ex.RUNS],
         description="`?scenario=ID&status=succeeded&ordering=-finished_at` puts the latest "
         "finished run of a scenario first.",
         responses={200: s.RunSerializer(many=True), **errors(400, 404)},
@@ -134,6 +139,7 @@ class RunListView(ApiView):
     @extend_schema(
         tags=TAG_RUNS,
         summary="Request a run of a scenario (planners and negotiators)",
+        examples=[ex.RUN_REQUEST],
         description="Answers 202 with the run and its URL (also in `Location`); poll the run "
         "for status and progress. An identical run (same data and parameters) that is "
         "queued, running or succeeded is returned instead of a new one.",

@@ -432,3 +432,24 @@ def test_an_analyst_stacks_two_runs_in_pandas(world: World) -> None:
     assert wide.shape == (98, 2) and wide.sum().tolist() == [700, 600]
     misspelt = client.get("/api/v1/runs/", {"scenaro": default["id"]})
     assert misspelt.status_code == 400 and "scenaro" in misspelt.json()
+
+
+# --- the client's language -----------------------------------------------------------------
+
+
+def test_errors_follow_accept_language_falling_back_to_danish(reader: APIClient) -> None:
+    english = reader.get("/api/v1/runs/", {"scenaro": 1}, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")
+    assert english.json()["scenaro"][0].startswith("Unknown query parameter")
+    danish = reader.get("/api/v1/runs/", {"scenaro": 1}, HTTP_ACCEPT_LANGUAGE="da")
+    assert danish.json()["scenaro"][0].startswith("Ukendt forespørgselsparameter")
+    unknown = reader.get("/api/v1/runs/", {"scenaro": 1}, HTTP_ACCEPT_LANGUAGE="fr-FR")
+    assert unknown.json()["scenaro"][0].startswith("Ukendt")
+    assert reader.get("/api/v1/runs/", {"scenaro": 1}).json()["scenaro"][0].startswith("Ukendt")
+    # DRF's own messages too, and the language cookie of the pages does not decide here
+    anonymous = APIClient()
+    anonymous.cookies["django_language"] = "da"
+    response = anonymous.get("/api/v1/regions/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Authentication credentials were not provided."
+    assert "Accept-Language" in response["Vary"]
+    assert APIClient().get("/api/v1/regions/").json()["detail"] != response.json()["detail"]
