@@ -781,12 +781,12 @@ def input_statuses(*, inputs: EngineInputs) -> dict[str, Any]:
         )
         for n, code in enumerate(codes)
     }
-    source_of = dict(Practice.objects.values_list("ydernummer", "source"))
+    source_of: dict[str, str] = dict(Practice.objects.values_list("ydernummer", "source"))
     practice_sources = [source_of.get(y) for y in inputs.practices["ydernummer"]]
     found: dict[int, set[str]] = defaultdict(set)
-    for code, source in zip(inputs.practices["kommunekode"], practice_sources, strict=True):
-        if source is not None:
-            found[int(code)].add(source)
+    for code, known in zip(inputs.practices["kommunekode"], practice_sources, strict=True):
+        if known is not None:
+            found[int(code)].add(known)
     every = {s for sources in found.values() for s in sources}
     supply = SupplySources(
         by_municipality={c: next(iter(s)) if len(s) == 1 else MIXED for c, s in found.items()},
