@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from django.db.models import CharField, F, Max, Q, QuerySet, Sum, Value
+from django.db.models import CharField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast
 
 from accounts.policies import visible_scenarios
 from allocation.engine import NATION, AllocationParams, EngineInputs, allocate
 from allocation.engine.frames import json_safe
-from allocation.engine.inputs import MUNICIPALITY_COLUMNS
+from allocation.engine.inputs import DOCTOR_COLUMNS, MUNICIPALITY_COLUMNS, PRACTICE_COLUMNS
 from allocation.models import (
     AllocationRun,
     AreaResult,
@@ -40,6 +40,7 @@ from municipalities.models import (
 from municipalities.plausibility import Value as Plausible
 from municipalities.plausibility import check
 from practices.models import Doctor, Practice
+from practices.selectors import MIXED, SupplySources
 
 PILLARS: tuple[str, ...] = ("transition", "coverage", "accessibility")
 logger = logging.getLogger(__name__)
@@ -280,9 +281,19 @@ def scenarios_with_runs(*, user: Any) -> list[Scenario]:
     return scenarios
 
 
+def scenario_list_with_latest_run(*, user: Any) -> QuerySet[Scenario]:
+    """:func:`scenario_list`, each scenario with ``latest_run_id``: its newest succeeded run
+    (as :func:`latest_run` finds it), or None. One query."""
+    newest = AllocationRun.objects.filter(
+        scenario=OuterRef("pk"), status=RunStatus.SUCCEEDED
+    ).order_by("-created_at", "-id")
+    return scenario_list(user=user).annotate(latest_run_id=Subquery(newest.values("id")[:1]))
+
+
 def scenario_get(*, user: Any, pk: int) -> Scenario | None:
-    """A scenario ``user`` may see, with its owner and the scenario it was cloned from."""
-    return scenario_list(user=user).select_related("based_on").filter(pk=pk).first()
+    """A scenario ``user`` may see, with its owner, the scenario it was cloned from and its
+    latest succeeded run's id (``latest_run_id``)."""
+    return scenario_list_with_latest_run(user=user).select_related("based_on").filter(pk=pk).first()
 
 
 def run_list(
@@ -944,3 +955,252 @@ def _horizon(
         base_estimated="base" in estimated,
         projection_estimated="projection" in estimated,
     )
+
+
+# --- the data status of a run's figures, for tidy datasets -------------------------------
+
+# The weakest status of the values a figure rests on is the figure's status.
+_STATUS_ORDER = (DataStatus.SOURCED, DataStatus.DERIVED, DataStatus.ESTIMATED)
+
+
+def _weakest(statuses: Iterable[str]) -> str:
+    found = set(statuses)
+    return next((str(s) for s in reversed(_STATUS_ORDER) if s in found), str(DataStatus.SOURCED))
+
+
+def input_statuses(*, inputs: EngineInputs) -> dict[str, Any]:
+    """Where each figure of ``inputs`` comes from, as the database has it now, in the order
+    of the run's snapshot (allocation.snapshots): per demand indicator each municipality's
+    status, source, year and imported flag; each practice's record source; per municipality
+    and per area of each geography the status of its need (the weakest of its indicators:
+    sourced, derived or estimated) and the source of its supply (synthetic, imported or
+    mixed). Written into the snapshot when a run is requested, so that the status columns of
+    its results are those of the data it ran on. Two queries.
+    """
+    codes = [int(c) for c in inputs.municipalities.index]
+    latest: dict[tuple[int, str], tuple[str, str, int, bool]] = {}
+    for code, indicator, year, status, source, imported in (
+        DemandIndicator.objects.filter(indicator__in=ENGINE_INDICATORS, municipality_id__in=codes)
+        .order_by("year")
+        .values_list("municipality_id", "indicator", "year", "status", "source", "imported")
+    ):
+        latest[(code, indicator)] = (status, source, year, imported)
+    indicators: dict[str, dict[str, list[Any]]] = {}
+    for indicator in ENGINE_INDICATORS:
+        values = [latest.get((code, indicator)) for code in codes]
+        indicators[str(indicator)] = {
+            field: [v[i] if v else None for v in values]
+            for i, field in enumerate(("status", "source", "year", "imported"))
+        }
+    need = {
+        str(code): _weakest(
+            indicators[str(i)]["status"][n] or DataStatus.SOURCED for i in ENGINE_INDICATORS
+        )
+        for n, code in enumerate(codes)
+    }
+    source_of: dict[str, str] = dict(Practice.objects.values_list("ydernummer", "source"))
+    practice_sources = [source_of.get(y) for y in inputs.practices["ydernummer"]]
+    found: dict[int, set[str]] = defaultdict(set)
+    for code, known in zip(inputs.practices["kommunekode"], practice_sources, strict=True):
+        if known is not None:
+            found[int(code)].add(known)
+    every = {s for sources in found.values() for s in sources}
+    supply = SupplySources(
+        by_municipality={c: next(iter(s)) if len(s) == 1 else MIXED for c, s in found.items()},
+        overall=next(iter(every)) if len(every) == 1 else MIXED,
+    )
+    areas: dict[str, dict[str, dict[str, str]]] = {}
+    for slug, series in inputs.geographies.items():
+        members: dict[str, list[int]] = defaultdict(list)
+        for code, area in series.items():
+            members[str(area)].append(int(code))
+        areas[slug] = {
+            area: {
+                "need": _weakest(need[str(c)] for c in group if str(c) in need),
+                "supply": supply.of(*group),
+            }
+            for area, group in members.items()
+        }
+    return {
+        "indicators": indicators,
+        "practices": practice_sources,
+        "need": need,
+        "supply": {str(code): supply.of(code) for code in codes},
+        "areas": areas,
+    }
+
+
+@dataclass(frozen=True)
+class RunStatuses:
+    """The status of need and supply per municipality (kommunekode as text) and per area of
+    each geography, of one run."""
+
+    need: Mapping[str, str]
+    supply: Mapping[str, str]
+    areas: Mapping[str, Mapping[str, Mapping[str, str]]]
+
+    def of(self, *, level: str, key: str, geography: str) -> tuple[str | None, str | None]:
+        if level == "area":
+            found = self.areas.get(geography, {}).get(key, {})
+            return found.get("need"), found.get("supply")
+        return self.need.get(key), self.supply.get(key)
+
+
+def run_statuses(*, run_ids: Collection[int]) -> dict[int, RunStatuses]:
+    """:class:`RunStatuses` of each run, from its snapshot; one query (a run requested
+    before statuses were kept gets today's statuses of its snapshot's data, a run without a
+    snapshot none)."""
+    out: dict[int, RunStatuses] = {}
+    rows = RunInputs.objects.filter(run_id__in=list(run_ids)).values_list(
+        "run_id", "frames__statuses__need", "frames__statuses__supply", "frames__statuses__areas"
+    )
+    for run_id, need, supply, areas in rows:
+        if need is None:
+            frames = RunInputs.objects.get(run_id=run_id).frames
+            full = input_statuses(inputs=inputs_from_frames(frames))
+            need, supply, areas = full["need"], full["supply"], full["areas"]
+        out[run_id] = RunStatuses(need=need, supply=supply, areas=areas)
+    return out
+
+
+def _sort_key(field: str) -> Any:
+    def key(row: Mapping[str, Any]) -> tuple[bool, Any]:
+        value = row.get(field)
+        return (value is None, value if value is not None else 0)
+
+    return key
+
+
+def tidy_result_rows(
+    *,
+    run: AllocationRun,
+    level: str,
+    geography: str,
+    pillar: str | None = None,
+    region: int | None = None,
+    area: str | None = None,
+    ordering: str | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`result_rows` as a tidy dataset: each row with its ``run``, ``scenario`` and the
+    status of the need and the supply it rests on (``need_status``, ``supply_status``);
+    narrowed to a region's municipalities or to an area (its municipalities, or the area
+    itself), ordered by ``ordering`` (a field, ``-`` in front for descending; missing values
+    last). Four queries."""
+    rows = result_rows(run=run, level=level, geography=geography, pillar=pillar)
+    if region is not None:
+        rows = [r for r in rows if r["region"] == region]
+    if area is not None:
+        rows = [r for r in rows if r["area"] == area]
+    statuses = run_statuses(run_ids=[run.pk]).get(run.pk)
+    for row in rows:
+        row["run"] = run.pk
+        row["scenario"] = run.scenario_id
+        need, supply = (
+            statuses.of(level=level, key=row["key"], geography=geography)
+            if statuses
+            else (None, None)
+        )
+        row["need_status"], row["supply_status"] = need, supply
+    if ordering:
+        field = ordering.removeprefix("-")
+        present = [r for r in rows if r.get(field) is not None]
+        missing = [r for r in rows if r.get(field) is None]
+        present.sort(key=_sort_key(field), reverse=ordering.startswith("-"))
+        rows = present + missing
+    return rows
+
+
+def shared_municipality_results(*, user: Any) -> QuerySet[MunicipalityResult]:
+    """Every municipality result of the succeeded runs of the scenarios ``user`` may see,
+    with its run's scenario and its municipality's name and region; by run, then
+    kommunekode. One query per page."""
+    return (
+        MunicipalityResult.objects.filter(
+            run__status=RunStatus.SUCCEEDED,
+            run__scenario__in=visible_scenarios(user, Scenario.objects.values("pk")),
+        )
+        .select_related("run", "municipality")
+        .only(
+            *("id", "run__id", "run__scenario_id", "run__finished_at"),
+            *("municipality__kommunekode", "municipality__name", "municipality__region_id"),
+            *("municipality__population", *RESULT_SUMS, "load_before", "load_after"),
+            "coverage_rank",
+        )
+        .order_by("run_id", "municipality_id")
+    )
+
+
+def with_statuses(results: Iterable[MunicipalityResult]) -> list[MunicipalityResult]:
+    """``results`` (a page of :func:`shared_municipality_results`) each with ``need_status``
+    and ``supply_status`` of its run's data; one query."""
+    page = list(results)
+    statuses = run_statuses(run_ids={r.run_id for r in page})
+    for r in page:
+        found = statuses.get(r.run_id)
+        need, supply = (
+            found.of(level="municipality", key=str(r.municipality_id), geography="")
+            if found
+            else (None, None)
+        )
+        r.need_status, r.supply_status = need, supply  # type: ignore[attr-defined]
+    return page
+
+
+POPULATION_SOURCE = "DST FOLK1AM (the population on the reference date)"
+
+
+def run_input_rows(*, run: AllocationRun) -> dict[str, Any] | None:
+    """The inputs ``run`` used, rebuilt from its snapshot (so their inputs hash is the
+    run's), as tidy rows: ``municipalities`` (one row per municipality and input column,
+    with its status, source and year where it is a demand indicator), ``practices`` (with
+    their record source), ``doctors`` and ``geographies`` (each municipality's area in each
+    geography). None for a run whose inputs were not kept. One
+    query (two for a run requested before statuses were kept)."""
+    frames = RunInputs.objects.filter(run_id=run.pk).values_list("frames", flat=True).first()
+    if frames is None:
+        return None
+    inputs = inputs_from_frames(frames)
+    statuses = frames.get("statuses") or input_statuses(inputs=inputs)
+    indicators: Mapping[str, Mapping[str, list[Any]]] = statuses["indicators"]
+    munis = inputs.municipalities
+    long_rows = []
+    for n, (code, row) in enumerate(munis.iterrows()):
+        for column in MUNICIPALITY_COLUMNS:
+            info = indicators.get(column)
+            long_rows.append(
+                {
+                    "kommunekode": int(code),
+                    "name": row["name"],
+                    "input": column,
+                    "value": float(row[column]),
+                    "year": info["year"][n] if info else None,
+                    "status": info["status"][n] if info else str(DataStatus.SOURCED),
+                    "source": info["source"][n] if info else POPULATION_SOURCE,
+                    "imported": bool(info["imported"][n]) if info else False,
+                }
+            )
+    practices = [
+        {**record, "source": source}
+        for record, source in zip(
+            json_safe(inputs.practices.loc[:, list(PRACTICE_COLUMNS)].to_dict("records")),
+            statuses["practices"],
+            strict=True,
+        )
+    ]
+    doctors = json_safe(inputs.doctors.loc[:, list(DOCTOR_COLUMNS)].to_dict("records"))
+    geographies = [
+        {
+            "geography": slug,
+            "kommunekode": int(code),
+            "area": str(area),
+            "area_name": inputs.area_name(slug, str(area)),
+        }
+        for slug in sorted(inputs.geographies)
+        for code, area in inputs.geographies[slug].items()
+    ]
+    return {
+        "municipalities": long_rows,
+        "practices": practices,
+        "doctors": doctors,
+        "geographies": geographies,
+    }

@@ -52,7 +52,7 @@ from allocation.models import (
     Trigger,
     Visibility,
 )
-from allocation.selectors import build_engine_inputs
+from allocation.selectors import build_engine_inputs, input_statuses
 from allocation.snapshots import inputs_from_frames, inputs_to_frames
 
 logger = logging.getLogger(__name__)
@@ -226,8 +226,11 @@ def request_run(
         stage=Stage.QUEUED,
     )
     # The run computes on exactly the inputs it was hashed on, and its explanations are
-    # rebuilt from them on read.
-    RunInputs.objects.create(run=run, frames=inputs_to_frames(inputs))
+    # rebuilt from them on read; the statuses of its figures are kept beside them (outside
+    # the hash: a status says where a value comes from, it does not change the result).
+    RunInputs.objects.create(
+        run=run, frames={**inputs_to_frames(inputs), "statuses": input_statuses(inputs=inputs)}
+    )
     transaction.on_commit(lambda: _enqueue(run.pk))
     return run
 

@@ -1,11 +1,13 @@
-"""Content negotiation: an unknown ``?format=`` is 406 Not Acceptable naming the formats
-(DRF's default answers 404, as if the resource did not exist)."""
+"""Content negotiation: an unknown ``?format=`` is a 400 naming the formats (DRF's default
+answers 404, as if the resource did not exist). A client's ``Accept`` header that no
+renderer offers stays 406 Not Acceptable."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import NotAcceptable
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 
 
@@ -14,5 +16,6 @@ class ContentNegotiation(DefaultContentNegotiation):
         found = [r for r in renderers if r.format == format]
         if not found:
             known = ", ".join(sorted({r.format for r in renderers if r.format != "api"}))
-            raise NotAcceptable(f"Unknown format {format!r}; one of {known}.")
+            message = _("Unknown format %(format)r; one of %(known)s.")
+            raise ValidationError({"format": [message % {"format": format, "known": known}]})
         return found

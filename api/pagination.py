@@ -25,3 +25,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
         assert self.page is not None
         response["X-Total-Count"] = str(self.page.paginator.count)
         return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated: dict[str, Any] = super().get_paginated_response_schema(schema)
+        properties = paginated["properties"]
+        properties["count"]["example"] = 1807
+        properties["next"]["example"] = "http://127.0.0.1:8000/api/v1/practices/?page=3"
+        properties["previous"]["example"] = "http://127.0.0.1:8000/api/v1/practices/?page=1"
+        return paginated

@@ -1,4 +1,5 @@
-"""CSV renderers: plain CSV (``?format=csv``) and a Danish Excel variant (``?format=csv-da``).
+"""CSV renderers: plain CSV (``?format=csv``), a Danish Excel variant (``?format=csv-da``)
+and an Excel workbook (``?format=xlsx``).
 
 Lists (and paginated pages: their ``results``) become one row per item; nested objects are
 flattened into dotted column names (``indicators.chronic.value``). Any other object (one
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from openpyxl import Workbook
 from rest_framework.renderers import BaseRenderer
 
 from reports.spreadsheet import safe_text
@@ -98,7 +100,9 @@ class CSVRenderer(BaseRenderer):
         text = buffer.getvalue()
         return (("\ufeff" + text) if self.byte_order_mark else text).encode(self.charset)
 
-    def _name_download(self, renderer_context: Mapping[str, Any] | None) -> None:
+    def _name_download(
+        self, renderer_context: Mapping[str, Any] | None, *, extension: str = "csv"
+    ) -> None:
         if not renderer_context:
             return
         request, response = renderer_context.get("request"), renderer_context.get("response")
@@ -107,7 +111,7 @@ class CSVRenderer(BaseRenderer):
         path = request.path.removeprefix("/api/v1/").strip("/")
         stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path).strip("-") or "klyngeplan"
         suffix = "-da" if self.decimal_comma else ""
-        response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.{extension}"'
 
 
 class DanishCSVRenderer(CSVRenderer):
@@ -117,6 +121,46 @@ class DanishCSVRenderer(CSVRenderer):
     delimiter = ";"
     decimal_comma = True
     byte_order_mark = True
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class XLSXRenderer(CSVRenderer):
+    """``?format=xlsx``: the CSV's rows and columns as one worksheet. Numbers are numbers,
+    text is neutralised against formulas (reports/spreadsheet.py)."""
+
+    media_type = XLSX_MEDIA_TYPE
+    format = "xlsx"
+    charset = None  # type: ignore[assignment]
+    render_style = "binary"
+
+    def xlsx_cell(self, value: Any) -> Any:
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, Decimal):
+            return float(value)
+        return self.cell(value)
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if data is None:
+            return b""
+        rows = rows_of(data)
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("data")
+        sheet.append([safe_text(c) for c in columns])
+        for row in rows:
+            sheet.append([self.xlsx_cell(row.get(c)) for c in columns])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        self._name_download(renderer_context, extension="xlsx")
+        return buffer.getvalue()
 
 
 def parse_csv(text: str, *, danish: bool = False) -> list[dict[str, str]]:

@@ -21,8 +21,11 @@ from allocation.models import (
     Stage,
     Visibility,
 )
+from allocation.selectors import PILLARS
+from api.filters import GEOGRAPHIES
+from api.schema import EngineParamsField
 from clusters.models import DEFAULT_GEOGRAPHY
-from municipalities.models import DataStatus
+from municipalities.models import DataStatus, Indicator
 from practices.models import Practice, PracticeForm, RecordSource
 
 LEVELS = ("municipality", "area")
@@ -68,15 +71,6 @@ class MunicipalitySerializer(serializers.Serializer):
     )
 
 
-class AreaQuery(serializers.Serializer):
-    area = serializers.SlugField(required=False, help_text="an area slug within `geography`")
-    geography = serializers.SlugField(default=DEFAULT_GEOGRAPHY)
-
-
-class MunicipalityQuery(AreaQuery):
-    region = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-
-
 class MemberSerializer(serializers.Serializer):
     kommunekode = serializers.IntegerField(source="municipality_id")
     name = serializers.CharField(source="municipality.name")
@@ -120,16 +114,6 @@ class PracticeSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=RecordSource.choices)
 
 
-class PracticeQuery(AreaQuery):
-    municipality = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-    region = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-    open = serializers.BooleanField(
-        required=False, default=None, allow_null=True, help_text="open to new patients"
-    )
-    form = serializers.ChoiceField(choices=PracticeForm.choices, required=False)
-    source = serializers.ChoiceField(choices=RecordSource.choices, required=False)
-
-
 def _model_validators(model: Any, name: str) -> list[Any]:
     return list(model._meta.get_field(name).validators)
 
@@ -166,12 +150,32 @@ class ScenarioSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ScenarioStatus.choices)
     is_default = serializers.BooleanField()
     based_on = serializers.IntegerField(source="based_on_id", allow_null=True)
-    params = serializers.DictField(help_text="the allocation engine's parameters")
+    params = EngineParamsField(help_text="the allocation engine's parameters")
     params_schema_version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     can_edit = serializers.SerializerMethodField()
     can_request_run = serializers.SerializerMethodField()
+    latest_run = serializers.SerializerMethodField(
+        help_text="the scenario's newest succeeded run (id and URL), or null"
+    )
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"id": {"type": "integer"}, "url": {"type": "string"}},
+            "required": ["id", "url"],
+        }
+    )
+    def get_latest_run(self, obj: Any) -> dict[str, Any] | None:
+        run_id = getattr(obj, "latest_run_id", None)
+        if run_id is None:
+            return None
+        return {
+            "id": run_id,
+            "url": absolute(self.context.get("request"), "api:run-detail", run_id),
+        }
 
     def _user(self) -> Any:
         request = self.context.get("request")
@@ -209,7 +213,7 @@ class ScenarioCreateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PRIVATE)
     status = serializers.ChoiceField(choices=ScenarioStatus.choices, default=ScenarioStatus.DRAFT)
-    params = serializers.DictField(
+    params = EngineParamsField(
         required=False,
         default=dict,
         validators=[no_nul_characters],
@@ -223,7 +227,7 @@ class ScenarioUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     status = serializers.ChoiceField(choices=ScenarioStatus.choices, required=False)
-    params = serializers.DictField(
+    params = EngineParamsField(
         required=False,
         validators=[no_nul_characters],
         help_text="the complete engine parameters",
@@ -234,7 +238,7 @@ class CloneSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
 
 
-RESULT_VIEWS = ("results", "placements", "phasing", "metrics", "sensitivity")
+RESULT_VIEWS = ("results", "inputs", "placements", "phasing", "metrics", "sensitivity")
 
 
 class RunSerializer(serializers.Serializer):
@@ -276,18 +280,13 @@ class RunSerializer(serializers.Serializer):
 
 
 class RunDetailSerializer(RunSerializer):
-    params = serializers.DictField(help_text="the parameters the run used (a snapshot)")
+    params = EngineParamsField(help_text="the parameters the run used (a snapshot)")
     sensitivity_summary = serializers.DictField(
         help_text="draws, seed and rank stability (Spearman) of the sensitivity analysis"
     )
 
 
 MAX_ID = 2**63 - 1
-
-
-class RunQuery(serializers.Serializer):
-    scenario = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    status = serializers.ChoiceField(choices=RunStatus.choices, required=False)
 
 
 class RunRequestSerializer(serializers.Serializer):
@@ -301,7 +300,32 @@ class RunRequestSerializer(serializers.Serializer):
 
 class LevelQuery(serializers.Serializer):
     level = serializers.ChoiceField(choices=LEVELS, default="municipality")
-    geography = serializers.SlugField(default=DEFAULT_GEOGRAPHY)
+    geography = serializers.ChoiceField(
+        choices=GEOGRAPHIES,
+        default=DEFAULT_GEOGRAPHY,
+        help_text="the planning geography of the areas (and of `area`)",
+        error_messages={
+            "invalid_choice": "Unknown geography {input!r}; one of " + ", ".join(GEOGRAPHIES) + "."
+        },
+    )
+
+
+RESULT_ORDERING = (
+    "key",
+    "name",
+    "kommunekode",
+    "region",
+    "area",
+    "population",
+    "capacities",
+    *PILLARS,
+    "total",
+    "weighted_citizens",
+    "supply_today",
+    "supply_at_horizon",
+    "load_before",
+    "load_after",
+)
 
 
 class ResultQuery(LevelQuery):
@@ -310,14 +334,45 @@ class ResultQuery(LevelQuery):
         required=False,
         help_text="fills `capacities` with this pillar's number (the total without)",
     )
+    region = serializers.IntegerField(
+        required=False, min_value=0, max_value=32767, help_text="municipalities of a region"
+    )
+    area = serializers.SlugField(
+        required=False, help_text="municipalities of an area of `geography`, or that area"
+    )
+    ordering = serializers.ChoiceField(
+        choices=[*RESULT_ORDERING, *(f"-{f}" for f in RESULT_ORDERING)],
+        required=False,
+        help_text="a field, `-` in front for descending (default: by key)",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("level") == "area" and "region" in attrs:
+            raise serializers.ValidationError({"region": ["Only with level=municipality."]})
+        return attrs
+
+
+NEED_STATUS_HELP = (
+    "the weakest status of the demand values the row's need rests on (sourced, derived, "
+    "estimated), as they were when the run was requested"
+)
+SUPPLY_STATUS_HELP = (
+    "where the row's capacities today come from: the practice register's records "
+    "(synthetic, imported, or mixed)"
+)
+# Only municipality rows have these: an area row leaves them out rather than sending
+# nulls, so a CSV's code columns read as integers.
+MUNICIPALITY_ONLY = ("kommunekode", "region", "coverage_rank")
 
 
 class ResultRowSerializer(serializers.Serializer):
+    run = serializers.IntegerField(help_text="the run's id: stack downloads by it")
+    scenario = serializers.IntegerField(help_text="the run's scenario")
     level = serializers.ChoiceField(choices=LEVELS)
     key = serializers.CharField(help_text="kommunekode or area slug")
     name = serializers.CharField()
-    kommunekode = serializers.IntegerField(allow_null=True)
-    region = serializers.IntegerField(allow_null=True)
+    kommunekode = serializers.IntegerField(required=False, help_text="municipality rows only")
+    region = serializers.IntegerField(required=False, help_text="municipality rows only")
     area = serializers.CharField(allow_null=True, help_text="the area in `geography`")
     municipalities = serializers.IntegerField()
     population = serializers.IntegerField()
@@ -352,14 +407,67 @@ class ResultRowSerializer(serializers.Serializer):
     )
     load_before = serializers.FloatField(allow_null=True)
     load_after = serializers.FloatField(allow_null=True)
+    coverage_rank = serializers.IntegerField(
+        required=False, allow_null=True, help_text="municipality rows only"
+    )
+    need_status = serializers.ChoiceField(
+        choices=DataStatus.choices, allow_null=True, help_text=NEED_STATUS_HELP
+    )
+    supply_status = serializers.ChoiceField(
+        choices=[*RecordSource.choices, ("mixed", "mixed")],
+        allow_null=True,
+        help_text=SUPPLY_STATUS_HELP,
+    )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if data["level"] == "area":
+            for name in MUNICIPALITY_ONLY:
+                data.pop(name, None)
+        return data
+
+
+class MunicipalityResultSerializer(serializers.Serializer):
+    """One municipality's result in one run: a row of the bulk dataset."""
+
+    run = serializers.IntegerField(source="run_id")
+    scenario = serializers.IntegerField(source="run.scenario_id")
+    finished_at = serializers.DateTimeField(source="run.finished_at")
+    kommunekode = serializers.IntegerField(source="municipality_id")
+    name = serializers.CharField(source="municipality.name")
+    region = serializers.IntegerField(source="municipality.region_id")
+    population = serializers.IntegerField(source="municipality.population")
+    transition = serializers.IntegerField()
+    coverage = serializers.IntegerField()
+    accessibility = serializers.IntegerField()
+    total = serializers.IntegerField()
+    weighted_citizens = serializers.FloatField()
+    supply_today = serializers.FloatField()
+    supply_at_horizon = serializers.FloatField()
+    load_before = serializers.FloatField(allow_null=True)
+    load_after = serializers.FloatField(allow_null=True)
     coverage_rank = serializers.IntegerField(allow_null=True)
+    need_status = serializers.ChoiceField(
+        choices=DataStatus.choices, allow_null=True, help_text=NEED_STATUS_HELP
+    )
+    supply_status = serializers.ChoiceField(
+        choices=[*RecordSource.choices, ("mixed", "mixed")],
+        allow_null=True,
+        help_text=SUPPLY_STATUS_HELP,
+    )
 
 
-class PlacementQuery(AreaQuery):
-    municipality = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-    pillar = serializers.ChoiceField(choices=Pillar.choices, required=False)
-    year = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-    kind = serializers.ChoiceField(choices=["expansion", "new"], required=False)
+class IndicatorRowSerializer(serializers.Serializer):
+    """One stored demand value: the long format of the municipalities' indicators."""
+
+    kommunekode = serializers.IntegerField(source="municipality_id")
+    name = serializers.CharField(source="municipality.name")
+    indicator = serializers.ChoiceField(choices=Indicator.choices)
+    year = serializers.IntegerField()
+    value = serializers.FloatField()
+    status = serializers.ChoiceField(choices=DataStatus.choices)
+    source = serializers.CharField()
+    imported = serializers.BooleanField()
 
 
 class PlacementSerializer(serializers.Serializer):
@@ -371,11 +479,6 @@ class PlacementSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     kind = serializers.CharField()
     reason = serializers.CharField()
-
-
-class PhasingQuery(LevelQuery):
-    year = serializers.IntegerField(required=False, min_value=0, max_value=32767)
-    pillar = serializers.ChoiceField(choices=Pillar.choices, required=False)
 
 
 class PhasingRowSerializer(serializers.Serializer):
@@ -436,6 +539,40 @@ class CompareRowSerializer(serializers.Serializer):
     a_load_after = serializers.FloatField(allow_null=True)
     b_load_after = serializers.FloatField(allow_null=True)
     diff_load_after = serializers.FloatField(allow_null=True)
+
+
+INPUT_TABLES = ("municipalities", "practices", "doctors", "geographies")
+
+
+class InputsQuery(serializers.Serializer):
+    table = serializers.ChoiceField(
+        choices=INPUT_TABLES,
+        default="municipalities",
+        help_text="which of the run's input tables: the municipalities' values (long: one row "
+        "per municipality and input, with status and source), the practices (with their "
+        "record source), the doctors, or each geography's areas",
+    )
+
+
+class InputsSerializer(serializers.Serializer):
+    """One table of a run's inputs. The rows are in ``results`` (so a CSV or XLSX of it is the
+    table itself); the run, its scenario and its inputs hash come with them."""
+
+    run = serializers.IntegerField()
+    scenario = serializers.IntegerField()
+    inputs_hash = serializers.CharField(
+        help_text="the run's inputs hash: allocation.services.inputs_hash over the four "
+        "tables and the run's params gives it again"
+    )
+    table = serializers.ChoiceField(choices=INPUT_TABLES)
+    count = serializers.IntegerField()
+    results = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="municipalities: kommunekode, name, input, value, year, status, source, "
+        "imported; practices: ydernummer, kommunekode, capacities, listed_patients, open, "
+        "source; doctors: ydernummer, kommunekode, birth_year, fte; geographies: geography, "
+        "kommunekode, area, area_name",
+    )
 
 
 # --- accounts ---------------------------------------------------------------------------

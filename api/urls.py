@@ -22,6 +22,11 @@ v1 = [
     path("regions/", reference.RegionListView.as_view(), name="region-list"),
     path("municipalities/", reference.MunicipalityListView.as_view(), name="municipality-list"),
     path(
+        "municipalities/indicators/",
+        reference.IndicatorListView.as_view(),
+        name="indicator-list",
+    ),
+    path(
         "municipalities/<int:kommunekode>/",
         reference.MunicipalityDetailView.as_view(),
         name="municipality-detail",
@@ -44,6 +49,8 @@ v1 = [
     path("runs/", scenarios.RunListView.as_view(), name="run-list"),
     path("runs/<int:pk>/", scenarios.RunDetailView.as_view(), name="run-detail"),
     path("runs/<int:pk>/results/", results.RunResultsView.as_view(), name="run-results"),
+    path("runs/<int:pk>/inputs/", results.RunInputsView.as_view(), name="run-inputs"),
+    path("results/", results.ResultDatasetView.as_view(), name="result-list"),
     path("runs/<int:pk>/placements/", results.RunPlacementsView.as_view(), name="run-placements"),
     path("runs/<int:pk>/phasing/", results.RunPhasingView.as_view(), name="run-phasing"),
     path("runs/<int:pk>/metrics/", results.RunMetricsView.as_view(), name="run-metrics"),

@@ -189,7 +189,7 @@ LOGOUT_REDIRECT_URL = "/"
 # --- REST API: DRF, knox tokens, OpenAPI docs served offline ------------------------------
 # Clients send `Authorization: Token <token>` (knox: stored hashed, expiring); the pages use
 # their session. Token first, so an anonymous API call answers 401 with WWW-Authenticate.
-INSTALLED_APPS += ["knox", "drf_spectacular", "drf_spectacular_sidecar", "api"]
+INSTALLED_APPS += ["knox", "drf_spectacular", "drf_spectacular_sidecar", "django_filters", "api"]
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
@@ -202,6 +202,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "api.renderers.CSVRenderer",  # ?format=csv
         "api.renderers.DanishCSVRenderer",  # ?format=csv-da: ";" and decimal comma, for Excel
+        "api.renderers.XLSXRenderer",  # ?format=xlsx
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
@@ -238,6 +239,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.csv_as_text",
+        "api.examples.add_examples",  # an example for every JSON body without one
     ],
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "allocation.models.RunStatus",

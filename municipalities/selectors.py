@@ -96,6 +96,17 @@ def municipality_list(
     return _with_latest(list(qs))
 
 
+def municipality_queryset() -> QuerySet[Municipality]:
+    """Municipalities with what :func:`with_latest_indicators` needs prefetched, by
+    kommunekode, for a caller that narrows them further (the API's filters)."""
+    return _municipalities()
+
+
+def with_latest_indicators(municipalities: Iterable[Municipality]) -> list[Municipality]:
+    """:func:`municipality_list`'s rows from :func:`municipality_queryset`; three queries."""
+    return _with_latest(list(municipalities))
+
+
 def municipality_get(*, kommunekode: int) -> Municipality | None:
     found = list(_municipalities().filter(kommunekode=kommunekode))
     return _with_latest(found)[0] if found else None
@@ -121,6 +132,25 @@ def indicator_rows(*, indicators: Iterable[str] = ENGINE_INDICATORS) -> list[tup
             "status",
             "source",
         )
+    )
+
+
+def indicator_list() -> QuerySet[DemandIndicator]:
+    """Every stored demand value with its municipality's name, by kommunekode, indicator and
+    year: the long format of the demand data. One query per page."""
+    return (
+        DemandIndicator.objects.select_related("municipality")
+        .only(
+            "municipality__kommunekode",
+            "municipality__name",
+            "indicator",
+            "year",
+            "value",
+            "status",
+            "source",
+            "imported",
+        )
+        .order_by("municipality_id", "indicator", "year")
     )
 
 

@@ -12,13 +12,13 @@ from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts import lockout, policies
+from api import examples as ex
 from api import serializers as s
 from api.schema import errors
 from api.throttling import LoginThrottle
-from api.views.base import parse
+from api.views.base import ApiView, parse
 
 TAG_AUTH = ["authentication"]
 
@@ -34,7 +34,7 @@ class LoginLocked(exceptions.APIException):
         self.wait = wait  # DRF's handler turns it into Retry-After
 
 
-class LoginView(APIView):
+class LoginView(ApiView):
     """Username and password in, a token out. Tokens are stored hashed and expire."""
 
     authentication_classes: list[type] = []
@@ -44,6 +44,7 @@ class LoginView(APIView):
     @extend_schema(
         tags=TAG_AUTH,
         summary="Get a token for a client",
+        examples=[ex.LOGIN, ex.TOKEN],
         description="Send the token as `Authorization: Token <token>`. It expires after the "
         "time in `expiry` (API_TOKEN_TTL_DAYS); administrators can also issue tokens in the "
         "admin (Knox › Auth tokens › Add: the token is shown once).",
@@ -66,7 +67,7 @@ class LoginView(APIView):
         return Response(s.TokenSerializer({"token": token, "expiry": instance.expiry}).data)
 
 
-class LogoutView(knox_views.LogoutView):
+class LogoutView(ApiView, knox_views.LogoutView):
     @extend_schema(
         tags=TAG_AUTH,
         summary="Revoke the token of this request",
@@ -77,7 +78,7 @@ class LogoutView(knox_views.LogoutView):
         return super().post(request, format)
 
 
-class LogoutAllView(knox_views.LogoutAllView):
+class LogoutAllView(ApiView, knox_views.LogoutAllView):
     @extend_schema(
         tags=TAG_AUTH,
         summary="Revoke every token of this user",
@@ -88,7 +89,7 @@ class LogoutAllView(knox_views.LogoutAllView):
         return super().post(request, format)
 
 
-class MeView(APIView):
+class MeView(ApiView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -107,7 +108,7 @@ class MeView(APIView):
         return Response(s.MeSerializer(body).data)
 
 
-class PingView(APIView):
+class PingView(ApiView):
     """The bare JSON view: authentication, permissions and throttling like every other
     endpoint, no work. bench/api.py measures the results against it."""
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
 
 from allocation.models import AllocationRun, RunStatus
 from allocation.selectors import run_get, run_state_get
@@ -22,6 +26,78 @@ class RunNotReady(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The run has not succeeded."
     default_code = "run_not_ready"
+
+
+PAGE_PARAMETERS = ("page", "page_size")
+
+
+class ApiView(APIView):
+    """An API view whose query parameters are exactly those it documents.
+
+    ``filterset_class`` (api.filters) and ``query_serializer`` name them; with a paginator,
+    ``page`` and ``page_size`` too; ``format`` everywhere. Anything else, an empty value or
+    a value with a NUL character is a 400 naming the parameter: a misspelt filter must not
+    quietly return the whole list.
+    """
+
+    filterset_class: Any = None
+    query_serializer: type[Serializer] | None = None
+    filter_backends: list[type] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.filterset_class is not None:  # the schema generator lists the filters
+            cls.filter_backends = [DjangoFilterBackend]
+
+    def query_names(self, request: Request) -> set[str]:
+        names = {"format"}
+        if request.method not in ("GET", "HEAD"):
+            return names
+        if self.filterset_class is not None:
+            names |= set(self.filterset_class.base_filters)
+        if self.query_serializer is not None:
+            names |= set(self.query_serializer().fields)
+        if getattr(self, "pagination_class", None) is not None:
+            names |= set(PAGE_PARAMETERS)
+        return names
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        check_query(request, self.query_names(request))
+
+    def filtered(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """``queryset`` narrowed and ordered by this view's filters (400 on a bad value)."""
+        return DjangoFilterBackend().filter_queryset(self.request, queryset, self)
+
+    def query(self) -> dict[str, Any]:
+        """The validated ``query_serializer`` parameters."""
+        assert self.query_serializer is not None
+        names = set(self.query_serializer().fields)
+        return parse(
+            self.query_serializer,
+            {k: v for k, v in self.request.query_params.items() if k in names},
+        )
+
+
+def check_query(request: Request, known: set[str]) -> None:
+    errors: dict[str, list[str]] = {}
+    for name, values in request.query_params.lists():
+        if name not in known:
+            listed = ", ".join(sorted(known))
+            errors[name] = [
+                _("Unknown query parameter %(name)r; this endpoint takes %(known)s.")
+                % {"name": name, "known": listed}
+            ]
+        elif any(v == "" for v in values):
+            errors[name] = [_("This parameter may not be empty; leave it out instead.")]
+        elif any("\x00" in v for v in values):
+            errors[name] = [_("Text may not contain NUL characters.")]
+        elif name in PAGE_PARAMETERS and not all(
+            v.isascii() and v.isdigit() and int(v) >= 1 for v in values
+        ):
+            errors[name] = [_("A whole number, 1 or more.")]
+    if errors:
+        raise exceptions.ValidationError(errors)
 
 
 def parse(serializer_class: type[Serializer], data: Any) -> dict[str, Any]:

@@ -6,16 +6,24 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from allocation.services import PRACTICE_EDIT, data_changed
+from api import examples as ex
 from api import serializers as s
+from api.filters import IndicatorFilter, MunicipalityFilter, PracticeFilter
 from api.pagination import PageNumberPagination
 from api.permissions import PracticeAccess
 from api.schema import errors
-from api.views.base import paginated, parse, require_geography
+from api.views.base import ApiView, paginated, parse
 from clusters.selectors import geographies_with_area_counts, geography_get
-from municipalities.selectors import municipality_get, municipality_list, region_list
+from municipalities.models import DemandIndicator, Municipality
+from municipalities.selectors import (
+    indicator_list,
+    municipality_get,
+    municipality_queryset,
+    region_list,
+    with_latest_indicators,
+)
 from practices import services as practice_services
 from practices.models import Practice
 from practices.selectors import practice_get, practice_list
@@ -23,7 +31,7 @@ from practices.selectors import practice_get, practice_list
 TAG_REFERENCE = ["reference data"]
 
 
-class RegionListView(APIView):
+class RegionListView(ApiView):
     @extend_schema(
         tags=TAG_REFERENCE,
         summary="The five regions",
@@ -33,24 +41,40 @@ class RegionListView(APIView):
         return Response(s.RegionSerializer(region_list(), many=True).data)
 
 
-class MunicipalityListView(APIView):
+class MunicipalityListView(ApiView):
+    filterset_class = MunicipalityFilter
+    queryset = Municipality.objects.none()  # the schema reads the filters' model from it
+
     @extend_schema(
         tags=TAG_REFERENCE,
         summary="Municipalities with their latest demand indicators",
-        parameters=[s.MunicipalityQuery],
+        description="One row per municipality, each indicator's latest value, year and status "
+        "as dotted columns in CSV; `indicators/` has the same data in long format.",
         responses={200: s.MunicipalitySerializer(many=True), **errors(400)},
     )
     def get(self, request: Request) -> Response:
-        query = parse(s.MunicipalityQuery, request.query_params)
-        if "area" in query:
-            require_geography(query["geography"])
-        rows = municipality_list(
-            region=query.get("region"), area=query.get("area"), geography=query["geography"]
-        )
+        rows = with_latest_indicators(self.filtered(municipality_queryset()))
         return Response(s.MunicipalitySerializer(rows, many=True).data)
 
 
-class MunicipalityDetailView(APIView):
+class IndicatorListView(ApiView):
+    pagination_class = PageNumberPagination
+    filterset_class = IndicatorFilter
+    queryset = DemandIndicator.objects.none()
+
+    @extend_schema(
+        tags=TAG_REFERENCE,
+        summary="The demand data in long format: one row per municipality, indicator and year",
+        description="Every stored value with its status (sourced, derived, estimated), source "
+        "and whether it was imported; paginated.",
+        responses={200: s.IndicatorRowSerializer(many=True), **errors(400, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        rows = self.filtered(indicator_list())
+        return paginated(request, self, rows, s.IndicatorRowSerializer)
+
+
+class MunicipalityDetailView(ApiView):
     @extend_schema(
         tags=TAG_REFERENCE,
         summary="One municipality with its latest demand indicators",
@@ -63,7 +87,7 @@ class MunicipalityDetailView(APIView):
         return Response(s.MunicipalitySerializer(municipality).data)
 
 
-class GeographyListView(APIView):
+class GeographyListView(ApiView):
     @extend_schema(
         tags=TAG_REFERENCE,
         summary="Planning geographies (each a partition of the 98 municipalities)",
@@ -74,7 +98,7 @@ class GeographyListView(APIView):
         return Response(s.GeographySerializer(rows, many=True, context={"request": request}).data)
 
 
-class GeographyDetailView(APIView):
+class GeographyDetailView(ApiView):
     @extend_schema(
         tags=TAG_REFERENCE,
         summary="A geography with its areas and their member municipalities",
@@ -87,32 +111,21 @@ class GeographyDetailView(APIView):
         return Response(s.GeographyDetailSerializer(geography, context={"request": request}).data)
 
 
-class PracticeListView(APIView):
+class PracticeListView(ApiView):
     pagination_class = PageNumberPagination
+    filterset_class = PracticeFilter
+    queryset = Practice.objects.none()
 
     @extend_schema(
         tags=TAG_REFERENCE,
         summary="Practices (ydernumre), paginated",
-        parameters=[s.PracticeQuery],
         responses={200: s.PracticeSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request: Request) -> Response:
-        query = parse(s.PracticeQuery, request.query_params)
-        if "area" in query:
-            require_geography(query["geography"])
-        practices = practice_list(
-            municipality=query.get("municipality"),
-            region=query.get("region"),
-            area=query.get("area"),
-            geography=query["geography"],
-            open_to_new_patients=query.get("open"),
-            form=query.get("form"),
-            source=query.get("source"),
-        )
-        return paginated(request, self, practices, s.PracticeSerializer)
+        return paginated(request, self, self.filtered(practice_list()), s.PracticeSerializer)
 
 
-class PracticeDetailView(APIView):
+class PracticeDetailView(ApiView):
     permission_classes = [PracticeAccess]
 
     def _practice(self, request: Request, ydernummer: str) -> Practice:
@@ -133,6 +146,7 @@ class PracticeDetailView(APIView):
     @extend_schema(
         tags=TAG_REFERENCE,
         summary="Edit a practice (planners, their own region only)",
+        examples=[ex.PRACTICE_UPDATE],
         request=s.PracticeUpdateSerializer,
         responses={200: s.PracticeSerializer, **errors(400, 404)},
     )

@@ -11,23 +11,28 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from allocation.models import MunicipalityResult, PhasingResult, Placement
 from allocation.selectors import (
     compare_rows,
     explanation_get,
     metric_rows,
     phasing_rows,
     placement_list,
-    result_rows,
+    run_input_rows,
     sensitivity_rows,
+    shared_municipality_results,
+    tidy_result_rows,
+    with_statuses,
 )
+from api import examples as ex
 from api import serializers as s
 from api.caching import cached_data
 from api.conditional import not_modified, stamp
+from api.filters import MunicipalityResultFilter, PhasingFilter, PlacementFilter
 from api.pagination import PageNumberPagination
 from api.schema import NOT_MODIFIED, errors
-from api.views.base import paginated, parse, require_geography, succeeded_run
+from api.views.base import ApiView, paginated, require_geography, succeeded_run, visible_run
 
 TAG_RESULTS = ["results"]
 CONDITIONAL = (
@@ -36,13 +41,17 @@ CONDITIONAL = (
 )
 
 
-class RunResultsView(APIView):
+class RunResultsView(ApiView):
+    query_serializer = s.ResultQuery
+
     @extend_schema(
         tags=TAG_RESULTS,
         summary="New capacities per municipality or per area of a geography",
+        examples=[ex.RESULTS],
         description="`level=area&geography=sundhedsklynger-21` gives the 21 health clusters. "
-        "Each row has every pillar and the total; `capacities` is the `pillar` asked for."
-        + CONDITIONAL,
+        "Each row has every pillar and the total; `capacities` is the `pillar` asked for. "
+        "A tidy dataset: every row carries its `run` and `scenario` (stack two runs by "
+        "`run`), and the status of the data its need and supply rest on." + CONDITIONAL,
         parameters=[s.ResultQuery],
         responses={
             200: s.ResultRowSerializer(many=True),
@@ -51,18 +60,21 @@ class RunResultsView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        query = parse(s.ResultQuery, request.query_params)
+        query = self.query()
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
 
         def build() -> Any:
             require_geography(query["geography"])
-            rows = result_rows(
+            rows = tidy_result_rows(
                 run=run,
                 level=query["level"],
                 geography=query["geography"],
                 pillar=query.get("pillar"),
+                region=query.get("region"),
+                area=query.get("area"),
+                ordering=query.get("ordering"),
             )
             return s.ResultRowSerializer(rows, many=True).data
 
@@ -70,43 +82,36 @@ class RunResultsView(APIView):
         return stamp(Response(data), request, run)
 
 
-class RunPlacementsView(APIView):
+class RunPlacementsView(ApiView):
     pagination_class = PageNumberPagination
+    filterset_class = PlacementFilter
+    queryset = Placement.objects.none()
 
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Where each new capacity goes: an existing ydernummer or a new one, and why",
         description="Paginated." + CONDITIONAL,
-        parameters=[s.PlacementQuery],
         responses={200: s.PlacementSerializer(many=True), **NOT_MODIFIED, **errors(400, 404, 409)},
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        query = parse(s.PlacementQuery, request.query_params)
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
-        if "area" in query:
-            require_geography(query["geography"])
-        placements = placement_list(
-            run=run,
-            municipality=query.get("municipality"),
-            area=query.get("area"),
-            geography=query["geography"],
-            pillar=query.get("pillar"),
-            year=query.get("year"),
-            kind=query.get("kind"),
-        )
+        placements = self.filtered(placement_list(run=run))
         return stamp(paginated(request, self, placements, s.PlacementSerializer), request, run)
 
 
-class RunPhasingView(APIView):
+class RunPhasingView(ApiView):
     pagination_class = PageNumberPagination
+    filterset_class = PhasingFilter
+    query_serializer = s.LevelQuery
+    queryset = PhasingResult.objects.none()
 
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Phase-in 2026-2035: new and cumulative capacities per year and pillar",
         description="Per municipality, or summed per area of `geography`. Paginated." + CONDITIONAL,
-        parameters=[s.PhasingQuery],
+        parameters=[s.LevelQuery],
         responses={
             200: s.PhasingRowSerializer(many=True),
             **NOT_MODIFIED,
@@ -114,22 +119,18 @@ class RunPhasingView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        query = parse(s.PhasingQuery, request.query_params)
+        query = self.query()
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
         require_geography(query["geography"])
-        rows = phasing_rows(
-            run=run,
-            level=query["level"],
-            geography=query["geography"],
-            year=query.get("year"),
-            pillar=query.get("pillar"),
+        rows = self.filtered(
+            phasing_rows(run=run, level=query["level"], geography=query["geography"])
         )
         return stamp(paginated(request, self, rows, s.PhasingRowSerializer), request, run)
 
 
-class RunMetricsView(APIView):
+class RunMetricsView(ApiView):
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Metrics before and after: loads, municipalities above the norm, Gini, open share",
@@ -146,7 +147,9 @@ class RunMetricsView(APIView):
         return stamp(Response(data), request, run)
 
 
-class RunSensitivityView(APIView):
+class RunSensitivityView(ApiView):
+    query_serializer = s.SensitivityQuery
+
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Sensitivity: 5th, 50th and 95th percentiles of each result over the draws",
@@ -159,7 +162,7 @@ class RunSensitivityView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        query = parse(s.SensitivityQuery, request.query_params)
+        query = self.query()
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
@@ -175,7 +178,7 @@ class RunSensitivityView(APIView):
         return stamp(Response(data), request, run)
 
 
-class RunExplanationView(APIView):
+class RunExplanationView(ApiView):
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Why a municipality gets what it gets: each driver, share, quota and rank",
@@ -196,7 +199,9 @@ class RunExplanationView(APIView):
         return stamp(Response(explanation), request, run)
 
 
-class CompareView(APIView):
+class CompareView(ApiView):
+    query_serializer = s.CompareQuery
+
     @extend_schema(
         tags=TAG_RESULTS,
         summary="Differences between two runs (b minus a), per municipality or area",
@@ -209,7 +214,7 @@ class CompareView(APIView):
         },
     )
     def get(self, request: Request) -> HttpResponseBase:
-        query = parse(s.CompareQuery, request.query_params)
+        query = self.query()
         a = succeeded_run(request, query["a"], label="Run a =")
         b = succeeded_run(request, query["b"], label="Run b =")
         if (unchanged := not_modified(request, a, b)) is not None:
@@ -222,3 +227,67 @@ class CompareView(APIView):
 
         data = cached_data([a, b], ["compare", query["level"], query["geography"]], build)
         return stamp(Response(data), request, a, b)
+
+
+class RunInputsView(ApiView):
+    query_serializer = s.InputsQuery
+
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="The inputs the run used: demand values with their status, practices, doctors",
+        examples=[ex.INPUTS],
+        description="Exactly the data the run computed on (its snapshot, whatever changed "
+        "since), one table at a time (`table=`). Recomputing the inputs hash over the four "
+        "tables and the run's `params` gives the run's `inputs_hash`. Any run that has been "
+        "requested has its inputs, finished or not." + CONDITIONAL,
+        parameters=[s.InputsQuery],
+        responses={200: s.InputsSerializer, **NOT_MODIFIED, **errors(404)},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        query = self.query()
+        run = visible_run(request, pk)
+        if (unchanged := not_modified(request, run)) is not None:
+            return unchanged
+
+        def build() -> Any:
+            tables = run_input_rows(run=run)
+            if tables is None:
+                raise exceptions.NotFound(f"Run {pk} was stored before its inputs were kept.")
+            rows = tables[query["table"]]
+            body = {
+                "run": run.pk,
+                "scenario": run.scenario_id,
+                "inputs_hash": run.inputs_hash,
+                "table": query["table"],
+                "count": len(rows),
+                "results": rows,
+            }
+            return s.InputsSerializer(body).data
+
+        data = cached_data([run], ["inputs", query["table"]], build)
+        response = stamp(Response(data), request, run)
+        response["X-Inputs-Hash"] = run.inputs_hash
+        return response
+
+
+class ResultDatasetView(ApiView):
+    pagination_class = PageNumberPagination
+    filterset_class = MunicipalityResultFilter
+    queryset = MunicipalityResult.objects.none()
+
+    @extend_schema(
+        tags=TAG_RESULTS,
+        summary="Every municipality result of every succeeded run you can see, as one dataset",
+        examples=[ex.DATASET],
+        description="One row per run and municipality, with `run`, `scenario` and the status "
+        "of the data; paginated (`page_size` up to 5000, `Link` and `X-Total-Count` headers). "
+        "`?visibility=shared` gives the shared scenarios' runs, `?is_default=true` the default "
+        "scenario's.",
+        responses={200: s.MunicipalityResultSerializer(many=True), **errors(400, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        results = self.filtered(shared_municipality_results(user=request.user))
+        paginator = PageNumberPagination()
+        page = with_statuses(paginator.paginate_queryset(results, request, view=self) or [])
+        data = s.MunicipalityResultSerializer(page, many=True).data
+        return paginator.get_paginated_response(data)

@@ -7,19 +7,20 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from allocation import services
 from allocation.engine import ParamsError
-from allocation.models import Scenario, Trigger
-from allocation.selectors import run_get, run_list, scenario_get, scenario_list
+from allocation.models import AllocationRun, Scenario, Trigger
+from allocation.selectors import run_get, run_list, scenario_get, scenario_list_with_latest_run
+from api import examples as ex
 from api import serializers as s
 from api.conditional import not_modified, stamp
 from api.exceptions import params_error
+from api.filters import RunFilter, ScenarioFilter
 from api.pagination import PageNumberPagination
 from api.permissions import RunRequest, ScenarioAccess
 from api.schema import NOT_MODIFIED, errors
-from api.views.base import paginated, parse, visible_run
+from api.views.base import ApiView, paginated, parse, visible_run
 
 TAG_SCENARIOS = ["scenarios"]
 TAG_RUNS = ["runs"]
@@ -30,9 +31,11 @@ def _created(request: Request, serializer: s.ScenarioSerializer) -> Response:
     return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
 
-class ScenarioListView(APIView):
+class ScenarioListView(ApiView):
     permission_classes = [ScenarioAccess]
     pagination_class = PageNumberPagination
+    filterset_class = ScenarioFilter
+    queryset = Scenario.objects.none()
 
     @extend_schema(
         tags=TAG_SCENARIOS,
@@ -40,11 +43,13 @@ class ScenarioListView(APIView):
         responses={200: s.ScenarioSerializer(many=True), **errors(404)},
     )
     def get(self, request: Request) -> Response:
-        return paginated(request, self, scenario_list(user=request.user), s.ScenarioSerializer)
+        scenarios = self.filtered(scenario_list_with_latest_run(user=request.user))
+        return paginated(request, self, scenarios, s.ScenarioSerializer)
 
     @extend_schema(
         tags=TAG_SCENARIOS,
         summary="Create a scenario (negotiators)",
+        examples=[ex.SCENARIO_CREATE],
         request=s.ScenarioCreateSerializer,
         responses={201: s.ScenarioSerializer, **errors(400)},
     )
@@ -57,7 +62,7 @@ class ScenarioListView(APIView):
         return _created(request, s.ScenarioSerializer(scenario, context={"request": request}))
 
 
-class ScenarioDetailView(APIView):
+class ScenarioDetailView(ApiView):
     permission_classes = [ScenarioAccess]
 
     def _scenario(self, request: Request, pk: int) -> Scenario:
@@ -79,6 +84,7 @@ class ScenarioDetailView(APIView):
     @extend_schema(
         tags=TAG_SCENARIOS,
         summary="Edit a scenario (its owner)",
+        examples=[ex.SCENARIO_UPDATE],
         request=s.ScenarioUpdateSerializer,
         responses={200: s.ScenarioSerializer, **errors(400, 404)},
     )
@@ -92,12 +98,13 @@ class ScenarioDetailView(APIView):
         return Response(s.ScenarioSerializer(scenario, context={"request": request}).data)
 
 
-class ScenarioCloneView(APIView):
+class ScenarioCloneView(ApiView):
     permission_classes = [ScenarioAccess]
 
     @extend_schema(
         tags=TAG_SCENARIOS,
         summary="Clone a scenario you can see into a private draft of your own (negotiators)",
+        examples=[ex.CLONE],
         request=s.CloneSerializer,
         responses={201: s.ScenarioSerializer, **errors(400, 404)},
     )
@@ -111,26 +118,28 @@ class ScenarioCloneView(APIView):
         return _created(request, s.ScenarioSerializer(clone, context={"request": request}))
 
 
-class RunListView(APIView):
+class RunListView(ApiView):
     permission_classes = [RunRequest]
     pagination_class = PageNumberPagination
+    filterset_class = RunFilter
+    queryset = AllocationRun.objects.none()
 
     @extend_schema(
         tags=TAG_RUNS,
         summary="Runs of the scenarios you can see, newest first",
-        parameters=[s.RunQuery],
+        examples=[ex.RUNS],
+        description="`?scenario=ID&status=succeeded&ordering=-finished_at` puts the latest "
+        "finished run of a scenario first.",
         responses={200: s.RunSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request: Request) -> Response:
-        query = parse(s.RunQuery, request.query_params)
-        runs = run_list(
-            user=request.user, scenario=query.get("scenario"), status=query.get("status")
-        )
+        runs = self.filtered(run_list(user=request.user))
         return paginated(request, self, runs, s.RunSerializer)
 
     @extend_schema(
         tags=TAG_RUNS,
         summary="Request a run of a scenario (planners and negotiators)",
+        examples=[ex.RUN_REQUEST],
         description="Answers 202 with the run and its URL (also in `Location`); poll the run "
         "for status and progress. An identical run (same data and parameters) that is "
         "queued, running or succeeded is returned instead of a new one.",
@@ -154,7 +163,7 @@ class RunListView(APIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-class RunDetailView(APIView):
+class RunDetailView(ApiView):
     @extend_schema(
         tags=TAG_RUNS,
         summary="One run: status, progress, stage, totals and links to its results",

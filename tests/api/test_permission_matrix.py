@@ -50,6 +50,8 @@ RESULT_SUFFIXES = (
     "",
     "results/",
     "results/?level=area&geography=sundhedsklynger-21",
+    "inputs/",
+    "inputs/?table=practices&format=xlsx",
     "placements/",
     "phasing/",
     "metrics/",
@@ -76,6 +78,9 @@ ROUTES: list[Route] = [
     Route("GET", fixed("/api/v1/regions/"), ALL_READERS),
     Route("GET", fixed("/api/v1/municipalities/"), ALL_READERS),
     Route("GET", fixed("/api/v1/municipalities/101/"), ALL_READERS),
+    Route("GET", fixed("/api/v1/municipalities/indicators/"), ALL_READERS),
+    # every result of the runs the user may see (another's private runs are left out)
+    Route("GET", fixed("/api/v1/results/"), ALL_READERS),
     Route("GET", fixed("/api/v1/geographies/"), ALL_READERS),
     Route("GET", fixed("/api/v1/geographies/sundhedsklynger-21/"), ALL_READERS),
     Route("GET", fixed("/api/v1/practices/"), ALL_READERS),

@@ -22,7 +22,7 @@ def test_schema_generates_without_warnings_and_validates(capsys: pytest.CaptureF
     results = schema["paths"]["/api/v1/runs/{id}/results/"]["get"]
     assert {"200", "304", "400", "401", "403", "404", "409", "429"} <= set(results["responses"])
     formats = next(p for p in results["parameters"] if p["name"] == "format")
-    assert set(formats["schema"]["enum"]) == {"json", "csv", "csv-da"}
+    assert set(formats["schema"]["enum"]) == {"json", "csv", "csv-da", "xlsx"}
     assert "knoxApiToken" in schema["components"]["securitySchemes"]
 
 
@@ -51,3 +51,39 @@ def test_docs_pages_load_their_assets_locally(page: str) -> None:
         else:  # Redoc's bundle, served by api/docs.py from the sidecar's copy
             assert Client().get(asset).status_code == 200, asset
     assert "cdn" not in html.lower()
+
+
+def test_every_operation_shows_examples_and_its_real_inputs() -> None:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            ok = next(c for c in operation["responses"] if c.startswith("2"))
+            content = operation["responses"][ok].get("content", {})
+            if "application/json" in content:
+                media = content["application/json"]
+                assert media.get("example") is not None or media.get("examples"), (path, method)
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None:
+                assert body.get("example") is not None or body.get("examples"), (path, method)
+            assert "400" in operation["responses"], (path, method)  # unknown parameters
+    written = schema["paths"]["/api/v1/scenarios/"]["post"]["requestBody"]["content"]
+    assert "MoreForCoverage" in written["application/json"]["examples"]
+    components = schema["components"]["schemas"]
+    params = components["ScenarioCreateRequest"]["properties"]["params"]
+    assert params["additionalProperties"] is False
+    assert params["properties"]["total"]["type"] == "integer"
+    assert params["properties"]["list_norm"]["type"] == "number"
+    assert params["properties"]["coverage_method"]["enum"] == [
+        "minmax",
+        "deficit",
+        "national-model",
+    ]
+    runs = schema["paths"]["/api/v1/runs/"]["get"]["parameters"]
+    names = {p["name"]: p for p in runs}
+    assert {"scenario", "status", "ordering", "finished_after", "created_before"} <= set(names)
+    results = schema["paths"]["/api/v1/runs/{id}/results/"]["get"]["parameters"]
+    geography = next(p for p in results if p["name"] == "geography")
+    assert "sundhedsklynger-21" in geography["schema"]["enum"]
+    example = schema["paths"]["/api/v1/runs/{id}/results/"]["get"]["responses"]["200"]
+    rows = next(iter(example["content"]["application/json"]["examples"].values()))["value"]
+    assert rows[0]["run"] and rows[0]["need_status"] == "estimated"
