@@ -12,6 +12,8 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
+from django.utils.formats import number_format
 
 from accounts.roles import Role
 from allocation import services as allocation
@@ -56,7 +58,11 @@ def test_upload_preview_confirm_rerun_and_revert() -> None:
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-count="updated">11<' in html  # Nordjylland's 11 municipalities
-    assert "851 Aalborg, 2026" in html and "37.369,6" in html and "41.107" in html
+    aalborg = DemandIndicator.objects.get(municipality_id=851, year=2026, indicator="chronic")
+    with translation.override("da"):
+        was = number_format(aalborg.value, decimal_pos=1, use_l10n=True, force_grouping=True)
+        will = number_format(new[851], use_l10n=True, force_grouping=True)
+    assert "851 Aalborg, 2026" in html and was in html and will in html
     # The shipped multimorbid estimates exceed these counts: warnings to confirm.
     assert 'data-preview="warnings"' in html
     assert checksums(DemandIndicator) == before  # a preview writes nothing
