@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib import messages
@@ -16,15 +17,26 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.policies import (
     can_create_scenario,
     can_edit_scenario,
+    can_preview,
     can_request_run,
 )
 from allocation import services
-from allocation.engine import AllocationParams, ParamsError
+from allocation.engine import AllocationParams, InfeasibleError, ParamsError
 from allocation.models import AllocationRun, RunStatus, Scenario
-from allocation.selectors import run_get, scenario_get, scenario_runs, scenarios_with_runs
-from clusters.selectors import geographies
+from allocation.selectors import (
+    latest_run,
+    preview,
+    run_get,
+    scenario_get,
+    scenario_runs,
+    scenarios_with_runs,
+)
+from clusters.selectors import geographies, memberships
+from reports import charts, selectors
 from reports.access import is_htmx, reader_required
 from reports.forms import ScenarioForm
+from reports.previews import preview_of
+from reports.summaries import key_figures
 
 
 def _visible(request: HttpRequest, pk: int) -> Scenario:
@@ -114,6 +126,8 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "can_run": can_request_run(request.user, scenario),
             "can_clone": can_create_scenario(request.user),
             "runs": scenario_runs(scenario=scenario),
+            "preview_on": editable and can_preview(request.user),
+            "map_metrics": [(k, v[0]) for k, v in charts.map_metrics().items()],
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -129,6 +143,49 @@ def scenario_validate(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScenarioForm(request.POST, geographies=_geography_choices())
     form.is_valid()
     return render(request, "reports/_scenario_errors.html", {"form": form})
+
+
+@require_POST
+@reader_required
+def scenario_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live what-if (htmx): every field's errors as out-of-band swaps, as
+    :func:`scenario_validate`, and, when the parameters are valid, the key figures, the map
+    and the area bars of the allocation they give on the current data: computed now in
+    this process, saved nowhere."""
+    scenario = _visible(request, pk)
+    if not can_preview(request.user):
+        raise PermissionDenied
+    started = time.perf_counter()
+    form = ScenarioForm(request.POST, geographies=_geography_choices())
+    context: dict[str, Any] = {"form": form, "scenario": scenario}
+    if form.is_valid():
+        try:
+            outcome = preview(params=form.validated)
+        except ParamsError as exc:
+            target = exc.field if exc.field in form.fields else None
+            form.add_error(target, exc.message)
+            form.param_errors.setdefault(exc.field, []).append(exc.message)
+        except InfeasibleError:
+            form.add_error("caps", _("The caps leave less room than the capacities to place."))
+        else:
+            geography = outcome.params.geography
+            names = dict(_geography_choices())
+            context["preview"] = preview_of(
+                outcome,
+                area_of=memberships(geography=geography),
+                geography_name=names.get(geography, geography),
+                metric=request.POST.get("preview_metric", "load_after"),
+                muni_link=lambda code: "",
+                area_link=lambda slug: "",
+                geojson_url=reverse("municipalities_geojson"),
+            )
+            saved = latest_run(scenario=scenario)
+            if saved is not None:
+                context["saved"] = key_figures(
+                    saved, selectors.muni_results(run_id=saved.pk, area_of={})
+                )
+    context["server_ms"] = (time.perf_counter() - started) * 1000
+    return render(request, "reports/_scenario_preview.html", context)
 
 
 @require_POST

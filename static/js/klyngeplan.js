@@ -162,6 +162,44 @@
     });
   }
 
+  // The scenario editor's live preview (reports/scenario_views.scenario_preview): htmx
+  // swaps in #preview-body with the figures' JSON; they are drawn into elements that stay,
+  // so Plotly.react updates the charts in place instead of drawing them anew.
+  function drawSpec(el, spec, variant) {
+    var key = spec.base ? (spec.variants[variant] ? variant : spec.variant) : null;
+    var data = key ? choroplethTraces(spec, key) : spec.data;
+    var layout = spec.layout;
+    if (key) {
+      layout = Object.assign({}, layout, { title: Object.assign({}, layout.title, { text: spec.variants[key].title }) });
+    }
+    return draw(el, spec, data, layout);
+  }
+
+  function drawPreview() {
+    var panel = document.querySelector("[data-preview]");
+    var body = document.getElementById("preview-body");
+    if (!panel || !body || body.dataset.drawn) return;
+    body.dataset.drawn = "true";
+    panel.dataset.state = body.dataset.state || "pending";
+    if (body.dataset.state !== "fresh" || typeof window.Plotly === "undefined") return;
+    prepareGeoAssets();
+    var metric = panel.querySelector("[data-preview-metric]");
+    panel.querySelectorAll("[data-preview-figure]").forEach(function (el) {
+      var source = document.getElementById(el.dataset.previewFigure);
+      if (!source) return;
+      el.previewSpec = JSON.parse(source.textContent);
+      drawSpec(el, el.previewSpec, metric && metric.value);
+    });
+  }
+  document.addEventListener("htmx:oobAfterSwap", drawPreview);
+  document.addEventListener("htmx:afterSettle", drawPreview);
+  document.addEventListener("change", function (ev) {
+    var sel = ev.target;
+    if (!sel.matches || !sel.matches("select[data-preview-metric]")) return;
+    var el = document.getElementById("preview-map");
+    if (el && el.previewSpec) drawSpec(el, el.previewSpec, sel.value);
+  });
+
   function renderAll(root) {
     if (typeof window.Plotly === "undefined") return;
     prepareGeoAssets();
