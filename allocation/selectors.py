@@ -28,6 +28,7 @@ from allocation.models import (
     RunInputs,
     RunStatus,
     Scenario,
+    ScenarioTransition,
     SensitivityBand,
 )
 from allocation.snapshots import inputs_from_frames
@@ -231,6 +232,15 @@ def scenario_runs(*, scenario: Scenario, limit: int = 10) -> list[AllocationRun]
         AllocationRun.objects.filter(scenario=scenario)
         .select_related("requested_by")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def scenario_transitions(*, scenario: Scenario) -> list[ScenarioTransition]:
+    """A scenario's status changes, oldest first, with who made them; one query."""
+    return list(
+        ScenarioTransition.objects.filter(scenario=scenario)
+        .select_related("by")
+        .order_by("at", "id")
     )
 
 

@@ -52,7 +52,7 @@ def test_editor_rejects_a_split_that_does_not_sum(site: Site, as_user: Any) -> N
     data = editor_data(site.variant, transition=600, coverage=600, accessibility=200)
     response = client.post(f"/scenarios/{site.variant.pk}/", data)
     assert response.status_code == 400
-    assert "Fordelingen skal summe til totalen: 1400, ikke 1500." in response.content.decode()
+    assert "Fordelingen skal summe til totalen: 1.400, ikke 1.500." in response.content.decode()
     site.variant.refresh_from_db()
     assert site.variant.params["coverage"] == 700
     # Inline: the same error as an out-of-band swap, and other fields' spans cleared.
@@ -85,8 +85,10 @@ def test_clone_then_run_then_progress_ends_on_the_results(
 ) -> None:
     client = as_user("negotiator")
     assert as_user("viewer").post(f"/scenarios/{site.default.pk}/clone/").status_code == 403
-    response = client.post(f"/scenarios/{site.default.pk}/clone/")
-    clone = Scenario.objects.get(based_on=site.default, name__endswith="(kopi)")
+    response = client.post(
+        f"/scenarios/{site.default.pk}/clone/", {"name": "Mere dækning, igen", "description": ""}
+    )
+    clone = Scenario.objects.get(based_on=site.default, name="Mere dækning, igen")
     assert response["Location"] == f"/scenarios/{clone.pk}/"
     assert clone.owner == site.users["negotiator"] and clone.visibility == "private"
     data = editor_data(clone, transition=600, coverage=700, accessibility=200, sensitivity_draws=20)
