@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.policies import can_create_scenario, can_read, has_role, roles_of
 from accounts.roles import Role
 from allocation.models import RunStatus
+from reports.reasons import reason_text
 
 register = template.Library()
 
@@ -149,3 +150,9 @@ def figure(fig: Any, element_id: str, label: str = "") -> SafeString:
 def run_status(value: Any) -> str:
     """A run's status in words of the active language."""
     return str(dict(RunStatus.choices).get(value, value or ""))
+
+
+@register.filter
+def reason(stored: Any) -> str:
+    """A placement's stored reason in the active language (reports.reasons)."""
+    return reason_text(str(stored or ""))

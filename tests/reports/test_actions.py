@@ -177,7 +177,7 @@ def test_report_and_workbook(site: Site, as_user: Any) -> None:
     ]
     assert book["Kommuner"].max_row == 99 and book["Placeringer"].max_row == 1501
     statuses = {row[5] for row in book["Drivere"].iter_rows(min_row=2, values_only=True)}
-    assert "estimated" in statuses
+    assert "estimeret" in statuses
 
 
 def test_practice_register_search_and_filter(site: Site, as_user: Any) -> None:
