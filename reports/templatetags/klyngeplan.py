@@ -156,3 +156,24 @@ def run_status(value: Any) -> str:
 def reason(stored: Any) -> str:
     """A placement's stored reason in the active language (reports.reasons)."""
     return reason_text(str(stored or ""))
+
+
+@register.filter
+def figure_value(value: Any, kind: str) -> str:
+    """A key figure as its kind is written: a share as a percentage, anything else whole."""
+    return pct(value, 1) if kind == "share" else num(value)
+
+
+@register.filter
+def figure_diff(value: Any, kind: str) -> str:
+    """A key figure's difference: a share's in percentage points (+2,3 pp), else signed."""
+    if kind == "share":
+        return "–" if _is_missing(value) else f"{signed(float(value) * 100, 1)} pp"
+    return signed(value)
+
+
+@register.filter
+def improves(row: Any, diff: Any) -> str:
+    """ "better", "worse" or "" for a key figure's difference (the row knows which way)."""
+    verdict = row.improves(diff)
+    return "" if verdict is None else ("better" if verdict else "worse")

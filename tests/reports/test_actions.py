@@ -153,7 +153,7 @@ def test_compare_table_charts_and_exports(site: Site, as_user: Any) -> None:
     assert {r[head.index("capacities_today_status")] for r in rows[1:]} == {"synthetic"}
     xlsx = client.get(f"/compare/export.xlsx?s={site.default.pk}&s={site.variant.pk}")
     book = load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames == ["Om", "Områder", "Kommuner"]
+    assert book.sheetnames == ["Om", "Nøgletal", "Områder", "Kommuner"]
     assert book["Kommuner"].max_row == 99 and book["Områder"].max_row == 22
     assert client.get("/compare/export.pdf").status_code == 404
 
@@ -282,7 +282,10 @@ def test_compare_three_scenarios_table_switch_and_bounded_queries(
     assert len(queries) <= 10 and len(queries) <= len(two) + 1
     assert html.count('class="area-row"') == 21 and html.count("muni-row") == 98
     assert "<strong>C</strong>: " in html and "Privat kladde" in html
-    assert html.count(">B − A</th>") == 1 and html.count(">C − A</th>") == 1
+    table = html[html.index('class="compare-table"') :]
+    assert table.count(">B − A</th>") == 1 and table.count(">C − A</th>") == 1
+    figures = html[html.index('class="figures-table"') : html.index('class="compare-table"')]
+    assert figures.count(">B − A</th>") == 1 and figures.count(">C − A</th>") == 1
     assert html.count('<input type="checkbox" name="s"') >= 3
     assert html.count('name="s" value') and html.count(" checked") == 3
     # Denmark: C has one more capacity in each of the 98 municipalities than A.
@@ -330,7 +333,7 @@ def test_compare_three_scenarios_exports_parse_back(
     book = load_workbook(
         io.BytesIO(client.get(compare_url(*scenarios, path="/compare/export.xlsx")).content)
     )
-    assert book.sheetnames == ["Om", "Områder", "Kommuner"]
+    assert book.sheetnames == ["Om", "Nøgletal", "Områder", "Kommuner"]
     areas = list(book["Områder"].iter_rows(values_only=True))
     assert len(areas) == 22 and areas[0][-2:] == ("B_minus_A_total", "C_minus_A_total")
     assert sum(r[areas[0].index("C_minus_A_total")] for r in areas[1:]) == 98
