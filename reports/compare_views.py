@@ -29,6 +29,7 @@ from reports.comparison import (
     key_figure_rows,
     letters,
 )
+from reports.export_views import print_label
 from reports.fragments import cached_fragment
 from reports.scope import pick_geography
 from reports.spreadsheet import safe_row
@@ -156,6 +157,10 @@ def compare(request: HttpRequest) -> HttpResponse:
         )
         return data
 
+    context["run_label"] = print_label(
+        [c.scenario.last_ok_run for c in columns if getattr(c.scenario, "last_ok_run", None)],
+        [c.letter for c in columns],
+    )
     context["results"] = cached_fragment(
         request,
         template="reports/_compare_results.html",

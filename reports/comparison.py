@@ -273,7 +273,10 @@ class FigureRow:
         return list(zip(self.values, self.ranges, self.diffs, strict=True))
 
     def improves(self, diff: Any) -> bool | None:
-        if diff is None or diff == 0 or not self.better:
+        """Whether a difference from A is for the better; None when it does not show (it
+        rounds to nothing as written: a whole number, or a share to 0.1 point)."""
+        shown = 0.0005 if self.kind == "share" else 0.5
+        if diff is None or abs(diff) < shown or not self.better:
             return None
         return (diff < 0) == (self.better == "lower")
 

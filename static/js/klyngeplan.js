@@ -208,9 +208,17 @@
 
   document.addEventListener("DOMContentLoaded", function () { renderAll(document); });
   document.addEventListener("htmx:afterSettle", function (ev) { renderAll(ev.target); });
-  window.addEventListener("beforeprint", function () {
+  // Printing: the charts take the page's width (and back after), so nothing is cut off.
+  function resizeCharts() {
+    if (typeof window.Plotly === "undefined") return;
     document.querySelectorAll(".js-plotly-plot").forEach(function (gd) { Plotly.Plots.resize(gd); });
-  });
+  }
+  window.addEventListener("beforeprint", resizeCharts);
+  window.addEventListener("afterprint", resizeCharts);
+  if (window.matchMedia) {
+    var printing = window.matchMedia("print");
+    if (printing.addEventListener) printing.addEventListener("change", resizeCharts);
+  }
 
   // Split of the capacities: show the running sum next to the fields, before any request.
   function updateSplit(form) {
