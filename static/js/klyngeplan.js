@@ -68,6 +68,7 @@
     name: "da",
     dictionary: {
       "Download plot as a png": "Hent grafen som PNG",
+      "Download plot as a PNG": "Hent grafen som PNG",
       "Download plot": "Hent grafen",
       "Zoom": "Zoom",
       "Pan": "Panorér",
