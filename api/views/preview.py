@@ -50,6 +50,17 @@ AREA_COLUMNS = (
 )
 
 
+WHOLE = {
+    "population": "int64",
+    "municipalities": "int64",
+    "transition": "int64",
+    "coverage": "int64",
+    "accessibility": "int64",
+    "total": "int64",
+}
+WHOLE_MUNI = {k: v for k, v in WHOLE.items() if k != "municipalities"}
+
+
 class CanPreview(CanRead):
     """Previews cost the web process an engine run: those who request runs may ask."""
 
@@ -131,8 +142,9 @@ class ScenarioPreviewView(APIView):
             raise exceptions.ValidationError(
                 {"params": {"caps": [f"the caps leave too little room: {exc}"]}}
             ) from exc
-        munis = outcome.municipalities.loc[:, list(MUNICIPALITY_COLUMNS)]
-        areas = outcome.areas.loc[:, list(AREA_COLUMNS)]
+        # Whole numbers as whole numbers (the engine sums populations as floats).
+        munis = outcome.municipalities.loc[:, list(MUNICIPALITY_COLUMNS)].astype(WHOLE_MUNI)
+        areas = outcome.areas.loc[:, list(AREA_COLUMNS)].astype(WHOLE)
         return Response(
             {
                 "saved": False,

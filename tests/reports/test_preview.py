@@ -155,3 +155,13 @@ def test_engine_inputs_are_reused_until_the_data_changes(
     with django_capture_on_commit_callbacks(execute=True):
         services.data_changed(source=services.PRACTICE_EDIT)
     assert selectors.current_engine_inputs() is not fresh
+
+
+def test_api_preview_writes_whole_numbers_as_integers(site: Site, as_user: Any) -> None:
+    body = (
+        as_user("planner")
+        .post("/api/v1/scenarios/preview/", {"params": {}}, content_type="application/json")
+        .json()
+    )
+    for row in (*body["areas"], *body["municipalities"]):
+        assert isinstance(row["population"], int) and isinstance(row["total"], int)
