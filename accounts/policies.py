@@ -71,6 +71,11 @@ def can_request_run(user: Any, scenario: Any) -> bool:
     return has_role(user, Role.PLANNER, Role.NEGOTIATOR) and can_view_scenario(user, scenario)
 
 
+def can_preview(user: Any) -> bool:
+    """A what-if computed in the web process: those who may request runs."""
+    return has_role(user, Role.PLANNER, Role.NEGOTIATOR)
+
+
 def visible_scenarios(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """Filter a Scenario queryset to what ``user`` may see."""
     if not can_read(user):

@@ -31,6 +31,16 @@ class ScenarioStatus(models.TextChoices):
     AGREED = "agreed", _("agreed")
 
 
+# A scenario's life: a draft is proposed, a proposal is agreed or withdrawn to a draft. An
+# agreed scenario is the record of what was agreed: it is locked, and changes start from a
+# clone.
+NEXT_STATUSES: dict[str, tuple[str, ...]] = {
+    ScenarioStatus.DRAFT: (ScenarioStatus.PROPOSED,),
+    ScenarioStatus.PROPOSED: (ScenarioStatus.AGREED, ScenarioStatus.DRAFT),
+    ScenarioStatus.AGREED: (),
+}
+
+
 class Scenario(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -70,6 +80,40 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_locked(self) -> bool:
+        """Agreed: neither its parameters nor its name or description change any more."""
+        return self.status == ScenarioStatus.AGREED
+
+    @property
+    def next_statuses(self) -> tuple[str, ...]:
+        return NEXT_STATUSES.get(self.status, ())
+
+
+class ScenarioTransition(models.Model):
+    """One step of a scenario's life (draft → proposed → agreed): who took it, and when."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=10, choices=ScenarioStatus.choices)
+    to_status = models.CharField(max_length=10, choices=ScenarioStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["scenario_id", "at", "id"]
+        verbose_name = _("scenario status change")
+        verbose_name_plural = _("scenario status changes")
+
+    def __str__(self) -> str:
+        return f"{self.scenario_id}: {self.from_status} → {self.to_status}"
 
 
 class RunStatus(models.TextChoices):

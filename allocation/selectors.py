@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from django.core.cache import cache
 from django.db.models import CharField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast
 
 from accounts.policies import visible_scenarios
-from allocation.engine import NATION, AllocationParams, EngineInputs, allocate
+from allocation.engine import NATION, AllocationParams, EngineInputs, Outcome, ParamsError, allocate
 from allocation.engine.frames import json_safe
 from allocation.engine.inputs import DOCTOR_COLUMNS, MUNICIPALITY_COLUMNS, PRACTICE_COLUMNS
 from allocation.models import (
@@ -25,6 +28,7 @@ from allocation.models import (
     RunInputs,
     RunStatus,
     Scenario,
+    ScenarioTransition,
     SensitivityBand,
 )
 from allocation.snapshots import inputs_from_frames
@@ -42,6 +46,7 @@ from municipalities.plausibility import check
 from practices.models import Doctor, Practice
 from practices.selectors import MIXED, SupplySources
 
+logger = logging.getLogger(__name__)
 PILLARS: tuple[str, ...] = ("transition", "coverage", "accessibility")
 logger = logging.getLogger(__name__)
 
@@ -156,6 +161,71 @@ def _refuse_implausible(newest: pd.DataFrame, munis: pd.DataFrame) -> None:
         )
 
 
+# --- the current engine inputs, cached in the process, for previews ---------------------
+#
+# A preview (the scenario editor's live what-if, POST /api/v1/scenarios/preview/) runs the
+# engine in the web process on every change of a parameter. Reading the inputs from the
+# database costs more than the engine itself (about 30 ms against 10-20 ms), so each
+# process keeps the last inputs it read, keyed by the *data version*: a token in the shared
+# cache (Redis in production, so every process sees the same one) that
+# ``allocation.services.forget_engine_inputs`` replaces whenever the data changes
+# (``data_changed``, called by the imports and practice edits, and ``load_denmark``). A
+# change that bypasses those (the admin, raw SQL) shows in previews once the entry is older
+# than INPUTS_TTL. Runs never use this cache: they read and hash the data afresh.
+
+DATA_VERSION_KEY = "klyngeplan:engine-data-version"
+INPUTS_TTL = 600.0  # seconds an entry is trusted without a version change
+PREVIEW_MAX_TOTAL = 20_000  # the web process computes previews: bound their size
+_inputs_cache: dict[str, tuple[float, EngineInputs]] = {}
+
+
+def data_version() -> str:
+    """The token of the engine data's current version ("" when the shared cache is out of
+    reach: then nothing is reused)."""
+    try:
+        version = cache.get(DATA_VERSION_KEY)
+        if version is None:
+            # add, not set: another process may have made one meanwhile; read it back.
+            cache.add(DATA_VERSION_KEY, uuid.uuid4().hex, None)
+            version = cache.get(DATA_VERSION_KEY)
+    except Exception:  # a cache outage must not stop previews; they read the data afresh
+        logger.warning("data version unavailable: reading the engine inputs afresh")
+        return ""
+    return str(version or "")
+
+
+def current_engine_inputs() -> EngineInputs:
+    """:func:`build_engine_inputs` of the current data, from this process's cache when the
+    data version is unchanged (see above). Treat the result as read-only: it is shared."""
+    version = data_version()
+    now = time.monotonic()
+    hit = _inputs_cache.get(version) if version else None
+    if hit is not None and now - hit[0] < INPUTS_TTL:
+        return hit[1]
+    inputs = build_engine_inputs()
+    if version:
+        _inputs_cache.clear()  # only the latest version is worth keeping
+        _inputs_cache[version] = (now, inputs)
+    return inputs
+
+
+def forget_cached_inputs() -> None:
+    """Drop this process's cached inputs (other processes notice the new data version)."""
+    _inputs_cache.clear()
+
+
+def preview(*, params: Mapping[str, Any]) -> Outcome:
+    """The allocation ``params`` would give on the current data, computed now and written
+    nowhere (no sensitivity draws: those are a run's). Raises ParamsError naming the field,
+    as a scenario's parameters do; InfeasibleError when caps leave too little room."""
+    parsed = AllocationParams.from_dict(params)
+    if parsed.total > PREVIEW_MAX_TOTAL:
+        raise ParamsError(
+            "total", f"a preview places at most {PREVIEW_MAX_TOTAL:,} capacities; run it instead"
+        )
+    return allocate(current_engine_inputs(), parsed)
+
+
 # --- runs and results ------------------------------------------------------------------
 
 
@@ -224,6 +294,15 @@ def scenario_runs(*, scenario: Scenario, limit: int = 10) -> list[AllocationRun]
         AllocationRun.objects.filter(scenario=scenario)
         .select_related("requested_by")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def scenario_transitions(*, scenario: Scenario) -> list[ScenarioTransition]:
+    """A scenario's status changes, oldest first, with who made them; one query."""
+    return list(
+        ScenarioTransition.objects.filter(scenario=scenario)
+        .select_related("by")
+        .order_by("at", "id")
     )
 
 

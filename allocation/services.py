@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +22,12 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from allocation.engine import (
     NATION,
@@ -47,12 +51,18 @@ from allocation.models import (
     RunStatus,
     Scenario,
     ScenarioStatus,
+    ScenarioTransition,
     SensitivityBand,
     Stage,
     Trigger,
     Visibility,
 )
-from allocation.selectors import build_engine_inputs, input_statuses
+from allocation.selectors import (
+    DATA_VERSION_KEY,
+    build_engine_inputs,
+    forget_cached_inputs,
+    input_statuses,
+)
 from allocation.snapshots import inputs_from_frames, inputs_to_frames
 
 logger = logging.getLogger(__name__)
@@ -97,6 +107,20 @@ def create_scenario(
     return scenario
 
 
+class ScenarioLocked(Exception):
+    """An agreed scenario is a record of what was agreed: it is not edited, it is cloned."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        super().__init__(
+            f"Scenario {scenario.pk} is agreed and therefore locked; clone it to change it."
+        )
+
+
+class StatusChangeRefused(ValidationError):
+    """A status change the scenario's life does not allow (draft -> agreed, say)."""
+
+
 @transaction.atomic
 def update_scenario(
     *,
@@ -106,21 +130,54 @@ def update_scenario(
     visibility: str | None = None,
     status: str | None = None,
     params: Mapping[str, Any] | None = None,
+    user: User = None,
 ) -> Scenario:
+    """Change a scenario; a new ``status`` is a step of its life (:func:`change_status`,
+    recorded with ``user``). Raises ScenarioLocked for an agreed scenario."""
+    if scenario.is_locked:
+        raise ScenarioLocked(scenario)
     if name is not None:
         scenario.name = name
     if description is not None:
         scenario.description = description
     if visibility is not None:
         scenario.visibility = visibility
-    if status is not None:
-        scenario.status = status
     if params is not None:
         scenario.params = validated_params(params)
         scenario.params_schema_version = PARAMS_SCHEMA_VERSION
     scenario.full_clean(exclude=["owner", "based_on"])
     scenario.save()
+    if status is not None and status != scenario.status:
+        change_status(scenario=scenario, to=status, user=user)
     return scenario
+
+
+@transaction.atomic
+def change_status(
+    *, scenario: Scenario, to: str, user: User = None, note: str = ""
+) -> ScenarioTransition:
+    """Move a scenario one step in its life (models.NEXT_STATUSES) and record who and when.
+
+    Raises StatusChangeRefused (a ValidationError on ``status``) for a step that is not
+    allowed, which includes any step away from agreed.
+    """
+    locked = Scenario.objects.select_for_update().get(pk=scenario.pk)
+    if to not in locked.next_statuses:
+        raise StatusChangeRefused(
+            {
+                "status": gettext("The status %(from)s cannot change to %(to)s.")
+                % {
+                    "from": ScenarioStatus(locked.status).label,
+                    "to": ScenarioStatus(to).label if to in ScenarioStatus.values else to,
+                }
+            }
+        )
+    step = ScenarioTransition.objects.create(
+        scenario=locked, from_status=locked.status, to_status=to, by=_user(user), note=note
+    )
+    Scenario.objects.filter(pk=locked.pk).update(status=to, updated_at=timezone.now())
+    scenario.status = to
+    return step
 
 
 def clone_name(name: str) -> str:
@@ -133,12 +190,16 @@ def clone_name(name: str) -> str:
 
 
 @transaction.atomic
-def clone_scenario(*, scenario: Scenario, owner: User, name: str | None = None) -> Scenario:
+def clone_scenario(
+    *, scenario: Scenario, owner: User, name: str | None = None, description: str = ""
+) -> Scenario:
+    """A private draft of ``owner``'s with ``scenario``'s parameters, named and described by
+    its author (the original's description describes the original, so it is not copied)."""
     return create_scenario(
         name=name or clone_name(scenario.name),
         owner=owner,
         params=scenario.params,
-        description=scenario.description,
+        description=description,
         visibility=Visibility.PRIVATE,
         status=ScenarioStatus.DRAFT,
         based_on=scenario,
@@ -261,6 +322,21 @@ PRACTICE_EDIT = "practice edit"
 PROJECTION_IMPORT = "population projection import"
 
 
+def forget_engine_inputs() -> None:
+    """The engine's data changed: previews read it afresh (a new data version, see
+    allocation.selectors). After the commit, so no process caches what was rolled back or
+    reads the old data under the new version."""
+
+    def bump() -> None:
+        forget_cached_inputs()
+        try:
+            cache.set(DATA_VERSION_KEY, uuid.uuid4().hex, None)
+        except Exception:  # a cache outage: previews then read afresh anyway (no version)
+            logger.warning("could not store a new engine data version")
+
+    transaction.on_commit(bump)
+
+
 def data_changed(*, source: str, batch: Any = None, user: User = None) -> list[AllocationRun]:
     """The data the engine reads has changed: re-run every shared scenario on it.
 
@@ -268,8 +344,9 @@ def data_changed(*, source: str, batch: Any = None, user: User = None) -> list[A
     the web or through the API), after the change, so that the apps holding the data never
     call up into the allocation. ``source`` names the change (``DEMAND_IMPORT``,
     ``PRACTICE_IMPORT``, ``PRACTICE_EDIT``), ``batch`` the import batch if there is one, and
-    ``user`` who made it (recorded as the runs' requester).
+    ``user`` who made it (recorded as the runs' requester). Previews read the new data.
     """
+    forget_engine_inputs()
     runs = _rerun_shared(trigger=Trigger.DATA_CHANGE, user=user)
     logger.info(
         "%s%s changed the data: %d shared scenario(s) re-run",

@@ -236,6 +236,13 @@ class ScenarioUpdateSerializer(serializers.Serializer):
 
 class CloneSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[no_nul_characters],
+        help_text="what the copy changes and why (the original's is not copied)",
+    )
 
 
 RESULT_VIEWS = ("results", "inputs", "placements", "phasing", "metrics", "sensitivity")

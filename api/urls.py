@@ -8,7 +8,7 @@ from drf_spectacular.views import (
 )
 
 from api import docs
-from api.views import accounts, reference, results, scenarios
+from api.views import accounts, preview, reference, results, scenarios
 from api.views.base import not_found
 
 app_name = "api"
@@ -44,6 +44,7 @@ v1 = [
         name="practice-detail",
     ),
     path("scenarios/", scenarios.ScenarioListView.as_view(), name="scenario-list"),
+    path("scenarios/preview/", preview.ScenarioPreviewView.as_view(), name="scenario-preview"),
     path("scenarios/<int:pk>/", scenarios.ScenarioDetailView.as_view(), name="scenario-detail"),
     path("scenarios/<int:pk>/clone/", scenarios.ScenarioCloneView.as_view(), name="scenario-clone"),
     path("runs/", scenarios.RunListView.as_view(), name="run-list"),

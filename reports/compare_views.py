@@ -20,12 +20,21 @@ from municipalities.selectors import estimated_indicators
 from practices.selectors import register_sources, supply_sources
 from reports import charts, selectors
 from reports.access import reader_required
-from reports.comparison import Column, build, choose, export_rows, letters
+from reports.comparison import (
+    NATION_SLUG,
+    Column,
+    build,
+    choose,
+    export_rows,
+    key_figure_rows,
+    letters,
+)
+from reports.export_views import print_label
 from reports.fragments import cached_fragment
 from reports.scope import pick_geography
 from reports.spreadsheet import safe_row
 from reports.views import area_link_factory, muni_link_factory
-from reports.workbooks import workbook_response
+from reports.workbooks import ONE_DECIMAL, PERCENT_1, PLAIN, WHOLE, Cell, Col, workbook_response
 
 MAX_SCENARIOS = 6
 
@@ -93,7 +102,12 @@ def _tables(context: dict[str, Any]) -> dict[str, Any]:
     geo = geography.slug if geography else ""
     stored = selectors.area_results_by_run(run_ids, [geo, NATION]) if columns else {}
     areas, munis, nation = build(columns, results, stored, geography=geo)
-    return {"areas": areas, "munis": munis, "nation": nation}
+    figures = key_figure_rows(
+        columns,
+        [getattr(c.scenario, "last_ok_run", None) for c in columns],
+        [stored.get(c.run_id, {}).get(NATION, {}).get(NATION_SLUG) for c in columns],
+    )
+    return {"areas": areas, "munis": munis, "nation": nation, "figures": figures}
 
 
 @require_GET
@@ -143,6 +157,10 @@ def compare(request: HttpRequest) -> HttpResponse:
         )
         return data
 
+    context["run_label"] = print_label(
+        [c.scenario.last_ok_run for c in columns if getattr(c.scenario, "last_ok_run", None)],
+        [c.letter for c in columns],
+    )
     context["results"] = cached_fragment(
         request,
         template="reports/_compare_results.html",
@@ -156,10 +174,30 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/compare.html", context)
 
 
+# Number formats of the compare workbook's columns (any other column is a whole number).
+EXPORT_FORMATS: dict[str, str | None] = {
+    "kommunekode": PLAIN,
+    "capacities_today": ONE_DECIMAL,
+    "municipality": None,
+    "area": None,
+    "area_slug": None,
+    "capacities_today_status": None,
+}
+
+
+def _danish(value: Any) -> Any:
+    """A cell for Danish Excel: decimal comma in numbers (written as text for the CSV)."""
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    return value
+
+
 @require_GET
 @reader_required
 def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    if fmt not in ("csv", "xlsx"):
+    """``csv`` (comma, decimal point), ``da.csv`` (semicolon, decimal comma: Danish Excel)
+    and ``xlsx`` (with the key figures and number formats); every CSV has a BOM."""
+    if fmt not in ("csv", "da.csv", "xlsx"):
         raise Http404
     context = _selection(request)
     columns = context["columns"]
@@ -168,19 +206,46 @@ def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
     context.update(_tables(context))
     sources = supply_sources()
     legend = [[f"{c.letter}: {c.scenario.name} (run #{c.run_id})"] for c in columns]
-    if fmt == "csv":
+    if fmt in ("csv", "da.csv"):
+        danish = fmt == "da.csv"
         head, rows = export_rows(columns, context["areas"], level="municipality", sources=sources)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="klyngeplan-compare.csv"'
+        name = "klyngeplan-compare-da.csv" if danish else "klyngeplan-compare.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         response.write("\ufeff")  # Excel reads UTF-8 with a BOM
-        writer = csv.writer(response)
+        writer = csv.writer(response, delimiter=";" if danish else ",")
         writer.writerow(safe_row(head))
-        writer.writerows(safe_row(row) for row in rows)
+        for row in rows:
+            writer.writerow(safe_row([_danish(v) for v in row] if danish else row))
         return response
-    sheets = []
+    sheets: list[Any] = []
     for level, title in (("area", _("Areas")), ("municipality", _("Municipalities"))):
         head, rows = export_rows(columns, context["areas"], level=level, sources=sources)
-        sheets.append((str(title), head, rows))
+        formats = [
+            Col(
+                h,
+                PLAIN if h == "kommunekode" else ONE_DECIMAL if h == "capacities_today" else WHOLE,
+            )
+            if h not in ("municipality", "area", "area_slug", "capacities_today_status")
+            else Col(h)
+            for h in head
+        ]
+        sheets.append((str(title), formats, rows))
+    figure_head = [Col(_("Key figure"), width=48)]
+    for c in columns:
+        figure_head.append(Col(c.letter))
+        if c is not columns[0]:
+            figure_head.append(Col(f"{c.letter} − A"))
+    figure_rows = []
+    for row in context["figures"]:
+        fmt_of = {"share": PERCENT_1, "load": WHOLE}.get(row.kind, WHOLE)
+        cells: list[Any] = [row.label + (f" ({row.pending})" if row.pending else "")]
+        for i, (value, _range, diff) in enumerate(row.cells):
+            cells.append(Cell(value, fmt_of))
+            if i:
+                cells.append(Cell(diff, fmt_of))
+        figure_rows.append(cells)
+    sheets.insert(0, (str(_("Key figures")), figure_head, figure_rows))
     notes = [
         [_("Scenarios")],
         *legend,

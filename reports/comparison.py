@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 from allocation.engine import NATION
 from allocation.models import Scenario
@@ -161,3 +163,151 @@ def export_rows(
             row += line.diffs()
             rows.append(row)
     return head, rows
+
+
+# --- key figures side by side ----------------------------------------------------------
+
+
+def _metric(run: Any, *path: str) -> Any:
+    value: Any = getattr(run, "metrics", None) or {}
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One key figure of the side-by-side table: where each run's value comes from.
+
+    ``value`` reads a run and its stored nation row; ``low``/``high`` the range a run may
+    give it (the open share's P5-P95 from the sensitivity draws). ``kind`` says how it is
+    written: number, load or share. ``pending`` is shown while no run has the figure (the
+    deviation from the statutory model, until runs carry the statutory reference).
+    """
+
+    key: str
+    label: Any
+    kind: str
+    value: Callable[[Any, AreaResult | None], Any]
+    low: Callable[[Any], Any] | None = None
+    high: Callable[[Any], Any] | None = None
+    better: str = ""  # "lower" or "higher": which way a difference is an improvement
+    pending: Any = ""
+
+
+KEY_FIGURES: tuple[FigureSpec, ...] = (
+    FigureSpec(
+        "capacities_horizon",
+        _("GP capacities at the horizon"),
+        "number",
+        lambda run, n: None if n is None else n.supply_at_horizon + n.total,
+        better="higher",
+    ),
+    FigureSpec("new_total", _("New capacities"), "number", lambda run, n: n.total if n else None),
+    FigureSpec(
+        "max_load_after",
+        _("Largest load after"),
+        "load",
+        lambda run, n: _metric(run, "after", "max_load"),
+        better="lower",
+    ),
+    FigureSpec(
+        "p90_load_after",
+        _("Load after, 90th percentile"),
+        "load",
+        lambda run, n: _metric(run, "after", "p90_load"),
+        better="lower",
+    ),
+    FigureSpec(
+        "above_norm_after",
+        _("Municipalities above the norm after"),
+        "number",
+        lambda run, n: _metric(run, "after", "municipalities_above_norm"),
+        better="lower",
+    ),
+    FigureSpec(
+        "citizens_above_after",
+        _("Citizens above the norm after"),
+        "number",
+        lambda run, n: _metric(run, "after", "citizens_above_norm"),
+        better="lower",
+    ),
+    FigureSpec(
+        "open_share_after",
+        _("Practices open to new patients after (projected)"),
+        "share",
+        lambda run, n: _metric(run, "after", "open_share"),
+        low=lambda run: _metric(run, "after", "open_share_p5") or _metric(run, "open_share_p5"),
+        high=lambda run: _metric(run, "after", "open_share_p95") or _metric(run, "open_share_p95"),
+        better="higher",
+    ),
+    # The statutory reference (the whole stock in proportion to disease-weighted citizens)
+    # is not computed yet: its row stands ready for runs whose metrics carry
+    # ``statutory_deviation`` (capacities placed otherwise than the statutory model).
+    FigureSpec(
+        "statutory_deviation",
+        _("Deviation from the statutory model (capacities placed otherwise)"),
+        "number",
+        lambda run, n: _metric(run, "statutory_deviation"),
+        better="lower",
+        pending=_("appears once runs carry the statutory reference"),
+    ),
+)
+
+
+@dataclass
+class FigureRow:
+    key: str
+    label: str
+    kind: str
+    values: list[Any]
+    ranges: list[tuple[Any, Any] | None]
+    diffs: list[Any]  # each scenario minus A (None for A and where a value is missing)
+    better: str
+    pending: str
+
+    @property
+    def cells(self) -> list[tuple[Any, tuple[Any, Any] | None, Any]]:
+        return list(zip(self.values, self.ranges, self.diffs, strict=True))
+
+    def improves(self, diff: Any) -> bool | None:
+        """Whether a difference from A is for the better; None when it does not show (it
+        rounds to nothing as written: a whole number, or a share to 0.1 point)."""
+        shown = 0.0005 if self.kind == "share" else 0.5
+        if diff is None or abs(diff) < shown or not self.better:
+            return None
+        return (diff < 0) == (self.better == "lower")
+
+
+def key_figure_rows(
+    columns: Sequence[Column], runs: Sequence[Any], nation: Sequence[AreaResult | None]
+) -> list[FigureRow]:
+    """The key figures of each compared run (its metrics and its stored nation row), with
+    each scenario's difference from A. No queries."""
+    out = []
+    for spec in KEY_FIGURES:
+        values = [spec.value(run, n) for run, n in zip(runs, nation, strict=True)]
+        ranges: list[tuple[Any, Any] | None] = []
+        for run in runs:
+            low = spec.low(run) if spec.low else None
+            high = spec.high(run) if spec.high else None
+            ranges.append((low, high) if low is not None and high is not None else None)
+        base = values[0] if values else None
+        diffs = [
+            None if i == 0 or v is None or base is None else v - base for i, v in enumerate(values)
+        ]
+        out.append(
+            FigureRow(
+                key=spec.key,
+                label=str(spec.label),
+                kind=spec.kind,
+                values=values,
+                ranges=ranges,
+                diffs=diffs,
+                better=spec.better,
+                pending=str(spec.pending) if all(v is None for v in values) else "",
+            )
+        )
+    return out

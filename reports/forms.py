@@ -17,7 +17,7 @@ from allocation.engine import (
     AllocationParams,
     ParamsError,
 )
-from allocation.models import ScenarioStatus, Visibility
+from allocation.models import Visibility
 from practices.models import Practice, PracticeForm
 from reports.parameters import (
     DEFAULTS,
@@ -30,6 +30,7 @@ from reports.parameters import (
     driver_label,
     format_value,
 )
+from reports.templatetags.klyngeplan import format_number
 
 
 def _parse_lines(text: str, *, int_keys: bool) -> dict[Any, int]:
@@ -54,7 +55,6 @@ class ScenarioForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
-    status = forms.ChoiceField(label=_("Status"), choices=ScenarioStatus.choices)
 
     def __init__(
         self, *args: Any, geographies: Sequence[tuple[str, str]] = (), **kwargs: Any
@@ -113,7 +113,6 @@ class ScenarioForm(forms.Form):
             "name": scenario.name,
             "description": scenario.description,
             "visibility": scenario.visibility,
-            "status": scenario.status,
         }
         for name, value in params.items():
             if name in MAPPINGS:
@@ -170,7 +169,10 @@ class ScenarioForm(forms.Form):
                 self.add_error(
                     "total",
                     _("The split must sum to the total: %(sum)s, not %(total)s.")
-                    % {"sum": sum(parts), "total": total},  # type: ignore[arg-type]
+                    % {
+                        "sum": format_number(sum(parts)),  # type: ignore[arg-type]
+                        "total": format_number(total),  # type: ignore[arg-type]
+                    },
                 )
         if not self.errors:
             try:
@@ -221,6 +223,18 @@ class ScenarioForm(forms.Form):
         for name, errs in self.errors.items():
             out.setdefault(name, []).extend(str(e) for e in errs)
         return out
+
+
+class CloneForm(forms.Form):
+    """A copy is named and described by its author: what it changes, and why."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What this copy changes, and why; the original's description is not copied."),
+    )
 
 
 class PracticeEditForm(forms.ModelForm):

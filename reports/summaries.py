@@ -80,8 +80,19 @@ class KeyFigures:
 
 
 def key_figures(run: AllocationRun, rows: Sequence[MuniResult]) -> KeyFigures:
-    m = run.metrics or {}
-    t = run.totals or {}
+    return key_figures_of(metrics=run.metrics, totals=run.totals, params=run.params, rows=rows)
+
+
+def key_figures_of(
+    *,
+    metrics: dict[str, Any] | None,
+    totals: dict[str, Any] | None,
+    params: dict[str, Any] | None,
+    rows: Sequence[MuniResult],
+) -> KeyFigures:
+    """The key figures of a run, or of a preview (its outcome's metrics and totals)."""
+    m = metrics or {}
+    t = totals or {}
     new_total = int(t.get("total", sum(r.total for r in rows)))
     return KeyFigures(
         capacities_today=sum(r.supply_today for r in rows),
@@ -103,8 +114,8 @@ def key_figures(run: AllocationRun, rows: Sequence[MuniResult]) -> KeyFigures:
         open_share_observed=m.get("open_share_observed"),
         open_share_target=m.get("open_share_target"),
         open_share_target_year=m.get("open_share_target_year"),
-        list_norm=m.get("list_norm") or _get(run.params, "list_norm"),
-        horizon=_get(run.params, "horizon"),
+        list_norm=m.get("list_norm") or _get(params, "list_norm"),
+        horizon=_get(params, "horizon"),
         gini_before=_get(m, "before", "gini_capacity_per_weighted_citizen"),
         gini_after=_get(m, "after", "gini_capacity_per_weighted_citizen"),
     )

@@ -16,7 +16,9 @@ urlpatterns = [
     path(
         "scenarios/<int:pk>/validate/", scenario_views.scenario_validate, name="scenario_validate"
     ),
+    path("scenarios/<int:pk>/preview/", scenario_views.scenario_preview, name="scenario_preview"),
     path("scenarios/<int:pk>/clone/", scenario_views.scenario_clone, name="scenario_clone"),
+    path("scenarios/<int:pk>/status/", scenario_views.scenario_status, name="scenario_status"),
     path("scenarios/<int:pk>/run/", scenario_views.scenario_run, name="scenario_run"),
     path("scenarios/<int:pk>/report/", export_views.scenario_report, name="scenario_report"),
     path("runs/<int:pk>/", scenario_views.run_detail, name="run_detail"),

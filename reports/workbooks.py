@@ -3,48 +3,96 @@ and the sheets of a run's workbook."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from allocation.models import AllocationRun, SensitivityBand
+from allocation.models import AllocationRun, Pillar, Placement, SensitivityBand
 from allocation.selectors import phasing_rows, placement_list, sensitivity_rows
 from clusters.models import DEFAULT_GEOGRAPHY
-from clusters.selectors import memberships
+from clusters.selectors import geographies, memberships
+from municipalities.models import DataStatus, Indicator
 from municipalities.selectors import estimated_indicators, indicator_rows
+from practices.models import RecordSource
 from practices.selectors import RegisterSources, register_sources, supply_sources
 from reports import selectors
-from reports.parameters import LABELS, describe
+from reports.parameters import parameter_groups
+from reports.reasons import reason_text
 from reports.spreadsheet import safe_row
 from reports.summaries import key_figures
 
 Sheet = tuple[str, Sequence[Any], Sequence[Sequence[Any]]]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+# Number formats (Excel's codes: a spreadsheet shows them with its own separators, 1.500 in
+# Danish and 1,500 in English).
+WHOLE = "#,##0"  # new capacities, citizens, counts; loads too (no decimals)
+ONE_DECIMAL = "#,##0.0"  # today's capacities (fractions of a full-time doctor)
+TWO_DECIMALS = "#,##0.00"
+PERCENT = "0%"
+PERCENT_1 = "0.0%"
+PLAIN = "0"  # codes and years: no thousands separator
+DATETIME = "yyyy-mm-dd hh:mm"
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: its header (translated) and the number format of its cells."""
+
+    label: Any
+    fmt: str | None = None
+    width: int | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell with its own number format (the About sheet mixes kinds of figures)."""
+
+    value: Any
+    fmt: str | None = None
+
+
+def _header(h: Any) -> str:
+    return str(h.label if isinstance(h, Col) else h)
+
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """Sheets of (title, header, rows): a header of plain strings or of :class:`Col` (with
+    the column's number format), rows of values or :class:`Cell`. Text is formula-safe."""
     wb = Workbook()
     for sheet in list(wb.worksheets):
         wb.remove(sheet)
     for title, head, rows in sheets:
         ws = wb.create_sheet(title=title[:31])
         if head:
-            ws.append(safe_row(str(h) for h in head))
+            ws.append(safe_row(_header(h) for h in head))
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             ws.freeze_panes = "A2"
+        formats = [h.fmt if isinstance(h, Col) else None for h in head or []]
         for row in rows:
-            ws.append(safe_row(row))
+            values = [v.value if isinstance(v, Cell) else v for v in row]
+            ws.append(safe_row(values))
+            for i, (cell, value) in enumerate(zip(ws[ws.max_row], row, strict=False)):
+                fmt = value.fmt if isinstance(value, Cell) else None
+                fmt = fmt or (formats[i] if i < len(formats) else None)
+                if fmt and isinstance(cell.value, int | float | dt.datetime):
+                    cell.number_format = fmt
         if head and rows:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(head))}{len(rows) + 1}"
         for i, h in enumerate(head or [""], start=1):
-            ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(str(h)) + 2))
+            width = h.width if isinstance(h, Col) and h.width else len(_header(h)) + 2
+            ws.column_dimensions[get_column_letter(i)].width = max(10, min(60, width))
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -56,37 +104,15 @@ def workbook_response(sheets: Sequence[Sheet], filename: str) -> HttpResponse:
     return response
 
 
-# --- the run workbook -----------------------------------------------------------------------
+def local_time(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored (UTC) time as the wall-clock time in Copenhagen (TIME_ZONE), without a zone:
+    spreadsheets have no time zones, and a reader here means local time."""
+    if moment is None:
+        return None
+    return timezone.localtime(moment).replace(tzinfo=None)
 
-MUNICIPALITY_HEAD = (
-    "kommunekode",
-    "municipality",
-    "area",
-    "population",
-    "weighted_citizens",
-    "capacities_today",
-    "capacities_today_status",
-    "supply_at_horizon",
-    "load_before",
-    "load_after",
-    "transition",
-    "coverage",
-    "accessibility",
-    "total",
-    "per_10000",
-)
-AREA_HEAD = (
-    "area_slug",
-    "area",
-    "population",
-    "capacities_today",
-    "load_before",
-    "load_after",
-    "transition",
-    "coverage",
-    "accessibility",
-    "total",
-)
+
+# --- the run workbook -----------------------------------------------------------------------
 
 
 def data_status_note(*, register: RegisterSources, estimated: Sequence[str]) -> str:
@@ -95,25 +121,30 @@ def data_status_note(*, register: RegisterSources, estimated: Sequence[str]) -> 
     if register.synthetic and estimated:
         return str(
             _(
-                "Data status: capacities_today comes from the synthetic practice register; demand "
-                "drivers marked 'estimated' in the Drivers sheet have no municipal source."
+                "Data status: today's capacities come from the synthetic practice register; "
+                "demand drivers marked estimated in the Drivers sheet have no municipal source."
             )
         )
     if register.synthetic:
-        return str(_("Data status: capacities_today comes from the synthetic practice register."))
+        return str(_("Data status: today's capacities come from the synthetic practice register."))
     if estimated:
         return str(
             _(
-                "Data status: demand drivers marked 'estimated' in the Drivers sheet have no "
+                "Data status: demand drivers marked estimated in the Drivers sheet have no "
                 "municipal source."
             )
         )
     return ""
 
 
+def _label(choices: Any, value: Any) -> str:
+    return str(dict(choices).get(value, value))
+
+
 def run_sheets(run: AllocationRun) -> list[Sheet]:
-    """Every table of a succeeded run: about, municipalities, areas, phase-in, placements,
-    sensitivity bands and the demand drivers it used."""
+    """Every table of a succeeded run, in the active language with number formats per
+    column: about (key figures and the parameters in words, as on the report),
+    municipalities, areas, phase-in, placements, sensitivity bands and the demand drivers."""
     geo = run.params.get("geography", DEFAULT_GEOGRAPHY)
     area_of = memberships(geography=geo)
     rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
@@ -121,47 +152,84 @@ def run_sheets(run: AllocationRun) -> list[Sheet]:
     kpi = key_figures(run, rows)
     register = register_sources()
     sources = supply_sources()
+    drivers = indicator_rows()
+    estimated_in = {r[0] for r in drivers if r[5] == DataStatus.ESTIMATED}
+    source_labels = dict(RecordSource.choices)
+    status_labels = dict(DataStatus.choices)
+    pillars = dict(Pillar.choices)
+    geo_name = next((g.name for g in geographies() if g.slug == geo), geo)
     capacities_label = (
         _("Capacities today (synthetic register)") if register.synthetic else _("Capacities today")
     )
     about: list[list[Any]] = [
         [_("Scenario"), run.scenario.name],
-        [_("Run"), run.pk],
-        [_("Finished"), run.finished_at.isoformat() if run.finished_at else ""],
+        [pgettext("noun", "Run"), Cell(run.pk, PLAIN)],
+        [_("Finished (Copenhagen time)"), Cell(local_time(run.finished_at), DATETIME)],
         [_("Inputs hash"), run.inputs_hash],
-        [_("Geography"), geo],
+        [_("Geography"), geo_name],
         [],
-        [capacities_label, round(kpi.capacities_today, 2)],
-        [_("New capacities"), kpi.new_total],
-        [_("Largest load before / after"), kpi.max_load_before, kpi.max_load_after],
+        [_("Key figures"), _("before"), _("after")],
+        [capacities_label, Cell(kpi.capacities_today, ONE_DECIMAL)],
+        [_("GP capacities at the horizon"), Cell(kpi.capacities_horizon, ONE_DECIMAL)],
+        [_("New capacities"), Cell(kpi.new_total, WHOLE)],
+        [_("Largest load"), Cell(kpi.max_load_before, WHOLE), Cell(kpi.max_load_after, WHOLE)],
         [
-            _("Municipalities above the norm before / after"),
-            kpi.above_norm_before,
-            kpi.above_norm_after,
+            _("Load, 90th percentile"),
+            Cell(kpi.p90_load_before, WHOLE),
+            Cell(kpi.p90_load_after, WHOLE),
         ],
         [
-            _("Practices open before / after (projected)"),
-            kpi.open_share_before,
-            kpi.open_share_after,
+            _("Municipalities above the norm"),
+            Cell(kpi.above_norm_before, WHOLE),
+            Cell(kpi.above_norm_after, WHOLE),
+        ],
+        [
+            _("Citizens above the norm"),
+            Cell(kpi.citizens_above_before, WHOLE),
+            Cell(kpi.citizens_above_after, WHOLE),
+        ],
+        [
+            _("Practices open to new patients (projected)"),
+            Cell(kpi.open_share_before, PERCENT_1),
+            Cell(kpi.open_share_after, PERCENT_1),
         ],
         [],
         [data_status_note(register=register, estimated=estimated_indicators())],
         [],
-        [_("Parameters")],
-        *[
-            [name, str(value), str(LABELS.get(name, name)), describe(name, value)]
-            for name, value in run.params.items()
-        ],
+        [_("Parameters"), _("value"), _("differs from the default")],
     ]
+    for title, items in parameter_groups(run.params):
+        about.append([title])
+        about += [[label, value, _("yes") if differs else ""] for label, value, differs in items]
+    muni_head = [
+        Col(_("Kommunekode"), PLAIN),
+        Col(_("Municipality"), width=18),
+        Col(_("Area"), width=24),
+        Col(_("Citizens"), WHOLE),
+        Col(_("Disease-weighted citizens"), WHOLE),
+        Col(_("Demand data"), width=12),
+        Col(_("Capacities today"), ONE_DECIMAL),
+        Col(_("Capacities today, source"), width=12),
+        Col(_("Capacities at the horizon before the new ones"), ONE_DECIMAL),
+        Col(_("Load before"), WHOLE),
+        Col(_("Load after"), WHOLE),
+        Col(pillars[Pillar.TRANSITION], WHOLE),
+        Col(pillars[Pillar.COVERAGE], WHOLE),
+        Col(pillars[Pillar.ACCESSIBILITY], WHOLE),
+        Col(_("New capacities, total"), WHOLE),
+        Col(_("New capacities per 10,000 citizens"), TWO_DECIMALS),
+    ]
+    estimated_word, sourced_word = str(status_labels[DataStatus.ESTIMATED]), str(_("sourced"))
     muni_rows = [
         [
             r.code,
             r.name,
             r.area_name,
             r.population,
-            round(r.weighted_citizens, 1),
+            r.weighted_citizens,
+            estimated_word if r.code in estimated_in else sourced_word,
             r.supply_today,
-            sources.of(r.code),
+            str(source_labels.get(sources.of(r.code), sources.of(r.code))),
             r.supply_at_horizon,
             r.load_before,
             r.load_after,
@@ -169,16 +237,28 @@ def run_sheets(run: AllocationRun) -> list[Sheet]:
             r.coverage,
             r.accessibility,
             r.total,
-            round(r.per_10k, 3),
+            r.per_10k,
         ]
         for r in sorted(rows, key=lambda r: r.code)
+    ]
+    area_head = [
+        Col(_("Area, key"), width=16),
+        Col(_("Area"), width=24),
+        Col(_("Citizens"), WHOLE),
+        Col(_("Capacities today"), ONE_DECIMAL),
+        Col(_("Load before"), WHOLE),
+        Col(_("Load after"), WHOLE),
+        Col(pillars[Pillar.TRANSITION], WHOLE),
+        Col(pillars[Pillar.COVERAGE], WHOLE),
+        Col(pillars[Pillar.ACCESSIBILITY], WHOLE),
+        Col(_("New capacities, total"), WHOLE),
     ]
     area_rows = [
         [
             a.slug,
             a.name,
             a.population,
-            round(a.supply_today, 2),
+            a.supply_today,
             a.load_before,
             a.load_after,
             a.transition,
@@ -190,45 +270,116 @@ def run_sheets(run: AllocationRun) -> list[Sheet]:
     ]
     phasing = sorted(
         (
-            [int(p["key"]), p["name"], p["year"], p["pillar"], p["new"], p["cumulative_sum"]]
+            [
+                int(p["key"]),
+                p["name"],
+                p["year"],
+                str(pillars.get(p["pillar"], p["pillar"])),
+                p["new"],
+                p["cumulative_sum"],
+            ]
             for p in phasing_rows(run=run, level="municipality", geography=geo)
         ),
         key=lambda row: (row[0], row[2], row[3]),
     )
+    kinds = dict(Placement.Kind.choices)
     placements = [
-        [p.year, p.municipality_id, p.municipality.name, p.ydernummer, p.pillar, p.kind, p.reason]
+        [
+            p.year,
+            p.municipality_id,
+            p.municipality.name,
+            p.ydernummer,
+            str(pillars.get(p.pillar, p.pillar)),
+            str(kinds.get(p.kind, p.kind)),
+            reason_text(p.reason),
+        ]
         for p in placement_list(run=run)
     ]
+    levels = dict(SensitivityBand.Level.choices)
     bands = sorted(
         (
-            [b["level"], b["geography"] or "", b["key"], b["base"], b["p5"], b["p50"], b["p95"]]
+            [
+                str(levels.get(b["level"], b["level"])),
+                b["geography"] or "",
+                b["key"],
+                b["name"],
+                b["base"],
+                b["p5"],
+                b["p50"],
+                b["p95"],
+            ]
             for level in (SensitivityBand.Level.AREA, SensitivityBand.Level.MUNICIPALITY)
             for b in sensitivity_rows(run=run, level=level)
         ),
-        key=lambda row: (row[0], row[1], row[2]),
+        key=lambda row: (row[0], row[1], str(row[2])),
     )
+    indicators = dict(Indicator.choices)
+    driver_rows = [
+        [
+            code,
+            name,
+            str(indicators.get(ind, ind)),
+            year,
+            value,
+            str(status_labels.get(status, status)),
+            source,
+        ]
+        for code, name, ind, year, value, status, source in drivers
+    ]
     return [
         (str(_("About")), [], about),
-        (str(_("Municipalities")), MUNICIPALITY_HEAD, muni_rows),
-        (str(_("Areas")), AREA_HEAD, area_rows),
+        (str(_("Municipalities")), muni_head, muni_rows),
+        (str(_("Areas")), area_head, area_rows),
         (
             str(_("Phase-in")),
-            ["kommunekode", "municipality", "year", "pillar", "new", "cumulative"],
+            [
+                Col(_("Kommunekode"), PLAIN),
+                Col(_("Municipality"), width=18),
+                Col(_("Year"), PLAIN),
+                Col(_("Pillar"), width=24),
+                Col(_("New this year"), WHOLE),
+                Col(_("Cumulative"), WHOLE),
+            ],
             phasing,
         ),
         (
             str(_("Placements")),
-            ["year", "kommunekode", "municipality", "ydernummer", "pillar", "kind", "reason"],
+            [
+                Col(_("Year"), PLAIN),
+                Col(_("Kommunekode"), PLAIN),
+                Col(_("Municipality"), width=18),
+                Col(_("Ydernummer"), width=14),
+                Col(_("Pillar"), width=24),
+                Col(_("Kind"), width=24),
+                Col(_("Reason"), width=60),
+            ],
             placements,
         ),
         (
             str(_("Sensitivity")),
-            ["level", "geography", "key", "base", "p5", "p50", "p95"],
+            [
+                Col(_("Level")),
+                Col(_("Geography"), width=18),
+                Col(_("Key"), width=14),
+                Col(_("Name"), width=24),
+                Col(_("This scenario"), WHOLE),
+                Col("P5", ONE_DECIMAL),
+                Col("P50", ONE_DECIMAL),
+                Col("P95", ONE_DECIMAL),
+            ],
             bands,
         ),
         (
             str(_("Drivers")),
-            ["kommunekode", "municipality", "indicator", "year", "value", "status", "source"],
-            indicator_rows(),
+            [
+                Col(_("Kommunekode"), PLAIN),
+                Col(_("Municipality"), width=18),
+                Col(_("Indicator"), width=28),
+                Col(_("Year"), PLAIN),
+                Col(_("Value"), WHOLE),
+                Col(_("Status"), width=12),
+                Col(_("Source"), width=40),
+            ],
+            driver_rows,
         ),
     ]

@@ -19,11 +19,22 @@ from api.exceptions import params_error
 from api.filters import RunFilter, ScenarioFilter
 from api.pagination import PageNumberPagination
 from api.permissions import RunRequest, ScenarioAccess
-from api.schema import NOT_MODIFIED, errors
+from api.schema import NOT_MODIFIED, DetailSerializer, errors
 from api.views.base import ApiView, paginated, parse, visible_run
 
 TAG_SCENARIOS = ["scenarios"]
 TAG_RUNS = ["runs"]
+
+
+class ScenarioIsLocked(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The scenario is agreed and therefore locked; clone it to change it."
+    default_code = "scenario_locked"
+
+
+LOCKED_RESPONSE = OpenApiResponse(
+    DetailSerializer, description="The scenario is agreed, so locked: clone it to change it."
+)
 
 
 def _created(request: Request, serializer: s.ScenarioSerializer) -> Response:
@@ -85,14 +96,19 @@ class ScenarioDetailView(ApiView):
         tags=TAG_SCENARIOS,
         summary="Edit a scenario (its owner)",
         examples=[ex.SCENARIO_UPDATE],
+        description="A new `status` is a step of the scenario's life: draft → proposed → "
+        "agreed (or proposed → draft), recorded with who and when. An agreed scenario is "
+        "locked: any edit answers 409 with the reason; clone it to change it.",
         request=s.ScenarioUpdateSerializer,
-        responses={200: s.ScenarioSerializer, **errors(400, 404)},
+        responses={200: s.ScenarioSerializer, **errors(400, 404), 409: LOCKED_RESPONSE},
     )
     def patch(self, request: Request, pk: int) -> Response:
         scenario = self._scenario(request, pk)
         data = parse(s.ScenarioUpdateSerializer, request.data)
         try:
-            services.update_scenario(scenario=scenario, **data)
+            services.update_scenario(scenario=scenario, user=request.user, **data)
+        except services.ScenarioLocked as exc:
+            raise ScenarioIsLocked(str(exc)) from exc
         except ParamsError as exc:
             raise params_error(exc, under="params") from exc
         return Response(s.ScenarioSerializer(scenario, context={"request": request}).data)

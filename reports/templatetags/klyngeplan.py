@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.policies import can_create_scenario, can_import, can_read, has_role, roles_of
 from accounts.roles import Role
 from allocation.models import RunStatus
+from reports.reasons import reason_text
 
 register = template.Library()
 
@@ -170,3 +171,30 @@ def value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return " ".join(str(v) for v in value)
     return str(value)
+
+
+@register.filter
+def reason(stored: Any) -> str:
+    """A placement's stored reason in the active language (reports.reasons)."""
+    return reason_text(str(stored or ""))
+
+
+@register.filter
+def figure_value(value: Any, kind: str) -> str:
+    """A key figure as its kind is written: a share as a percentage, anything else whole."""
+    return pct(value, 1) if kind == "share" else num(value)
+
+
+@register.filter
+def figure_diff(value: Any, kind: str) -> str:
+    """A key figure's difference: a share's in percentage points (+2,3 pp), else signed."""
+    if kind == "share":
+        return "–" if _is_missing(value) else f"{signed(float(value) * 100, 1)} pp"
+    return signed(value)
+
+
+@register.filter
+def improves(row: Any, diff: Any) -> str:
+    """ "better", "worse" or "" for a key figure's difference (the row knows which way)."""
+    verdict = row.improves(diff)
+    return "" if verdict is None else ("better" if verdict else "worse")

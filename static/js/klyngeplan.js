@@ -7,6 +7,7 @@
   // topojson when a trace has a locationmode; give it an empty one so it never fetches.
   function prepareGeoAssets() {
     if (typeof window.Plotly === "undefined") return;
+    registerLocale();
     window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
     var empty = { type: "Topology", objects: {}, arcs: [] };
     ["world_110m", "world_50m", "europe_110m", "europe_50m"].forEach(function (name) {
@@ -60,7 +61,60 @@
     return box[0] === Infinity ? null : box;
   }
 
+  // The modebar in the page's language: plotly.js ships English only, so Danish is
+  // registered here (its own keys, the English button titles).
+  var DANISH = {
+    moduleType: "locale",
+    name: "da",
+    dictionary: {
+      "Download plot as a png": "Hent grafen som PNG",
+      "Download plot as a PNG": "Hent grafen som PNG",
+      "Download plot": "Hent grafen",
+      "Zoom": "Zoom",
+      "Pan": "Panorér",
+      "Box Select": "Vælg med rektangel",
+      "Lasso Select": "Vælg med lasso",
+      "Zoom in": "Zoom ind",
+      "Zoom out": "Zoom ud",
+      "Autoscale": "Tilpas akser",
+      "Reset axes": "Nulstil akser",
+      "Reset view": "Nulstil visning",
+      "Reset": "Nulstil",
+      "Toggle Spike Lines": "Hjælpelinjer til/fra",
+      "Show closest data on hover": "Vis nærmeste data ved musen",
+      "Compare data on hover": "Sammenlign data ved musen",
+      "Toggle show closest data on hover": "Nærmeste data ved musen til/fra",
+      "Produced with Plotly.js": "Lavet med Plotly.js",
+      "Double-click to zoom back out": "Dobbeltklik for at zoome ud igen",
+      "Snapshot succeeded": "Billedet er hentet",
+      "Taking snapshot - this may take a few seconds": "Laver billedet – det kan tage et par sekunder",
+      "Sorry, there was a problem downloading your snapshot!": "Beklager, billedet kunne ikke hentes!",
+      "Click to enter Colorscale title": "Klik for at skrive farveskalaens titel",
+      "Click to enter Plot title": "Klik for at skrive grafens titel",
+      "Click to enter X axis title": "Klik for at skrive x-aksens titel",
+      "Click to enter Y axis title": "Klik for at skrive y-aksens titel",
+    },
+    format: {
+      days: ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
+      shortDays: ["søn", "man", "tir", "ons", "tor", "fre", "lør"],
+      months: ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+        "september", "oktober", "november", "december"],
+      shortMonths: ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt",
+        "nov", "dec"],
+      date: "%d.%m.%Y",
+      decimal: ",",
+      thousands: ".",
+    },
+  };
+  var registered = false;
+  function registerLocale() {
+    if (registered || typeof window.Plotly === "undefined") return;
+    window.Plotly.register(DANISH);
+    registered = true;
+  }
+
   var config = {
+    locale: (document.documentElement.lang || "da").slice(0, 2),
     responsive: true,
     displaylogo: false,
     modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
@@ -162,6 +216,44 @@
     });
   }
 
+  // The scenario editor's live preview (reports/scenario_views.scenario_preview): htmx
+  // swaps in #preview-body with the figures' JSON; they are drawn into elements that stay,
+  // so Plotly.react updates the charts in place instead of drawing them anew.
+  function drawSpec(el, spec, variant) {
+    var key = spec.base ? (spec.variants[variant] ? variant : spec.variant) : null;
+    var data = key ? choroplethTraces(spec, key) : spec.data;
+    var layout = spec.layout;
+    if (key) {
+      layout = Object.assign({}, layout, { title: Object.assign({}, layout.title, { text: spec.variants[key].title }) });
+    }
+    return draw(el, spec, data, layout);
+  }
+
+  function drawPreview() {
+    var panel = document.querySelector("[data-preview]");
+    var body = document.getElementById("preview-body");
+    if (!panel || !body || body.dataset.drawn) return;
+    body.dataset.drawn = "true";
+    panel.dataset.state = body.dataset.state || "pending";
+    if (body.dataset.state !== "fresh" || typeof window.Plotly === "undefined") return;
+    prepareGeoAssets();
+    var metric = panel.querySelector("[data-preview-metric]");
+    panel.querySelectorAll("[data-preview-figure]").forEach(function (el) {
+      var source = document.getElementById(el.dataset.previewFigure);
+      if (!source) return;
+      el.previewSpec = JSON.parse(source.textContent);
+      drawSpec(el, el.previewSpec, metric && metric.value);
+    });
+  }
+  document.addEventListener("htmx:oobAfterSwap", drawPreview);
+  document.addEventListener("htmx:afterSettle", drawPreview);
+  document.addEventListener("change", function (ev) {
+    var sel = ev.target;
+    if (!sel.matches || !sel.matches("select[data-preview-metric]")) return;
+    var el = document.getElementById("preview-map");
+    if (el && el.previewSpec) drawSpec(el, el.previewSpec, sel.value);
+  });
+
   function renderAll(root) {
     if (typeof window.Plotly === "undefined") return;
     prepareGeoAssets();
@@ -170,9 +262,17 @@
 
   document.addEventListener("DOMContentLoaded", function () { renderAll(document); });
   document.addEventListener("htmx:afterSettle", function (ev) { renderAll(ev.target); });
-  window.addEventListener("beforeprint", function () {
+  // Printing: the charts take the page's width (and back after), so nothing is cut off.
+  function resizeCharts() {
+    if (typeof window.Plotly === "undefined") return;
     document.querySelectorAll(".js-plotly-plot").forEach(function (gd) { Plotly.Plots.resize(gd); });
-  });
+  }
+  window.addEventListener("beforeprint", resizeCharts);
+  window.addEventListener("afterprint", resizeCharts);
+  if (window.matchMedia) {
+    var printing = window.matchMedia("print");
+    if (printing.addEventListener) printing.addEventListener("change", resizeCharts);
+  }
 
   // Split of the capacities: show the running sum next to the fields, before any request.
   function updateSplit(form) {
@@ -195,11 +295,9 @@
   });
 
   // Behaviour that would otherwise be inline handlers, which the Content-Security-Policy
-  // forbids: <select data-autosubmit>, <button data-print>, <button data-toggle-rows="cls">.
-  document.addEventListener("change", function (ev) {
-    var el = ev.target;
-    if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
-  });
+  // forbids: <button data-print>, <button data-toggle-rows="cls">. (Selects never submit
+  // their form on change: a keyboard user moving through the options would leave the
+  // page at the first arrow key. Each form has its button.)
   document.addEventListener("click", function (ev) {
     var el = ev.target.closest && ev.target.closest("[data-print], [data-toggle-rows]");
     if (!el) return;

@@ -143,6 +143,13 @@ ROUTES: list[Route] = [
         (401, 403, 403, 403, 403, 403, 201, 404, 201),
         body=lambda w, role: {},
     ),
+    # a preview runs the engine in the web process: those who request runs
+    Route(
+        "POST",
+        fixed("/api/v1/scenarios/preview/"),
+        (401, 403, 403, 403, 200, 200, 200, 200, 200),
+        body=lambda w, role: {"params": {"transition": 600, "coverage": 700}},
+    ),
     # runs: planners and negotiators request them, on scenarios they can see
     Route("GET", fixed("/api/v1/runs/"), ALL_READERS),
     Route(

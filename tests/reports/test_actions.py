@@ -52,7 +52,7 @@ def test_editor_rejects_a_split_that_does_not_sum(site: Site, as_user: Any) -> N
     data = editor_data(site.variant, transition=600, coverage=600, accessibility=200)
     response = client.post(f"/scenarios/{site.variant.pk}/", data)
     assert response.status_code == 400
-    assert "Fordelingen skal summe til totalen: 1400, ikke 1500." in response.content.decode()
+    assert "Fordelingen skal summe til totalen: 1.400, ikke 1.500." in response.content.decode()
     site.variant.refresh_from_db()
     assert site.variant.params["coverage"] == 700
     # Inline: the same error as an out-of-band swap, and other fields' spans cleared.
@@ -85,8 +85,10 @@ def test_clone_then_run_then_progress_ends_on_the_results(
 ) -> None:
     client = as_user("negotiator")
     assert as_user("viewer").post(f"/scenarios/{site.default.pk}/clone/").status_code == 403
-    response = client.post(f"/scenarios/{site.default.pk}/clone/")
-    clone = Scenario.objects.get(based_on=site.default, name__endswith="(kopi)")
+    response = client.post(
+        f"/scenarios/{site.default.pk}/clone/", {"name": "Mere dækning, igen", "description": ""}
+    )
+    clone = Scenario.objects.get(based_on=site.default, name="Mere dækning, igen")
     assert response["Location"] == f"/scenarios/{clone.pk}/"
     assert clone.owner == site.users["negotiator"] and clone.visibility == "private"
     data = editor_data(clone, transition=600, coverage=700, accessibility=200, sensitivity_draws=20)
@@ -151,7 +153,7 @@ def test_compare_table_charts_and_exports(site: Site, as_user: Any) -> None:
     assert {r[head.index("capacities_today_status")] for r in rows[1:]} == {"synthetic"}
     xlsx = client.get(f"/compare/export.xlsx?s={site.default.pk}&s={site.variant.pk}")
     book = load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames == ["Om", "Områder", "Kommuner"]
+    assert book.sheetnames == ["Om", "Nøgletal", "Områder", "Kommuner"]
     assert book["Kommuner"].max_row == 99 and book["Områder"].max_row == 22
     assert client.get("/compare/export.pdf").status_code == 404
 
@@ -175,7 +177,7 @@ def test_report_and_workbook(site: Site, as_user: Any) -> None:
     ]
     assert book["Kommuner"].max_row == 99 and book["Placeringer"].max_row == 1501
     statuses = {row[5] for row in book["Drivere"].iter_rows(min_row=2, values_only=True)}
-    assert "estimated" in statuses
+    assert "estimeret" in statuses
 
 
 def test_practice_register_search_and_filter(site: Site, as_user: Any) -> None:
@@ -280,7 +282,10 @@ def test_compare_three_scenarios_table_switch_and_bounded_queries(
     assert len(queries) <= 10 and len(queries) <= len(two) + 1
     assert html.count('class="area-row"') == 21 and html.count("muni-row") == 98
     assert "<strong>C</strong>: " in html and "Privat kladde" in html
-    assert html.count(">B − A</th>") == 1 and html.count(">C − A</th>") == 1
+    table = html[html.index('class="compare-table"') :]
+    assert table.count(">B − A</th>") == 1 and table.count(">C − A</th>") == 1
+    figures = html[html.index('class="figures-table"') : html.index('class="compare-table"')]
+    assert figures.count(">B − A</th>") == 1 and figures.count(">C − A</th>") == 1
     assert html.count('<input type="checkbox" name="s"') >= 3
     assert html.count('name="s" value') and html.count(" checked") == 3
     # Denmark: C has one more capacity in each of the 98 municipalities than A.
@@ -328,7 +333,7 @@ def test_compare_three_scenarios_exports_parse_back(
     book = load_workbook(
         io.BytesIO(client.get(compare_url(*scenarios, path="/compare/export.xlsx")).content)
     )
-    assert book.sheetnames == ["Om", "Områder", "Kommuner"]
+    assert book.sheetnames == ["Om", "Nøgletal", "Områder", "Kommuner"]
     areas = list(book["Områder"].iter_rows(values_only=True))
     assert len(areas) == 22 and areas[0][-2:] == ("B_minus_A_total", "C_minus_A_total")
     assert sum(r[areas[0].index("C_minus_A_total")] for r in areas[1:]) == 98

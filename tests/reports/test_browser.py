@@ -1,7 +1,8 @@
 """In a real browser (Debian's Chromium, headless): a negotiator clones the default
-scenario, changes the split to 600/700/200, runs it, watches the progress bar finish,
-opens the comparison, and sees the map and the charts drawn with data. Screenshots go to
-artifacts/."""
+scenario (naming it), moves 100 capacities from transition to coverage and sees the live
+preview's key figures and area bars change before saving, runs it, watches the progress bar
+finish, compares three scenarios' key figures, prints the comparison, and sees the map and
+the charts drawn with data. Screenshots and the printed PDF go to artifacts/."""
 
 from __future__ import annotations
 
@@ -98,6 +99,18 @@ def plotted(page: Any, element_id: str) -> dict[str, Any]:
     return result
 
 
+def preview_coverage(page: Any) -> int:
+    """The coverage capacities the preview's area bars add up to."""
+    total: int = page.evaluate(
+        """() => {
+            const gd = document.getElementById('preview-areas');
+            const t = (gd.data || []).find(t => t.name === 'Bedre lægedækning');
+            return t ? t.x.reduce((a, b) => a + b, 0) : -1;
+        }"""
+    )
+    return total
+
+
 def test_negotiator_clones_changes_split_runs_and_compares(
     live_server: Any, page: Any, negotiator: str
 ) -> None:
@@ -115,24 +128,45 @@ def test_negotiator_clones_changes_split_runs_and_compares(
     page.goto(live_server.url + "/")
     page.fill("#id_username", negotiator)
     page.fill("#id_password", "browser-test")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(live_server.url + "/")
     overview = plotted(page, "map")
     assert overview["plotly"] and overview["regions"] >= 98
     page.screenshot(path=str(ARTIFACTS / "1-overview.png"), full_page=True)
 
     page.click("nav >> text=Scenarier")
-    page.click("button[aria-label^='Klon KL/PLO']")
+    page.click("a[aria-label^='Klon KL/PLO']")
+    page.wait_for_url(re.compile(r"/scenarios/\d+/clone/$"))
+    assert "variant ved negotiator" in page.input_value("#id_name")
+    page.fill("#id_name", "Mere dækning")
+    page.fill("#id_description", "100 fra omstilling til dækning.")
+    page.click("text=Opret kopien")
     page.wait_for_url(re.compile(r"/scenarios/\d+/$"))
-    assert "(kopi)" in page.input_value("#id_name")
+    assert page.input_value("#id_name") == "Mere dækning"
 
+    # The live preview of the unsaved parameters: first the clone's own 700/600/200.
+    page.wait_for_selector("#preview[data-state='fresh']", timeout=15_000)
+    assert page.locator("#preview-h").inner_text() == "Forhåndsvisning, ikke gemt"
+    assert preview_coverage(page) == 600
+    max_load_before = page.inner_text("[data-kpi='max_load']")
     # Inline validation: 600 + 600 + 200 is 1,400, not 1,500; then 700 coverage fixes it.
     page.fill("#id_transition", "600")
     page.wait_for_selector("#err-total:has-text('Fordelingen skal summe')", timeout=10_000)
     assert "1.400 af 1.500" in page.inner_text("[data-split-sum]")
+    assert "1.400, ikke 1.500" in page.inner_text("#err-total")
+    page.wait_for_selector("#preview[data-state='invalid']", timeout=10_000)
     page.fill("#id_coverage", "700")
     # (expect, not wait_for_function: the page's CSP forbids evaluating a string)
     expect(page.locator("#err-total")).to_have_text("", timeout=10_000)
+    # before saving: the area bars and the key figures show 600/700/200
+    for _ in range(100):
+        if preview_coverage(page) == 700:
+            break
+        page.wait_for_timeout(100)
+    assert preview_coverage(page) == 700
+    expect(page.locator("[data-kpi='split']")).to_contain_text("600 · 700 · 200")
+    assert page.inner_text("[data-kpi='max_load']") != max_load_before
+    page.screenshot(path=str(ARTIFACTS / "2-preview.png"), full_page=False)
     page.fill("#id_sensitivity_draws", "40")
     page.screenshot(path=str(ARTIFACTS / "2-editor.png"), full_page=True)
 
@@ -145,15 +179,53 @@ def test_negotiator_clones_changes_split_runs_and_compares(
     results = plotted(page, "areas-chart")
     assert results["traces"] == 3 and results["bars"] >= 21
 
+    from django.contrib.auth.models import User
+
+    from allocation import services
+
+    third = services.clone_scenario(
+        scenario=services.ensure_default_scenario(),
+        owner=User.objects.get(username=negotiator),
+        name="Tilgængelighed 300",
+    )
+    services.update_scenario(
+        scenario=third,
+        params={**third.params, "transition": 600, "accessibility": 300, "sensitivity_draws": 40},
+    )
+    services.request_run(scenario=third)
     page.click("nav >> text=Sammenlign")
     page.wait_for_url(re.compile(r"/compare/"))
     assert page.locator("input[name=s]:checked").count() == 2
+    # a third scenario: tick it too, and the key figures stand side by side
+    boxes = page.locator("input[name=s]:not([disabled])")
+    assert boxes.count() == 3
+    for i in range(3):
+        boxes.nth(i).check()
+    with page.expect_navigation():
+        page.click("form.compare-pick button[type=submit]")
+    assert page.locator("input[name=s]:checked").count() == 3
+    assert page.locator("table.figures-table thead th").count() == 1 + 3 + 2
+    assert page.locator("tr[data-figure-key]").count() >= 8
+    expect(page.locator("tr[data-figure-key='statutory_deviation']")).to_have_class("pending")
     diff_map = plotted(page, "diff-map")
     bars = plotted(page, "diff-bars")
     assert diff_map["regions"] >= 98 and diff_map["points"] == 98
     assert bars["traces"] >= 1 and bars["points"] >= 21
     assert page.locator("tr.area-row").count() == 21
     page.screenshot(path=str(ARTIFACTS / "4-compare.png"), full_page=True)
+    # the modebar speaks Danish and has no button that sends the chart elsewhere
+    titles = page.evaluate(
+        "() => [...document.querySelectorAll('#diff-map .modebar-btn')].map(b => b.dataset.title)"
+    )
+    assert "Hent grafen som PNG" in titles
+    assert not [t for t in titles if "Studio" in t or "cloud" in t.lower()]
+    # printed: every municipality, and the run ids with their hashes in the margin
+    page.emulate_media(media="print")
+    assert page.locator("tr.muni-row").first.is_visible()
+    assert not page.locator("form.compare-pick").is_visible()
+    pdf = page.pdf(path=str(ARTIFACTS / "5-compare.pdf"), format="A4", prefer_css_page_size=True)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") > 3
+    page.emulate_media(media="screen")
 
     assert errors == []
     assert outside == [], f"requests left the machine: {outside}"
@@ -181,10 +253,12 @@ def test_pages_and_api_docs_break_no_policy_and_ask_no_other_server(
     page.goto(live_server.url + "/login/")
     page.fill("#id_username", negotiator)
     page.fill("#id_password", "browser-test")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(live_server.url + "/")
     plotted(page, "map")
-    page.select_option("#geography-select", "regioner")  # the select submits its form
+    page.select_option("#geography-select", "regioner")
+    assert "geography=" not in page.url  # choosing does not leave the page: the button does
+    page.click("form.toolbar button[type=submit]")
     page.wait_for_url(re.compile(r"geography=regioner"))
     plotted(page, "map")
     from django.contrib.auth.models import User

@@ -54,8 +54,10 @@ def test_an_imported_register_is_not_marked_synthetic(
     assert 'class="synthetic"' not in html and "syntetisk" not in html
     assert _compare_statuses(client, site) == {"imported"}
     book = _workbook(client, site)
-    statuses = {r[6] for r in book["Kommuner"].iter_rows(min_row=2, values_only=True)}
-    assert statuses == {"imported"}
+    head = [c.value for c in book["Kommuner"][1]]
+    column = head.index("Kapaciteter i dag, kilde")
+    statuses = {r[column] for r in book["Kommuner"].iter_rows(min_row=2, values_only=True)}
+    assert statuses == {"indlæst"}
     about = [r[0] for r in book["Om"].iter_rows(values_only=True) if r and r[0]]
     assert "Kapaciteter i dag" in about
     assert not any("syntetisk" in str(x) for x in about)

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from allocation.services import ensure_default_scenario
+from allocation.services import ensure_default_scenario, forget_engine_inputs
 from municipalities.importing import ImportFailed
 from municipalities.reference import DATA_DIR, read_reference
 from municipalities.services import apply_reference
@@ -42,6 +42,7 @@ class Command(BaseCommand):
                 counts["practices"] = register.practices
                 counts["doctors"] = register.doctors
             ensure_default_scenario()
+            forget_engine_inputs()  # previews read the loaded data (after the commit)
         changed = False
         for name, count in counts.items():
             self.stdout.write(f"{name:>15}: {count}")

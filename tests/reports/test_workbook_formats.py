@@ -1,0 +1,90 @@
+"""The run workbook as a spreadsheet shows it: headers in the reader's language, number
+formats per column, Copenhagen time, the parameters in words, the data status per value
+and the placements' reasons in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from reports.reasons import reason_text
+from tests.reports.conftest import Site
+
+
+def _book(client: Any, site: Site) -> Any:
+    response = client.get(f"/runs/{site.default_run.pk}/workbook.xlsx")
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.content))
+
+
+def _column(ws: Any, header: str) -> list[Any]:
+    head = [c.value for c in ws[1]]
+    assert header in head, head
+    return [row[head.index(header)] for row in ws.iter_rows(min_row=2)]
+
+
+def test_number_formats_per_column(site: Site, as_user: Any) -> None:
+    book = _book(as_user("viewer"), site)
+    munis = book["Kommuner"]
+    head = [c.value for c in munis[1]]
+    assert not any("_" in str(h) for h in head), head  # no snake_case
+    assert {c.number_format for c in _column(munis, "Nye kapaciteter i alt")} == {"#,##0"}
+    loads = _column(munis, "Belastning efter")
+    assert {c.number_format for c in loads if c.value is not None} == {"#,##0"}
+    assert all(isinstance(c.value, float) for c in loads if c.value is not None)
+    assert {c.number_format for c in _column(munis, "Kapaciteter i dag")} == {"#,##0.0"}
+    assert {c.number_format for c in _column(munis, "Kommunekode")} == {"0"}
+    about = {r[0].value: r for r in book["Om"].iter_rows() if r and r[0].value}
+    open_share = about["Praksis åbne for tilgang (fremskrevet)"]
+    assert open_share[1].number_format == "0.0%" and 0 < open_share[1].value < 1
+    assert about["Største belastning"][2].number_format == "#,##0"
+
+
+def test_local_time_parameters_in_words_and_noun_run(site: Site, as_user: Any) -> None:
+    book = _book(as_user("viewer"), site)
+    about = {r[0]: r[1:] for r in book["Om"].iter_rows(values_only=True) if r and r[0]}
+    assert "Kørsel" in about and "Kør" not in about
+    finished = about["Færdig (dansk tid)"][0]
+    assert isinstance(finished, dt.datetime) and finished.tzinfo is None
+    assert finished == timezone.localtime(site.default_run.finished_at).replace(
+        tzinfo=None, microsecond=finished.microsecond
+    )
+    # the parameters as the report writes them, not Python's repr
+    assert about["Listenorm"][0] == "1.600"
+    assert about["Metode for lægedækning"][0] == "min-max-påfyldning (højeste belastning først)"
+    assert not any(str(v[0]).startswith("{") for v in about.values() if v)
+
+
+def test_data_status_per_value_and_reasons_in_the_language(site: Site, as_user: Any) -> None:
+    book = _book(as_user("viewer"), site)
+    munis = book["Kommuner"]
+    assert {c.value for c in _column(munis, "Kapaciteter i dag, kilde")} == {"syntetisk"}
+    assert {c.value for c in _column(munis, "Behovsdata")} == {"estimeret"}
+    reasons = [c.value for c in _column(book["Placeringer"], "Begrundelse")]
+    assert reasons and all(r.startswith(("udvidelse af", "nyt ydernummer")) for r in reasons), (
+        reasons[:3]
+    )
+    english = as_user("viewer", language="en")
+    en = _book(english, site)
+    assert _column(en["Placements"], "Reason")[0].value.startswith(("expansion", "new"))
+
+
+def test_reason_text_reads_the_engines_patterns() -> None:
+    from django.utils import translation
+
+    with translation.override("da"):
+        assert reason_text(
+            "expansion of ydernummer 0101-3, the most loaded practice in København with room "
+            "(1850 listed patients per capacity; 2.5 → 3.5 capacities, max 8)"
+        ) == (
+            "udvidelse af ydernummer 0101-3, den mest belastede praksis i København med plads "
+            "(1.850 tilmeldte patienter pr. kapacitet; 2,5 → 3,5 kapaciteter, højst 8)"
+        )
+        assert reason_text("new ydernummer NEW-825-1 in Læsø: there is no practice there") == (
+            "nyt ydernummer NEW-825-1 i Læsø: der er ingen praksis dér"
+        )
+        assert reason_text("a reason in other words") == "a reason in other words"
