@@ -18,7 +18,12 @@ from django.db.models.functions import Cast
 from accounts.policies import visible_scenarios
 from allocation.engine import NATION, AllocationParams, EngineInputs, Outcome, ParamsError, allocate
 from allocation.engine.frames import json_safe
-from allocation.engine.inputs import DOCTOR_COLUMNS, MUNICIPALITY_COLUMNS, PRACTICE_COLUMNS
+from allocation.engine.inputs import (
+    DOCTOR_COLUMNS,
+    MUNICIPALITY_COLUMNS,
+    PRACTICE_COLUMNS,
+    PROJECTION_COLUMNS,
+)
 from allocation.models import (
     AllocationRun,
     AreaResult,
@@ -1277,9 +1282,18 @@ def run_input_rows(*, run: AllocationRun) -> dict[str, Any] | None:
         for slug in sorted(inputs.geographies)
         for code, area in inputs.geographies[slug].items()
     ]
+    # The population the run projected to, one row per municipality, year and age band.
+    columns = frames.get("projection") or {}
+    projection = [
+        {"kommunekode": int(code), "year": int(year), "band": str(band), "value": float(value)}
+        for code, year, band, value in zip(
+            *[columns.get(c, []) for c in PROJECTION_COLUMNS], strict=True
+        )
+    ]
     return {
         "municipalities": long_rows,
         "practices": practices,
         "doctors": doctors,
         "geographies": geographies,
+        "projection": projection,
     }

@@ -548,7 +548,7 @@ class CompareRowSerializer(serializers.Serializer):
     diff_load_after = serializers.FloatField(allow_null=True)
 
 
-INPUT_TABLES = ("municipalities", "practices", "doctors", "geographies")
+INPUT_TABLES = ("municipalities", "practices", "doctors", "geographies", "projection")
 
 
 class InputsQuery(serializers.Serializer):

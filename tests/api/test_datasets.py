@@ -314,6 +314,7 @@ def _inputs_from_tables(tables: dict[str, pd.DataFrame]) -> EngineInputs:
             slug: group.set_index("kommunekode")["area"]
             for slug, group in geographies.groupby("geography")
         },
+        projection=tables["projection"],
     )
 
 
@@ -322,7 +323,7 @@ def test_the_served_inputs_reproduce_the_runs_hash(
 ) -> None:
     url = f"/api/v1/runs/{finished_run.pk}/inputs/"
     tables = {}
-    for table in ("municipalities", "practices", "doctors", "geographies"):
+    for table in ("municipalities", "practices", "doctors", "geographies", "projection"):
         body = json_of(reader.get(url, {"table": table}))
         assert body["inputs_hash"] == finished_run.inputs_hash and body["run"] == finished_run.pk
         assert body["count"] == len(body["results"]) > 0
