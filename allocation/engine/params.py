@@ -132,7 +132,9 @@ class AllocationParams:
     # Weights per citizen by age band (ESTIMATED, see DEFAULT_AGE_WEIGHTS).
     age_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_AGE_WEIGHTS))
     # Extra weight per citizen with a chronic disease, on top of the age weight. ASSUMED:
-    # half an average citizen's contacts again.
+    # half an average citizen's contacts again. The age weights already hold the contacts of
+    # the chronically ill at each age, so this counts the age-typical disease load twice
+    # (docs/model.md#known-limitations).
     chronic_weight: float = 0.5
     # Extra weight per multimorbid citizen, on top of the chronic weight (multimorbid
     # citizens are also chronic). ASSUMED: one average citizen's contacts again.
