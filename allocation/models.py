@@ -311,6 +311,22 @@ class AreaResult(models.Model):
     floor = models.PositiveIntegerField(
         null=True, blank=True, help_text=_("the scenario's floor for the area, if it has one")
     )
+    # The list capacity the loads after use: supply at the horizon plus each pillar's new
+    # capacities times its list relief (docs/model.md#list-relief). Null on older runs.
+    effective_supply_after = models.FloatField(null=True)
+    # The statutory reference (docs/model.md#the-statutory-reference): the area's share of the
+    # whole stock in proportion to W, the scenario's capacities after the new ones minus it,
+    # and the load after minus the load at the share. Null on older runs.
+    statutory = models.PositiveIntegerField(
+        null=True, help_text=_("the area's share of the whole stock in proportion to need")
+    )
+    deviation = models.FloatField(
+        null=True, help_text=_("capacities after the new ones minus the statutory share")
+    )
+    statutory_load = models.FloatField(null=True)
+    statutory_load_gap = models.FloatField(
+        null=True, help_text=_("load after minus the load at the statutory share")
+    )
 
     class Meta:
         ordering = ["run_id", "geography", "name"]

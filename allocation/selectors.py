@@ -276,6 +276,11 @@ AREA_FIELDS = (
     "load_before",
     "load_after",
     "floor",
+    "effective_supply_after",
+    "statutory",
+    "deviation",
+    "statutory_load",
+    "statutory_load_gap",
 )
 
 

@@ -701,6 +701,11 @@ def _write_results(
         areas["load_before"] += _finite(frame["load_before"])
         areas["load_after"] += _finite(frame["load_after"])
         areas["floor"] += _ints(floors) if floors is not None else [None] * k
+        areas["effective_supply_after"] += frame["effective_supply_after"].astype(float).tolist()
+        areas["statutory"] += _ints(frame["statutory"])
+        areas["deviation"] += frame["deviation"].astype(float).tolist()
+        areas["statutory_load"] += _finite(frame["statutory_load"])
+        areas["statutory_load_gap"] += _finite(frame["statutory_load_gap"])
     _insert(AreaResult, areas)
 
     phasing = outcome.phasing
@@ -774,4 +779,9 @@ AREA_COLUMNS = (
     "load_before",
     "load_after",
     "floor",
+    "effective_supply_after",
+    "statutory",
+    "deviation",
+    "statutory_load",
+    "statutory_load_gap",
 )

@@ -413,9 +413,32 @@ class ResultRowSerializer(serializers.Serializer):
         help_text="the recruitment limit over the period where it binds (municipalities)",
     )
     load_before = serializers.FloatField(allow_null=True)
-    load_after = serializers.FloatField(allow_null=True)
+    load_after = serializers.FloatField(
+        allow_null=True, help_text="the load on the effective list capacity (list relief)"
+    )
     coverage_rank = serializers.IntegerField(
         required=False, allow_null=True, help_text="municipality rows only"
+    )
+    effective_supply_after = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        help_text="areas: supply at the horizon plus the new capacities times their list relief",
+    )
+    statutory = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="areas: the share of the whole stock in proportion to need (statutory model)",
+    )
+    deviation = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        help_text="areas: capacities after the new ones minus the statutory share",
+    )
+    statutory_load = serializers.FloatField(allow_null=True, required=False)
+    statutory_load_gap = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        help_text="areas: load after minus the load at the statutory share",
     )
     need_status = serializers.ChoiceField(
         choices=DataStatus.choices, allow_null=True, help_text=NEED_STATUS_HELP

@@ -35,13 +35,13 @@ RATES: dict[str, NationalRate] = {
     "chronic_18_64": NationalRate(0.13, "assumption calibrated to N4: 20 % of adults"),
     "chronic_65_79": NationalRate(0.38, "assumption calibrated to N4: 20 % of adults, 45 % of 85+"),
     "chronic_80_plus": NationalRate(0.45, "N4: 45 % of those aged 85+"),
-    # Multimorbidity: about 1.2 million Danes with two or more chronic diseases (N5; also
-    # Danske Patienter, see docs/model.md#sources).
-    "multimorbid_total": NationalRate(
-        1_200_000, "N5 and Danske Patienter: about 1.2 million Danes"
-    ),
-    # Relative age profile of multimorbidity: N4 finds 15 % of chronically ill adults and 25 % of
-    # chronically ill 75+ multimorbid; applied to the chronic rates above.
+    # Multimorbidity: a share of the chronic estimate in each age band, so that the multimorbid
+    # are a subset of the chronically ill in every municipality and year. N4 finds 15 % of
+    # chronically ill adults and 25 % of chronically ill 75+ with two or more of the same six
+    # diseases; the 25 % is applied from 65 (an assumption: N4 gives no 65-74 figure). The
+    # national total follows (about 200,000 in 2026), on the chronic estimate's narrow
+    # six-disease definition, near N6's 144,000 (2021, RUKS-type). The 1.2 million of N5 and
+    # Danske Patienter count a broad definition that the chronic estimate does not use.
     "multimorbid_share_of_chronic_under_65": NationalRate(0.15, "N4"),
     "multimorbid_share_of_chronic_65_plus": NationalRate(0.25, "N4 (75+)"),
     # Nursing homes: 10.6 % of 80+ and 1.3 % of 65-79 lived in a plejebolig in 2020 (N8).
@@ -117,7 +117,12 @@ def drivers(frame: pd.DataFrame) -> dict[str, tuple[pd.Series, str]]:
         + b["pop_65_79"] * r["chronic_65_79"] * r["multimorbid_share_of_chronic_65_plus"]
         + b["pop_80_plus"] * r["chronic_80_plus"] * r["multimorbid_share_of_chronic_65_plus"]
     )
-    multimorbid = spread(mm_profile, factor) * (r["multimorbid_total"] / mm_profile.sum())
+    # The chronic estimate's own band split times the multimorbid share of each band: the same
+    # deprivation factor and rescaling as the chronic count, so multimorbid <= chronic. The
+    # engine carries both forward with these band rates (allocation.engine.params.
+    # CARRY_FORWARD), so the 2035 values keep the rule.
+    share = (mm_profile / chronic_raw).where(chronic_raw > 0, 0.0)
+    multimorbid = chronic * share
 
     nursing = (
         b["pop_80_plus"] * r["nursing_home_80_plus"] + b["pop_65_79"] * r["nursing_home_65_79"]
@@ -158,9 +163,9 @@ def drivers(frame: pd.DataFrame) -> dict[str, tuple[pd.Series, str]]:
         ),
         "multimorbid": (
             multimorbid,
-            "estimated: 1.2 million nationally (N5, Danske Patienter) spread by the chronic "
-            "estimate with 15 % of chronically ill under 65 and 25 % over 65 multimorbid (N4), "
-            f"{dep_note}",
+            "estimated: the chronic estimate per age band x the multimorbid share of the "
+            "chronically ill, 15 % under 65 and 25 % from 65 (N4: 15 % of adults, 25 % of "
+            f"75+), {dep_note}; a subset of the chronic estimate",
         ),
         "nursing_home_places": (
             nursing,

@@ -77,6 +77,11 @@ class AreaResult:
     supply_after: float
     load_before: float | None
     load_after: float | None
+    # The statutory reference (docs/model.md#the-statutory-reference); None on older runs.
+    statutory: int | None = None
+    deviation: float | None = None
+    statutory_load: float | None = None
+    statutory_load_gap: float | None = None
 
     @property
     def per_10k(self) -> float:
@@ -98,6 +103,10 @@ AREA_FIELDS = (
     "supply_after",
     "load_before",
     "load_after",
+    "statutory",
+    "deviation",
+    "statutory_load",
+    "statutory_load_gap",
 )
 
 

@@ -69,6 +69,14 @@ class KeyFigures:
     horizon: int | None
     gini_before: float | None
     gini_after: float | None
+    # The scenario against the statutory reference (none on runs stored before it existed).
+    statutory_geography: str | None = None
+    statutory_stock: int | None = None
+    statutory_absolute_deviation: float | None = None
+    statutory_below_name: str | None = None
+    statutory_below: float | None = None
+    statutory_above_name: str | None = None
+    statutory_above: float | None = None
 
     @property
     def open_target_met(self) -> bool:
@@ -118,4 +126,11 @@ def key_figures_of(
         horizon=_get(params, "horizon"),
         gini_before=_get(m, "before", "gini_capacity_per_weighted_citizen"),
         gini_after=_get(m, "after", "gini_capacity_per_weighted_citizen"),
+        statutory_geography=_get(m, "statutory", "geography"),
+        statutory_stock=_get(m, "statutory", "stock"),
+        statutory_absolute_deviation=_get(m, "statutory", "absolute_deviation"),
+        statutory_below_name=_get(m, "statutory", "largest_below", "name"),
+        statutory_below=_get(m, "statutory", "largest_below", "deviation"),
+        statutory_above_name=_get(m, "statutory", "largest_above", "name"),
+        statutory_above=_get(m, "statutory", "largest_above", "deviation"),
     )

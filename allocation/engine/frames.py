@@ -25,6 +25,12 @@ def check_against_inputs(inputs: EngineInputs, params: AllocationParams) -> None
             f"unknown geography {params.geography!r}; known: "
             f"{', '.join(sorted(inputs.geographies))}",
         )
+    if params.statutory_geography not in inputs.geographies:
+        raise ParamsError(
+            "statutory_geography",
+            f"unknown geography {params.statutory_geography!r}; known: "
+            f"{', '.join(sorted(inputs.geographies))}",
+        )
     unknown_caps = sorted(set(params.caps) - set(inputs.municipalities.index))
     if unknown_caps:
         raise ParamsError("caps", f"unknown kommunekode {unknown_caps[0]}")

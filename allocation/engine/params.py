@@ -76,6 +76,21 @@ CARRY_FORWARD: Mapping[str, tuple[float, float, float, float]] = MappingProxyTyp
     }
 )
 
+# How much of a new capacity of each pillar relieves the patient lists, 0..1
+# (docs/model.md#list-relief). Coverage 1: its capacities are there to take listed patients.
+# Transition 0: the KL/PLO proposal gives the 700 the new tasks moved from hospitals and
+# nursing homes (chronic care, nursing-home doctors, psychiatry), work that is not on the
+# lists today. Accessibility 0: the 200 pay for longer consultations for vulnerable and
+# multimorbid patients, the same patients for longer. Neither shortens lists one for one;
+# the proposal names no share that does (ASSUMED 0 until a source says otherwise).
+DEFAULT_LIST_RELIEF: Mapping[str, float] = MappingProxyType(
+    {"transition": 0.0, "coverage": 1.0, "accessibility": 0.0}
+)
+# The statutory model's geography: since 1 July 2025 the capacities are distributed over the
+# regions' planning areas in proportion to disease-weighted citizens, and from 2027 over the
+# 17 health councils (sundhedsråd) of the health reform.
+DEFAULT_STATUTORY_GEOGRAPHY = "sundhedsraad-2027"
+
 # New specialists in general practice a year who take up a capacity, 2026-2035
 # (data/denmark/SOURCES.md, "The GP training pipeline"): 350 hoveduddannelsesforløb
 # dimensioned for 2020 (ism.dk 2019) x 81 % filled (2018, same source) x 90 % who take up a
@@ -117,7 +132,9 @@ class AllocationParams:
     # Weights per citizen by age band (ESTIMATED, see DEFAULT_AGE_WEIGHTS).
     age_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_AGE_WEIGHTS))
     # Extra weight per citizen with a chronic disease, on top of the age weight. ASSUMED:
-    # half an average citizen's contacts again.
+    # half an average citizen's contacts again. The age weights already hold the contacts of
+    # the chronically ill at each age, so this counts the age-typical disease load twice
+    # (docs/model.md#known-limitations).
     chronic_weight: float = 0.5
     # Extra weight per multimorbid citizen, on top of the chronic weight (multimorbid
     # citizens are also chronic). ASSUMED: one average citizen's contacts again.
@@ -173,6 +190,13 @@ class AllocationParams:
     floors: Mapping[str, int] = field(default_factory=dict)
     # The 21 health clusters are the default planning geography.
     geography: str = "sundhedsklynger-21"
+    # pillar -> share of its new capacities that relieves the lists (DEFAULT_LIST_RELIEF).
+    # The loads after, the metrics after and the coverage pillar's water-filling use the
+    # effective list capacity S + sum over pillars of share x new capacities.
+    list_relief: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_LIST_RELIEF))
+    # Geography of the statutory reference (DEFAULT_STATUTORY_GEOGRAPHY): the whole stock in
+    # proportion to W over its areas, and the scenario's deviation from it.
+    statutory_geography: str = DEFAULT_STATUTORY_GEOGRAPHY
     # Largest practice a placement may grow (ASSUMED: few Danish practices have more than
     # eight doctors); beyond it a new ydernummer is opened.
     max_practice_capacities: float = 8.0
@@ -251,6 +275,9 @@ class AllocationParams:
         set_(self, "floors", _floors(self.floors))
         if not self.geography:
             raise ParamsError("geography", "must not be empty")
+        set_(self, "list_relief", _list_relief(self.list_relief))
+        if not self.statutory_geography:
+            raise ParamsError("statutory_geography", "must not be empty")
         if self.max_practice_capacities < 1:
             raise ParamsError("max_practice_capacities", "must be at least 1")
         if not 1 <= self.sensitivity_draws <= 1_000_000:
@@ -416,3 +443,20 @@ def _floors(value: Any) -> Mapping[str, int]:
             raise ParamsError("floors", f"floor for {key} must not be negative")
         out[key] = int(floor)
     return MappingProxyType(dict(sorted(out.items())))
+
+
+def _list_relief(value: Any) -> Mapping[str, float]:
+    """pillar -> share in [0, 1]; a pillar left out keeps its default."""
+    if not isinstance(value, Mapping):
+        raise ParamsError("list_relief", "must be a mapping pillar -> share")
+    unknown = sorted(set(value) - set(PILLARS))
+    if unknown:
+        raise ParamsError(
+            "list_relief", f"unknown pillar {unknown[0]!r}; expected {', '.join(PILLARS)}"
+        )
+    out = dict(DEFAULT_LIST_RELIEF)
+    for pillar, share in value.items():
+        out[pillar] = _check_float("list_relief", share, f"{pillar} ")
+        if not 0.0 <= out[pillar] <= 1.0:
+            raise ParamsError("list_relief", f"{pillar} must be between 0 and 1")
+    return MappingProxyType({p: out[p] for p in PILLARS})

@@ -4,6 +4,12 @@ Shared by the base run (one draw) and the sensitivity analysis (many draws), so 
 same arithmetic. Order: the two proportional pillars first (they depend only on their
 driver indices), then coverage, which also meets the area floors that the other two leave
 short.
+
+Coverage water-fills on the effective list capacity (docs/model.md#list-relief): the supply
+plus the list relief the other two pillars bring, each coverage capacity worth its own
+relief share. Scaling W and that supply by 1 / coverage relief turns W / (S + r c) into
+(W / r) / (S / r + c), the form the coverage methods take, so the water level is the
+effective load the metrics report.
 """
 
 from __future__ import annotations
@@ -50,9 +56,14 @@ def allocate_pillars(
         cell = (np.arange(rows)[:, None] * n_areas + areas[None, :]).ravel()
         have = np.bincount(cell, weights=(trans + acc).ravel(), minlength=rows * n_areas)
         floor_need = np.maximum(0, floors[None, :] - have.reshape(rows, n_areas)).astype(np.int64)
+    relief = params.list_relief
+    effective = supply + relief["transition"] * trans + relief["accessibility"] * acc
+    # With no relief from coverage its capacities do not move the load; they are then placed
+    # as if each were a full list capacity, so that they still go where the load is highest.
+    scale = 1.0 / relief["coverage"] if relief["coverage"] > 0 else 1.0
     cov = coverage(
-        weighted,
-        supply,
+        weighted * scale,
+        effective * scale,
         np.full(rows, params.coverage, dtype=np.int64),
         method=params.coverage_method,
         list_norm=params.list_norm,

@@ -53,6 +53,7 @@ from .phasing import phase, split_pipeline
 from .pillars import allocate_pillars
 from .pipeline import plan
 from .placement import place
+from .statutory import statutory_shares, statutory_stock
 
 NATION = "nation"  # pseudo-geography for aggregate(): all of Denmark as one area
 
@@ -163,7 +164,13 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
     trans, cov, acc = counts.transition[0], counts.coverage[0], counts.accessibility[0]
     total = trans + cov + acc
 
-    cov_owner, _ = order_items(cov, weighted, sup.horizon)
+    relief = params.list_relief
+    # The effective list capacity (docs/model.md#list-relief): what the lists feel.
+    relief_other = relief["transition"] * trans + relief["accessibility"] * acc
+    effective_after = sup.horizon + relief_other + relief["coverage"] * cov
+    scale = 1.0 / relief["coverage"] if relief["coverage"] > 0 else 1.0
+    # The coverage order on the supply coverage water-filled on (pillars.allocate_pillars).
+    cov_owner, _ = order_items(cov, weighted * scale, (sup.horizon + relief_other) * scale)
     pipe = plan(params, sup.retiring_by_year)
     new = _phase_in(
         params,
@@ -226,8 +233,11 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
             "accessibility": acc,
             "total": total,
             "load_before": load_before,
-            "load_after_coverage": load(weighted, sup.horizon + cov),
-            "load_after": load(weighted, sup.horizon + total),
+            # List capacity at the horizon after the new capacities, each pillar counted with
+            # its list relief; the loads after use it.
+            "effective_supply_after": effective_after,
+            "load_after_coverage": load(weighted, sup.horizon + relief["coverage"] * cov),
+            "load_after": load(weighted, effective_after),
             "load_rank_before": pd.Series(-load_before)
             .rank(method="first")
             .to_numpy(dtype=np.int64),
@@ -262,7 +272,38 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
         inputs_frame=muni,
     )
     object.__setattr__(outcome, "areas", aggregate(outcome, inputs, params.geography))
+    metrics["statutory"] = statutory_metrics(
+        aggregate(outcome, inputs, params.statutory_geography), params.statutory_geography
+    )
     return outcome
+
+
+def statutory_metrics(areas: pd.DataFrame, geography: str) -> dict[str, Any]:
+    """The scenario against the statutory reference in one geography: the stock, the sum of
+    the shares (equal to it), the total absolute deviation and the largest above and below."""
+    deviation = areas["deviation"].to_numpy(np.float64)
+    gap = areas["statutory_load_gap"].to_numpy(np.float64)
+    above, below = int(np.argmax(deviation)), int(np.argmin(deviation))
+    return {
+        "geography": geography,
+        "stock": int(areas["statutory"].sum()),
+        "areas": len(areas),
+        "deviation_sum": float(deviation.sum()),
+        "absolute_deviation": float(np.abs(deviation).sum()),
+        "largest_above": {
+            "area": str(areas.index[above]),
+            "name": str(areas["name"].iloc[above]),
+            "deviation": float(deviation[above]),
+        },
+        "largest_below": {
+            "area": str(areas.index[below]),
+            "name": str(areas["name"].iloc[below]),
+            "deviation": float(deviation[below]),
+        },
+        "largest_load_gap": float(np.abs(gap[np.isfinite(gap)]).max())
+        if np.isfinite(gap).any()
+        else None,
+    }
 
 
 def _phase_in(
@@ -332,11 +373,31 @@ def _metrics(
     listed = practices["listed_patients"].to_numpy(dtype=np.float64)
     new_practices = int((placements["kind"] == "new").sum())
     observed = practices["open"].to_numpy()
+    relief = params.list_relief
     before = load_metrics(w, s, pop, codes, params.list_norm)
-    after = load_metrics(w, s + frame["total"].to_numpy(), pop, codes, params.list_norm)
+    after = load_metrics(
+        w, frame["effective_supply_after"].to_numpy(), pop, codes, params.list_norm
+    )
+    # A placed capacity adds its pillar's list relief to the practice's list capacity; a new
+    # ydernummer counts as open only where its capacities relieve lists at all.
+    row_relief = placements["pillar"].map(relief).to_numpy(dtype=np.float64)
+    position = pd.Index(practices["ydernummer"]).get_indexer(pd.Index(placements["ydernummer"]))
+    existing = position >= 0
+    added_effective = np.bincount(
+        position[existing], weights=row_relief[existing], minlength=len(practices)
+    )
+    new_relief = (
+        pd.Series(row_relief[~existing])
+        .groupby(placements["ydernummer"].to_numpy()[~existing])
+        .sum()
+    )
     before["open_share"] = open_share(listed, practice_horizon)
-    after["open_share"] = open_share(listed, practice_horizon + added, new_practices)
-    coverage_only = load_metrics(w, s + frame["coverage"].to_numpy(), pop, codes, params.list_norm)
+    after["open_share"] = open_share(
+        listed, practice_horizon + added_effective, int((new_relief > 0).sum())
+    )
+    coverage_only = load_metrics(
+        w, s + relief["coverage"] * frame["coverage"].to_numpy(), pop, codes, params.list_norm
+    )
     return {
         "base_year": params.base_year,
         "horizon": params.horizon,
@@ -350,6 +411,8 @@ def _metrics(
         "supply_today": float(frame["supply_today"].sum()),
         "supply_at_horizon": float(s.sum()),
         "list_norm": params.list_norm,
+        "list_relief": dict(relief),
+        "effective_supply_after": float(frame["effective_supply_after"].sum()),
         "before": before,
         "after": after,
         "max_load_after_coverage": coverage_only["max_load"],
@@ -373,6 +436,7 @@ AREA_SUMS: tuple[str, ...] = (
     "retiring",
     "replaced",
     "supply_at_horizon",
+    "effective_supply_after",
     *PILLARS,
     "total",
 )
@@ -398,7 +462,16 @@ def aggregate(outcome: Outcome, inputs: EngineInputs, geography: str) -> pd.Data
         summed = np.bincount(codes, weights=frame[column].to_numpy(np.float64), minlength=n)
         out[column] = summed if frame[column].dtype.kind == "f" else summed.astype(np.int64)
     out["load_before"] = load(out["weighted_citizens"], out["supply_at_horizon"])
-    out["load_after"] = load(out["weighted_citizens"], out["supply_at_horizon"] + out["total"])
+    out["load_after"] = load(out["weighted_citizens"], out["effective_supply_after"])
+    # The statutory reference (docs/model.md#the-statutory-reference): the whole stock in
+    # proportion to W, and how far the scenario's capacities after the new ones are from it.
+    stock = statutory_stock(float(frame["capacities_today"].sum()), outcome.params.total)
+    share = statutory_shares(out["weighted_citizens"], stock)
+    out["statutory"] = share
+    out["deviation"] = out["supply_at_horizon"] + out["total"] - share
+    out["statutory_load"] = load(out["weighted_citizens"], share.astype(np.float64))
+    with np.errstate(invalid="ignore"):  # no supply and no share: inf - inf is no gap
+        out["statutory_load_gap"] = out["load_after"] - out["statutory_load"]
     if geography == outcome.params.geography and outcome.params.floors:
         out["floor"] = [outcome.params.floors.get(a, 0) for a in slugs]
     return pd.DataFrame(out, index=pd.Index(slugs, name="area"))

@@ -60,6 +60,21 @@ def test_json_has_exact_totals_and_writes_nothing(loaded: None) -> None:
     assert sum(a["total"] for a in result["areas"]) == 1500
     assert result["metrics"]["after"]["max_load"] < result["metrics"]["before"]["max_load"]
 
+    # The scenario's parameters, the open share after and the statutory reference per area.
+    assert result["params"]["list_relief"] == {
+        "transition": 0.0,
+        "coverage": 1.0,
+        "accessibility": 0.0,
+    }
+    assert result["params"]["statutory_geography"] == "sundhedsraad-2027"
+    assert 0 < result["metrics"]["after"]["open_share"] <= 1
+    stock = round(sum(m["supply_today"] for m in munis)) + 1500
+    assert sum(a["statutory"] for a in result["areas"]) == stock
+    for a in result["areas"]:
+        assert a["deviation"] == pytest.approx(a["supply_at_horizon"] + a["total"] - a["statutory"])
+    assert result["metrics"]["statutory"]["stock"] == stock
+    assert result["metrics"]["statutory"]["areas"] == 17
+
     assert Scenario.objects.count() == scenarios
     assert not AllocationRun.objects.exists()
     assert not MunicipalityResult.objects.exists()

@@ -57,6 +57,10 @@ def test_stored_area_results_are_the_engines_aggregate_for_every_geography() -> 
             assert a.supply_today == row["capacities_today"]
             assert a.supply_at_horizon == row["supply_at_horizon"]
             assert a.supply_after == row["supply_at_horizon"] + row["total"]
+            assert a.effective_supply_after == row["effective_supply_after"]
+            assert a.statutory == row["statutory"]
+            assert a.deviation == row["deviation"]
+            assert close(a.statutory_load_gap, row["statutory_load_gap"])
             assert close(a.load_before, row["load_before"])
             assert close(a.load_after, row["load_after"])
             assert a.floor == row.get("floor")
@@ -159,3 +163,16 @@ def test_importing_a_projection_changes_the_inputs_hash() -> None:
     PopulationProjection.objects.filter(municipality_id=360, year=2035).update(value=1.0)
     after = services.inputs_hash(inputs=build_engine_inputs(), params=params)
     assert before != after
+
+
+def test_statutory_shares_add_up_to_the_whole_stock_in_every_stored_geography() -> None:
+    run = finished()
+    nation = AreaResult.objects.get(run=run, geography=NATION)
+    stock = round(nation.supply_today) + run.params["total"]
+    geographies = set(AreaResult.objects.filter(run=run).values_list("geography", flat=True))
+    assert "sundhedsraad-2027" in geographies
+    for geography in geographies:
+        rows = list(AreaResult.objects.filter(run=run, geography=geography))
+        assert sum(r.statutory or 0 for r in rows) == stock, geography
+        for r in rows:
+            assert r.deviation == pytest.approx(r.supply_after - (r.statutory or 0))

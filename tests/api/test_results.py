@@ -36,6 +36,11 @@ NUMERIC = (
     "load_before",
     "load_after",
     "coverage_rank",
+    "effective_supply_after",
+    "statutory",
+    "deviation",
+    "statutory_load",
+    "statutory_load_gap",
 )
 
 
@@ -78,6 +83,10 @@ def test_cluster_results_as_json_and_csv_with_a_token(
         r["weighted_citizens_base"] for r in rows
     )
     assert all(r["replaced"] <= r["retiring"] for r in rows)
+    # The statutory reference: the whole stock, today's capacities plus the 1,500.
+    assert sum(r["statutory"] for r in rows) == round(sum(r["supply_today"] for r in rows)) + 1500
+    for r in rows:
+        assert r["deviation"] == pytest.approx(r["supply_at_horizon"] + r["total"] - r["statutory"])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "csv-da"])

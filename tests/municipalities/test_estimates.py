@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from allocation.engine import AllocationParams
+from allocation.engine.demand import at_horizon
 from municipalities import estimates
-from tests.allocation.engine.builders import DATA, national_ages
+from tests.allocation.engine.builders import DATA, denmark_inputs, national_ages
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +82,15 @@ def test_survival_falls_with_age_and_stays_a_probability() -> None:
     s = estimates.survival(national_ages())
     assert ((s > 0) & (s <= 1)).all()
     assert s[70] > s[80] > s[90]
+
+
+def test_multimorbid_is_a_subset_of_chronic_in_every_municipality_and_year() -> None:
+    inputs = denmark_inputs()
+    m = inputs.municipalities
+    assert len(m) == 98
+    assert (m["multimorbid"] <= m["chronic"]).all()
+    assert (m["multimorbid"] >= 0.15 * m["chronic"] - 1e-9).all()
+    assert (m["multimorbid"] <= 0.25 * m["chronic"] + 1e-9).all()
+    for year in range(2027, 2036):
+        carried = at_horizon(inputs, AllocationParams(horizon=year), ("chronic", "multimorbid"))
+        assert (carried[:, 1] <= carried[:, 0]).all(), year

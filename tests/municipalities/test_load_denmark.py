@@ -94,7 +94,17 @@ def test_estimates_meet_their_national_rates() -> None:
             "s"
         ]
 
-    assert total("multimorbid") == pytest.approx(1_200_000, rel=0.001)  # N5, Danske Patienter
+    # Multimorbid: 15 % of the chronically ill under 65 and 25 % from 65 (N4), so between the
+    # two shares of the chronic total, and never more than the chronic in a municipality.
+    assert 0.15 < total("multimorbid") / total("chronic") < 0.25
+    chronic = dict(
+        DemandIndicator.objects.filter(indicator="chronic", year=2026).values_list(
+            "municipality_id", "value"
+        )
+    )
+    multimorbid = DemandIndicator.objects.filter(indicator="multimorbid", year=2026)
+    assert multimorbid.count() == 98
+    assert all(v <= chronic[k] for k, v in multimorbid.values_list("municipality_id", "value"))
     assert total("psychiatric") == pytest.approx(150_000, rel=0.001)  # N14
     assert total("residential_residents") == pytest.approx(27_100, rel=0.001)  # N13
     # Chronic: about 20 % of adults (N4).

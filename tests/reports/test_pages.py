@@ -244,3 +244,23 @@ def test_pages_show_need_and_supply_from_the_base_year_to_the_horizon(
     assert "Behov og kapacitet, 2026 → 2035" in area and "horizon-waterfall" in area
     report = client.get(f"/scenarios/{site.default.pk}/report/").content.decode()
     assert "Behov og kapacitet, 2026 → 2035" in report
+
+
+def test_overview_area_page_and_report_show_the_statutory_reference(
+    site: Site, as_user: Any
+) -> None:
+    from allocation.models import AreaResult
+
+    st = site.default_run.metrics["statutory"]
+    overview = get(as_user("viewer"), "/", 40)
+    assert "Afvigelse fra den lovbestemte model" in overview
+    assert st["largest_below"]["name"] in overview
+    stored = AreaResult.objects.get(
+        run=site.default_run, geography="sundhedsklynger-21", area="nordjylland-vest"
+    )
+    assert stored.statutory is not None and stored.deviation is not None
+    html = get(as_user("viewer"), "/areas/sundhedsklynger-21/nordjylland-vest/", 16)
+    assert "Lovbestemt andel" in html
+    assert f"{stored.statutory:,}".replace(",", ".") in html
+    report = as_user("viewer").get(f"/scenarios/{site.default.pk}/report/").content.decode()
+    assert "Afvigelse fra den lovbestemte model" in report and "Lovbestemt andel" in report

@@ -63,8 +63,13 @@ AREA_FIELDS = (
     "retiring",
     "replaced",
     "supply_at_horizon",
+    "effective_supply_after",
     "load_before",
     "load_after",
+    "statutory",
+    "deviation",
+    "statutory_load",
+    "statutory_load_gap",
 )
 
 
@@ -135,6 +140,7 @@ def _result(label: str, outcome: Outcome, inputs: EngineInputs, geography: str) 
     return {
         "scenario": label,
         "geography": geography,
+        "params": outcome.params.to_dict(),
         "totals": outcome.totals,
         "municipalities": records(frame.loc[:, list(MUNICIPALITY_FIELDS)]),
         "areas": records(areas.loc[:, list(AREA_FIELDS)]),

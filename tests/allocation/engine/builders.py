@@ -78,7 +78,11 @@ def small_inputs(
         doctors, columns=["ydernummer", "kommunekode", "birth_year", "fte"]
     )
     area = areas or [f"area-{i % 3}" for i in range(n)]
-    geo = {"sundhedsklynger-21": pd.Series(area, index=codes)}
+    geo = {
+        "sundhedsklynger-21": pd.Series(area, index=codes),
+        # The statutory reference's default geography: two areas across the clusters.
+        "sundhedsraad-2027": pd.Series([f"raad-{i % 2}" for i in range(n)], index=codes),
+    }
     return EngineInputs(
         municipalities=muni, practices=practices, doctors=doctors_frame, geographies=geo
     )

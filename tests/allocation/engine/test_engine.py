@@ -90,6 +90,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         pipeline_binding=draw(st.booleans()),
         max_practice_capacities=draw(st.sampled_from([1.0, 3.0, 8.0])),
         normalise_weighted_citizens=draw(st.booleans()),
+        list_relief={p: draw(st.sampled_from([0.0, 0.5, 1.0])) for p in PILLARS},
     )
     return Scenario(inputs, params)
 
