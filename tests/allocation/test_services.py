@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from allocation import services
 from allocation.engine import ParamsError
@@ -111,10 +114,16 @@ def test_finished_run_is_immutable() -> None:
 def test_claim_is_exclusive() -> None:
     scenario = ScenarioFactory.create()
     run = AllocationRunFactory.create(scenario=scenario)
-    assert services.claim_run(run_id=run.pk, task_id="a")
-    assert not services.claim_run(run_id=run.pk, task_id="b")
-    # The same task, redelivered after its worker died, may take its run back.
-    assert services.claim_run(run_id=run.pk, task_id="a")
+    assert services.claim_run(run_id=run.pk, task_id="a") is services.Claim.CLAIMED
+    assert services.claim_run(run_id=run.pk, task_id="b") is services.Claim.GONE
+    # The same task's message given out again while its heartbeat is fresh: the task is
+    # alive, the copy must wait.
+    assert services.claim_run(run_id=run.pk, task_id="a") is services.Claim.BUSY
+    # Redelivered after its worker died (the heartbeat stopped), it takes its run back.
+    AllocationRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=60)
+    )
+    assert services.claim_run(run_id=run.pk, task_id="a") is services.Claim.CLAIMED
     run.refresh_from_db()
     assert run.attempts == 2 and run.status == RunStatus.RUNNING
 
@@ -127,25 +136,68 @@ def test_a_run_that_keeps_losing_its_worker_fails_with_a_reason() -> None:
         task_id="a",
         attempts=services.MAX_ATTEMPTS,
     )
-    assert not services.claim_run(run_id=run.pk, task_id="a")
+    assert services.claim_run(run_id=run.pk, task_id="a") is services.Claim.GONE
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and "without finishing" in run.error
 
 
-def test_stuck_runs_are_failed_with_a_reason() -> None:
-    import datetime as dt
-
-    from django.utils import timezone
-
+def test_a_lost_run_is_dispatched_once_more_then_failed_with_a_reason() -> None:
     scenario = ScenarioFactory.create()
     run = AllocationRunFactory.create(
         scenario=scenario,
         status=RunStatus.RUNNING,
+        task_id="lost",
         heartbeat_at=timezone.now() - dt.timedelta(hours=2),
     )
-    assert services.fail_stuck_runs(older_than_seconds=3600) == 1
+    # Fresh enough: left alone.
+    assert services.sweep_runs(stale_after=3 * 3600).redispatched == []
+    sent: list[int] = []
+    with patch.object(services, "dispatch_run", lambda *, run_id: sent.append(run_id) or True):
+        assert services.sweep_runs(stale_after=3600).redispatched == [run.pk]
     run.refresh_from_db()
-    assert run.status == RunStatus.FAILED and "No progress" in run.error
+    assert sent == [run.pk] and run.redispatches == 1
+    assert run.status == RunStatus.QUEUED and run.task_id == ""  # dispatch_run sets it
+    # The second worker is lost too: the run fails, saying what happened.
+    AllocationRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, task_id="lost-again", heartbeat_at=timezone.now()
+    )
+    assert services.sweep_runs(stale_after=3600).failed == []
+    AllocationRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    assert services.sweep_runs(stale_after=3600).failed == [run.pk]
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.stage == "failed"
+    assert "heartbeat" in run.error and "once more" in run.error
+    assert "3600 s" in run.error
+
+
+def test_a_queued_run_the_broker_refused_is_dispatched_by_the_sweep() -> None:
+    run = AllocationRunFactory.create(status=RunStatus.QUEUED, task_id="")
+    AllocationRun.objects.filter(pk=run.pk).update(
+        created_at=timezone.now() - dt.timedelta(seconds=30)
+    )
+    with patch.object(services, "dispatch_run", return_value=False) as refused:
+        assert services.sweep_runs().dispatched == []
+    refused.assert_called_once_with(run_id=run.pk)
+    assert services.sweep_runs().dispatched == [run.pk]  # eager: it ran at once
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and run.task_id
+
+
+def test_a_queued_run_is_not_taken_for_lost_while_the_workers_are_busy() -> None:
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    waiting = AllocationRunFactory.create(
+        status=RunStatus.QUEUED, task_id="sent", heartbeat_at=long_ago
+    )
+    busy = AllocationRunFactory.create(
+        status=RunStatus.RUNNING, task_id="busy", heartbeat_at=timezone.now()
+    )
+    with patch.object(services, "dispatch_run", return_value=True):
+        assert services.sweep_runs(stale_after=3600).redispatched == []
+        AllocationRun.objects.filter(pk=busy.pk).update(heartbeat_at=long_ago)
+        swept = services.sweep_runs(stale_after=3600).redispatched
+    assert sorted(swept) == sorted([waiting.pk, busy.pk])
 
 
 def test_a_failing_engine_marks_the_run_failed(monkeypatch: pytest.MonkeyPatch) -> None:
