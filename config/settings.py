@@ -95,6 +95,16 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections, checked before reuse: a request does not pay for a new one (and a
+# connection the database dropped is replaced, not failed on).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# On PostgreSQL, web requests (config/wsgi.py) give up on a statement after this many
+# milliseconds and on waiting for a lock after DB_LOCK_TIMEOUT: one stuck lock then costs
+# one request a few seconds instead of holding every worker. The worker, beat, imports and
+# migrations do long work and are not limited. 0 turns a limit off.
+DB_STATEMENT_TIMEOUT = env.int("DB_STATEMENT_TIMEOUT", default=30_000)
+DB_LOCK_TIMEOUT = env.int("DB_LOCK_TIMEOUT", default=5_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

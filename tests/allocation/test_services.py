@@ -152,7 +152,12 @@ def test_a_lost_run_is_dispatched_once_more_then_failed_with_a_reason() -> None:
     # Fresh enough: left alone.
     assert services.sweep_runs(stale_after=3 * 3600).redispatched == []
     sent: list[int] = []
-    with patch.object(services, "dispatch_run", lambda *, run_id: sent.append(run_id) or True):
+
+    def dispatch(*, run_id: int) -> bool:
+        sent.append(run_id)
+        return True
+
+    with patch.object(services, "dispatch_run", dispatch):
         assert services.sweep_runs(stale_after=3600).redispatched == [run.pk]
     run.refresh_from_db()
     assert sent == [run.pk] and run.redispatches == 1

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError
 
-from allocation.services import DEMAND_IMPORT, data_changed
+from allocation.services import DEMAND_IMPORT, data_changed, data_lock
 from municipalities.demand_import import INDICATOR_COLUMNS, YEAR_MAX, YEAR_MIN
 from municipalities.importing import ImportFailed
 from municipalities.services import import_demand
@@ -41,21 +42,31 @@ class Command(BaseCommand):
             content = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"{path.name}: cannot read the file: {exc}") from exc
+        # One writer at a time (a second import waits, then reads what the first wrote); the
+        # re-runs are requested inside the lock, on the data this import leaves.
         try:
-            batch = import_demand(
-                content=content, file_name=path.name, user=user, note=options["note"]
-            )
+            with data_lock(holder=f"import_demand {path.name}"):
+                batch = import_demand(
+                    content=content, file_name=path.name, user=user, note=options["note"]
+                )
+                changed = bool(batch.values_created or batch.values_updated)
+                runs = data_changed(source=DEMAND_IMPORT, batch=batch, user=user) if changed else []
         except ImportFailed as exc:
             raise CommandError(
                 f"Nothing was imported; {len(exc.errors)} problem(s):\n{exc}"
+            ) from exc
+        except IntegrityError as exc:
+            raise CommandError(
+                f"{path.name}: nothing was imported: another change wrote the same values "
+                f"(municipality, year, indicator) at the same time ({exc}). Import the file "
+                "again: it is then checked against what the other change left."
             ) from exc
         self.stdout.write(
             f"{batch.file_name}: {batch.rows} row(s); {batch.values_created} value(s) created, "
             f"{batch.values_updated} updated (import batch {batch.pk})."
         )
-        if batch.values_created or batch.values_updated:
+        if changed:
             self.stdout.write(self.style.SUCCESS("Demand data imported."))
-            runs = data_changed(source=DEMAND_IMPORT, batch=batch, user=user)
             self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")
         else:
             self.stdout.write(

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError
 
-from allocation.services import PRACTICE_IMPORT, data_changed
+from allocation.services import PRACTICE_IMPORT, data_changed, data_lock
 from municipalities.importing import ImportFailed
 from practices.services import REQUIRED_COLUMNS, import_register
 
@@ -38,13 +39,21 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: cannot read the file: {exc}") from exc
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
         rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
+        # One writer at a time; the re-runs are requested inside the lock, on this register.
         try:
-            result = import_register(rows=rows, file=path.name, replace=options["replace"])
+            with data_lock(holder=f"import_practices {path.name}"):
+                result = import_register(rows=rows, file=path.name, replace=options["replace"])
+                runs = data_changed(source=PRACTICE_IMPORT) if result.changed else None
         except ImportFailed as exc:
             raise CommandError(
                 f"Nothing was imported; {len(exc.errors)} problem(s):\n{exc}"
             ) from exc
+        except IntegrityError as exc:
+            raise CommandError(
+                f"{path.name}: nothing was imported: another change wrote the same practices "
+                f"(ydernumre) at the same time ({exc}). Import the file again: it is then "
+                "checked against what the other change left."
+            ) from exc
         self.stdout.write(f"practices: {result.practices}\ndoctors: {result.doctors}")
-        if result.changed:
-            runs = data_changed(source=PRACTICE_IMPORT)
+        if runs is not None:
             self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new register.")
