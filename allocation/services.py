@@ -416,10 +416,9 @@ def claim_run(*, run_id: int, task_id: str) -> Claim:
 
 
 def beat(*, run_id: int) -> None:
-    """A sign of life from a task computing the run."""
-    AllocationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        heartbeat_at=timezone.now()
-    )
+    """A sign of life from a task computing the run; also while the run waits, queued, to
+    be computed again (the chunks of its first attempt are still at work)."""
+    AllocationRun.objects.filter(pk=run_id, status__in=ACTIVE).update(heartbeat_at=timezone.now())
 
 
 @contextmanager

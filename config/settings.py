@@ -95,6 +95,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The tests' database (default: "test_" + the name); with pytest --reuse-db an existing one
+# is used as it is, for a role that may not create databases.
+if _test_db_name := env.str("DATABASE_TEST_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": _test_db_name}
 # Persistent connections, checked before reuse: a request does not pay for a new one (and a
 # connection the database dropped is replaced, not failed on).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
