@@ -483,16 +483,12 @@ def fail_run(*, run_id: int, error: str, only_if_attempts_exhausted: bool = Fals
 @dataclass
 class Sweep:
     dispatched: list[int] = field(default_factory=list)  # queued runs the broker had not taken
+    resent: list[int] = field(default_factory=list)  # queued runs whose message may be lost
     redispatched: list[int] = field(default_factory=list)  # lost runs sent once more
     failed: list[int] = field(default_factory=list)  # lost again after that
 
 
-def _lost_reason(status: str, stale_after: int) -> str:
-    if status == RunStatus.QUEUED:
-        return (
-            f"No worker took the run within {stale_after} s, also after it was sent to the "
-            "queue a second time: is a worker running? Request the run again."
-        )
+def _lost_reason(stale_after: int) -> str:
     return (
         f"The worker computing the run stopped sending its heartbeat (none for {stale_after} "
         "s); the run was sent to a worker once more and was lost again, so it was stopped "
@@ -501,15 +497,26 @@ def _lost_reason(status: str, stale_after: int) -> str:
     )
 
 
+# A split run waiting for its chunks or its merge: its tasks queue behind other runs' work.
+WAITING_FOR_CHUNKS = Q(stage=Stage.MERGING) | Q(stage=Stage.SENSITIVITY, stage_total__gt=1)
+# How much longer than RUN_STALE_AFTER such a run may wait while the workers are busy.
+BUSY_SLACK = 4
+
+
 def sweep_runs(*, stale_after: int | None = None, grace: float = 10.0) -> Sweep:
     """Dispatch, re-dispatch or fail runs that no live task is working on (the beat job).
 
     - a queued run without a task id (the broker did not take it) older than ``grace``
       seconds is dispatched: this is how runs requested while the broker was down start;
     - a running run whose heartbeat is older than ``stale_after`` (RUN_STALE_AFTER) lost its
-      worker, and a queued run sent that long ago while no run is being computed lost its
-      message: each is dispatched once more (chunks of a split sensitivity included: the
-      whole run starts again), and failed with the reason the next time.
+      worker: it is dispatched once more (a split sensitivity's chunks included: the whole
+      run starts again), and failed with the reason the next time. While other runs are
+      being computed, a split run waiting for its chunks or its merge is queued behind
+      them, not lost, for up to BUSY_SLACK times as long;
+    - a queued run sent that long ago while no run is being computed may have lost its
+      message (a broker restarted without its data): it is sent again (a second message is
+      harmless: only one task claims the run). Waiting is not failing: a queued run is
+      never failed here.
     """
     stale_after = int(stale_after if stale_after is not None else settings.RUN_STALE_AFTER)
     now = timezone.now()
@@ -525,16 +532,19 @@ def sweep_runs(*, stale_after: int | None = None, grace: float = 10.0) -> Sweep:
         result.dispatched.append(run_id)
 
     cutoff = now - dt.timedelta(seconds=stale_after)
+    busy = AllocationRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__gte=cutoff)
     lost = Q(status=RunStatus.RUNNING, seen_at__lt=cutoff)
-    # A queue that is long because the workers are busy is not a lost message.
-    if not AllocationRun.objects.filter(
-        status=RunStatus.RUNNING, heartbeat_at__gte=cutoff
-    ).exists():
-        lost |= Q(status=RunStatus.QUEUED, seen_at__lt=cutoff) & ~Q(task_id="")
-    for run_id, status, redispatches in seen.filter(lost).values_list(
-        "pk", "status", "redispatches"
-    ):
-        still_lost = seen.filter(lost, pk=run_id, status=status, redispatches=redispatches)
+    if busy.exists():
+        long_ago = now - dt.timedelta(seconds=BUSY_SLACK * stale_after)
+        lost &= ~WAITING_FOR_CHUNKS | Q(seen_at__lt=long_ago)
+    else:
+        resend = seen.filter(status=RunStatus.QUEUED, seen_at__lt=cutoff).exclude(task_id="")
+        for run_id in resend.values_list("pk", flat=True):
+            if resend.filter(pk=run_id).update(task_id="", heartbeat_at=timezone.now()):
+                result.resent.append(run_id)
+                dispatch_run(run_id=run_id)  # if the broker is away, the next sweep sends it
+    for run_id, redispatches in seen.filter(lost).values_list("pk", "redispatches"):
+        still_lost = seen.filter(lost, pk=run_id, redispatches=redispatches)
         if redispatches >= MAX_REDISPATCHES:
             if still_lost.update(
                 status=RunStatus.FAILED,
@@ -542,7 +552,7 @@ def sweep_runs(*, stale_after: int | None = None, grace: float = 10.0) -> Sweep:
                 stage=Stage.FAILED,
                 stage_count=None,
                 stage_total=None,
-                error=_lost_reason(status, stale_after),
+                error=_lost_reason(stale_after),
             ):
                 result.failed.append(run_id)
                 logger.warning("run %s lost again: failed", run_id)
@@ -557,7 +567,7 @@ def sweep_runs(*, stale_after: int | None = None, grace: float = 10.0) -> Sweep:
             heartbeat_at=timezone.now(),
             redispatches=F("redispatches") + 1,
         ):
-            logger.warning("run %s lost its worker or its message: dispatched again", run_id)
+            logger.warning("run %s lost its worker: dispatched again", run_id)
             result.redispatched.append(run_id)
             dispatch_run(run_id=run_id)  # if the broker is away, the next sweep sends it
     return result
@@ -566,7 +576,7 @@ def sweep_runs(*, stale_after: int | None = None, grace: float = 10.0) -> Sweep:
 def fail_stuck_runs(*, older_than_seconds: int) -> int:
     """Runs no task works on any more, dispatched again once and failed after that."""
     sweep = sweep_runs(stale_after=older_than_seconds)
-    return len(sweep.redispatched) + len(sweep.failed)
+    return len(sweep.resent) + len(sweep.redispatched) + len(sweep.failed)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ def sweep_runs() -> dict[str, list[int]]:
     sweep = services.sweep_runs(stale_after=settings.RUN_STALE_AFTER)
     return {
         "dispatched": sweep.dispatched,
+        "resent": sweep.resent,
         "redispatched": sweep.redispatched,
         "failed": sweep.failed,
     }

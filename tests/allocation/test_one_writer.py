@@ -63,7 +63,7 @@ def test_imports_take_the_data_lock_and_name_who_holds_it(tmp_path: Path) -> Non
     holders: list[str] = []
     real = services.data_lock
 
-    def watched(*, holder: str):  # type: ignore[no-untyped-def]
+    def watched(*, holder: str):
         holders.append(holder)
         return real(holder=holder)
 

@@ -190,7 +190,7 @@ def test_a_queued_run_the_broker_refused_is_dispatched_by_the_sweep() -> None:
     assert run.status == RunStatus.SUCCEEDED and run.task_id
 
 
-def test_a_queued_run_is_not_taken_for_lost_while_the_workers_are_busy() -> None:
+def test_a_queued_run_is_sent_again_only_while_no_run_is_computed_and_never_failed() -> None:
     long_ago = timezone.now() - dt.timedelta(hours=2)
     waiting = AllocationRunFactory.create(
         status=RunStatus.QUEUED, task_id="sent", heartbeat_at=long_ago
@@ -198,11 +198,46 @@ def test_a_queued_run_is_not_taken_for_lost_while_the_workers_are_busy() -> None
     busy = AllocationRunFactory.create(
         status=RunStatus.RUNNING, task_id="busy", heartbeat_at=timezone.now()
     )
-    with patch.object(services, "dispatch_run", return_value=True):
-        assert services.sweep_runs(stale_after=3600).redispatched == []
+    with patch.object(services, "dispatch_run", return_value=True) as send:
+        assert services.sweep_runs(stale_after=3600).resent == []
         AllocationRun.objects.filter(pk=busy.pk).update(heartbeat_at=long_ago)
-        swept = services.sweep_runs(stale_after=3600).redispatched
-    assert sorted(swept) == sorted([waiting.pk, busy.pk])
+        sweep = services.sweep_runs(stale_after=3600)
+        assert sweep.resent == [waiting.pk] and sweep.redispatched == [busy.pk]
+        assert send.call_count == 1 + 1
+        for _ in range(3):  # however long it waits, a queued run is not failed
+            AllocationRun.objects.filter(pk=waiting.pk).update(
+                heartbeat_at=long_ago, task_id="sent"
+            )
+            services.sweep_runs(stale_after=3600)
+    waiting.refresh_from_db()
+    assert waiting.status == RunStatus.QUEUED and waiting.redispatches == 0
+
+
+def test_a_split_run_waiting_behind_other_work_is_not_taken_for_lost() -> None:
+    now = timezone.now()
+    split = AllocationRunFactory.create(
+        status=RunStatus.RUNNING,
+        task_id="split",
+        stage="sensitivity",
+        stage_count=3,
+        stage_total=8,
+        heartbeat_at=now - dt.timedelta(seconds=90),
+    )
+    other = AllocationRunFactory.create(status=RunStatus.RUNNING, task_id="o", heartbeat_at=now)
+    with patch.object(services, "dispatch_run", return_value=True):
+        assert services.sweep_runs(stale_after=60).redispatched == []  # queued behind `other`
+        AllocationRun.objects.filter(pk=split.pk).update(
+            heartbeat_at=now - dt.timedelta(seconds=60 * services.BUSY_SLACK + 1)
+        )
+        assert services.sweep_runs(stale_after=60).redispatched == [split.pk]  # waited too long
+        AllocationRun.objects.filter(pk=other.pk).update(stage="merging", heartbeat_at=now)
+    # An idle system: a stale split run is lost at once.
+    AllocationRun.objects.filter(pk=split.pk).update(
+        status=RunStatus.RUNNING, stage="merging", heartbeat_at=now - dt.timedelta(seconds=90)
+    )
+    AllocationRun.objects.filter(pk=other.pk).update(status=RunStatus.SUCCEEDED)
+    with patch.object(services, "dispatch_run", return_value=True):
+        assert services.sweep_runs(stale_after=60).failed == [split.pk]
 
 
 def test_a_failing_engine_marks_the_run_failed(monkeypatch: pytest.MonkeyPatch) -> None:
