@@ -572,7 +572,7 @@ def main() -> None:
                 notes.append(f"run {body['run']} after redis came back: {finished}")
 
         # 2b. a pool process killed mid-run (a split sensitivity analysis: a chord)
-        chord_scenario = new_scenario(admin, scenarios[0], sensitivity_draws=30000)
+        chord_scenario = new_scenario(admin, scenarios[0], sensitivity_draws=16000)
         status, body = request(admin, "POST", "/api/v1/runs/", {"scenario": chord_scenario})
         chord_run = int(body["id"])
         if wait_stage(stack, chord_run, min(deadline, time.monotonic() + 60)):
@@ -585,7 +585,7 @@ def main() -> None:
             notes.append(f"run {chord_run} finished before its pool process could be killed")
 
         # 2c. the whole worker killed mid-run, then started again
-        long_scenario = new_scenario(admin, scenarios[0], sensitivity_draws=60000)
+        long_scenario = new_scenario(admin, scenarios[0], sensitivity_draws=20000)
         status, body = request(admin, "POST", "/api/v1/runs/", {"scenario": long_scenario})
         long_run = int(body["id"])
         wait_run(stack, chord_run, min(deadline, time.monotonic() + 120), done=FINISHED)
