@@ -522,8 +522,8 @@ def main() -> None:
         prepared = json.loads(out.split("PREPARED ", 1)[1].splitlines()[0])
         specs, scenarios = prepared["clients"], prepared["scenarios"]
         for run in prepared["runs"]:
-            status = wait_run(stack, run, time.monotonic() + 90, done=FINISHED)
-            assert status == "succeeded", (run, status, run_state(stack, run))
+            first = wait_run(stack, run, time.monotonic() + 90, done=FINISHED)
+            assert first == "succeeded", (run, first, run_state(stack, run))
         run = prepared["runs"][0]
         admin = Client(stack.base, specs[0]["token"], specs[0]["session"])
         say(f"stack up; load: {args.clients} clients for {args.seconds:g} s (load {load_avg()})")
