@@ -25,5 +25,5 @@ EXPOSE 8000
 # Liveness: /healthz answers before host checks and without the database.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3)"]
-# 3 gunicorn workers, as docker-compose.yml and the README say.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+# gthread workers sized for the machine (config/gunicorn.py), as in docker-compose.yml.
+CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi:application"]

@@ -170,9 +170,18 @@ class AllocationRun(models.Model):
         blank=True,
         related_name="+",
     )
-    task_id = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(
+        max_length=64, blank=True, help_text=_("empty while the broker has not taken the task")
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    redispatches = models.PositiveSmallIntegerField(
+        default=0, help_text=_("times the run was sent again after its worker was lost")
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("last sign of life: dispatched, or a heartbeat of the task computing it"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -184,6 +193,15 @@ class AllocationRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["scenario", "status", "-created_at"])]
+        constraints = [
+            # One queued or running run per scenario and inputs: a second identical request,
+            # however close in time, gets the first (allocation.services.request_run).
+            models.UniqueConstraint(
+                fields=["scenario", "inputs_hash"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_run_per_inputs",
+            )
+        ]
         verbose_name = _("allocation run")
         verbose_name_plural = _("allocation runs")
 
@@ -229,6 +247,19 @@ class RunInputs(models.Model):
 
     def __str__(self) -> str:
         return f"inputs of run {self.run_id}"
+
+
+class DataLock(models.Model):
+    """A row to lock while the engine's input data is written (imports, load_denmark), so
+    that two writers apply one after the other, each on what the other left
+    (allocation.services.data_lock)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(max_length=200, blank=True, help_text=_("who holds it now"))
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Pillar(models.TextChoices):

@@ -8,14 +8,17 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import json
 import logging
 import math
+import threading
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,10 +27,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 from allocation.engine import (
     NATION,
@@ -44,6 +50,7 @@ from allocation.models import (
     PARAMS_SCHEMA_VERSION,
     AllocationRun,
     AreaResult,
+    DataLock,
     MunicipalityResult,
     PhasingResult,
     Placement,
@@ -70,6 +77,20 @@ User = AbstractBaseUser | AnonymousUser | None
 # A run that has been claimed this many times without finishing is failed, not retried: a
 # task that kills its worker would otherwise loop forever.
 MAX_ATTEMPTS = 3
+# A lost run is dispatched again this many times before it is failed.
+MAX_REDISPATCHES = 1
+# What publishing a task raises when the broker is down or hangs (kombu wraps most of it).
+BROKER_ERRORS = (KombuError, RedisError, OSError)
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class BrokerUnavailable(Exception):
+    """The task queue did not take a run; the run stays queued and ``sweep_runs``
+    dispatches it as soon as the broker answers again."""
+
+    def __init__(self, run: AllocationRun) -> None:
+        super().__init__(f"the broker did not take run {run.pk}")
+        self.run = run
 
 
 def validated_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -253,6 +274,15 @@ def _current_inputs() -> EngineInputs:
     return build_engine_inputs(year=timezone.localdate().year)
 
 
+def _identical(*, scenario: Scenario, digest: str) -> AllocationRun | None:
+    return (
+        AllocationRun.objects.filter(scenario=scenario, inputs_hash=digest)
+        .filter(Q(status=RunStatus.SUCCEEDED) | Q(status__in=ACTIVE))
+        .order_by("-created_at")
+        .first()
+    )
+
+
 @transaction.atomic
 def request_run(
     *,
@@ -264,45 +294,79 @@ def request_run(
     """Queue a run of ``scenario`` on the current data, or return an identical one.
 
     An identical run (same inputs hash) that succeeded, or is queued or running, is returned
-    instead of a new one. The task is enqueued when the transaction commits, so the worker
-    never looks for a row that is not there yet.
+    instead of a new one; the database holds at most one queued or running run per scenario
+    and inputs (a partial unique constraint), so a request at the same moment as another
+    gets the other's run. The task is dispatched when the transaction commits, so the worker
+    never looks for a row that is not there yet; if the broker does not take it, the run
+    stays queued without a task id and ``sweep_runs`` dispatches it later.
     """
     params = validated_params(scenario.params)
     inputs = inputs or _current_inputs()
     digest = inputs_hash(inputs=inputs, params=params)
-    same = (
-        AllocationRun.objects.filter(scenario=scenario, inputs_hash=digest)
-        .filter(Q(status=RunStatus.SUCCEEDED) | Q(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]))
-        .order_by("-created_at")
-        .first()
-    )
+    same = _identical(scenario=scenario, digest=digest)
     if same is not None:
         return same
-    run = AllocationRun.objects.create(
-        scenario=scenario,
-        params=params,
-        inputs_hash=digest,
-        triggered_by=trigger,
-        requested_by=_user(user),
-        stage=Stage.QUEUED,
-    )
+    try:
+        with transaction.atomic():
+            run = AllocationRun.objects.create(
+                scenario=scenario,
+                params=params,
+                inputs_hash=digest,
+                triggered_by=trigger,
+                requested_by=_user(user),
+                stage=Stage.QUEUED,
+            )
+    except IntegrityError:
+        # An identical request committed its run after our look: that run is ours too.
+        same = _identical(scenario=scenario, digest=digest)
+        if same is None:
+            raise
+        return same
     # The run computes on exactly the inputs it was hashed on, and its explanations are
     # rebuilt from them on read; the statuses of its figures are kept beside them (outside
     # the hash: a status says where a value comes from, it does not change the result).
     RunInputs.objects.create(
         run=run, frames={**inputs_to_frames(inputs), "statuses": input_statuses(inputs=inputs)}
     )
-    transaction.on_commit(lambda: _enqueue(run.pk))
+    transaction.on_commit(lambda: dispatch_run(run_id=run.pk))
     return run
 
 
-def _enqueue(run_id: int) -> None:
+def request_user_run(*, scenario: Scenario, user: User) -> AllocationRun:
+    """A person's run request: the run, dispatched; or BrokerUnavailable if the broker is
+    down (the run is kept queued and starts when the broker is back)."""
+    run = request_run(scenario=scenario, user=user, trigger=Trigger.USER)
+    run.refresh_from_db(fields=["status", "task_id"])
+    if run.status == RunStatus.QUEUED and not run.task_id and not dispatch_run(run_id=run.pk):
+        raise BrokerUnavailable(run)
+    return run
+
+
+def dispatch_run(*, run_id: int) -> bool:
+    """Send a queued run without a task to the broker; False if the broker did not take it.
+
+    The task id is written only once the broker has the message, so a run with an empty
+    task id is one no broker has: ``sweep_runs`` dispatches those.
+    """
     # Imported here: allocation.tasks imports this module (tasks call services).
     from allocation.tasks import run_allocation
 
-    result = run_allocation.apply_async(args=[run_id])
-    # In eager mode the run has finished by now; never write over a finished run.
-    AllocationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(task_id=result.id)
+    task_id = str(uuid.uuid4())
+    try:
+        run_allocation.apply_async(args=[run_id], task_id=task_id)
+    except BROKER_ERRORS as exc:
+        logger.warning(
+            "run %s: the broker did not take the task (%s: %s); it stays queued",
+            run_id,
+            type(exc).__name__,
+            exc,
+        )
+        return False
+    # In eager mode the run has finished by now; never write over a claimed or finished run.
+    AllocationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED, task_id="").update(
+        task_id=task_id, heartbeat_at=timezone.now()
+    )
+    return True
 
 
 def _rerun_shared(*, trigger: str, user: User = None) -> list[AllocationRun]:
@@ -313,6 +377,28 @@ def _rerun_shared(*, trigger: str, user: User = None) -> list[AllocationRun]:
         request_run(scenario=s, user=user, trigger=trigger, inputs=inputs)
         for s in Scenario.objects.filter(visibility=Visibility.SHARED)
     ]
+
+
+DATA_LOCK = "engine-inputs"
+
+
+@contextmanager
+def data_lock(*, holder: str) -> Iterator[None]:
+    """A transaction holding the lock on the engine's input data, for one writer at a time.
+
+    Imports and ``load_denmark`` apply their batch inside it (and request the re-runs that
+    follow inside it too, on the data they leave): a second writer waits for the first to
+    commit and then reads what the first wrote, instead of both planning on the same rows.
+    On PostgreSQL the lock is the lock row's (select_for_update); on SQLite, which ignores
+    that, the update of the row takes the database's write lock, which serialises as well.
+    """
+    with transaction.atomic():
+        lock = DataLock.objects.select_for_update().filter(name=DATA_LOCK).first()
+        if lock is None:  # a database flushed since its migration
+            lock, _ = DataLock.objects.get_or_create(name=DATA_LOCK)
+            lock = DataLock.objects.select_for_update().get(name=DATA_LOCK)
+        DataLock.objects.filter(name=DATA_LOCK).update(holder=holder[:200], taken_at=timezone.now())
+        yield
 
 
 # What changed the engine's inputs, for :func:`data_changed`.
@@ -365,14 +451,29 @@ def rerun_changed_shared_scenarios() -> list[AllocationRun]:
 # --- executing runs --------------------------------------------------------------------
 
 
-def claim_run(*, run_id: int, task_id: str) -> bool:
+class Claim(enum.Enum):
+    CLAIMED = "claimed"  # this task runs it now
+    BUSY = "busy"  # another task computes it and is alive: ask again later
+    GONE = "gone"  # finished, failed, or another task's: nothing to do
+
+
+def _alive_after() -> dt.datetime:
+    """Heartbeats since this moment show a task still at work (a few beats of slack)."""
+    return timezone.now() - dt.timedelta(seconds=2.5 * settings.RUN_HEARTBEAT_EVERY)
+
+
+def claim_run(*, run_id: int, task_id: str) -> Claim:
     """Move a queued run to running, atomically; a redelivered task may reclaim its own run.
 
-    Returns False when another worker has it or it has finished.
+    A redelivered message whose run still has a fresh heartbeat belongs to a task that is
+    alive (the broker gave the message out again after its visibility timeout): BUSY, so
+    that the copy asks again later instead of computing the run twice.
     """
     now = timezone.now()
     claimed = AllocationRun.objects.filter(
-        Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, task_id=task_id),
+        Q(status=RunStatus.QUEUED)
+        | Q(status=RunStatus.RUNNING, task_id=task_id)
+        & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=_alive_after())),
         pk=run_id,
         attempts__lt=MAX_ATTEMPTS,
     ).update(
@@ -387,14 +488,54 @@ def claim_run(*, run_id: int, task_id: str) -> bool:
     )
     if claimed:
         AllocationRun.objects.filter(pk=run_id).update(attempts=F("attempts") + 1)
-        return True
+        return Claim.CLAIMED
+    if AllocationRun.objects.filter(
+        pk=run_id, status=RunStatus.RUNNING, task_id=task_id, attempts__lt=MAX_ATTEMPTS
+    ).exists():
+        return Claim.BUSY
     fail_run(
         run_id=run_id,
         error=f"The run was started {MAX_ATTEMPTS} times without finishing "
         "(the worker was lost each time).",
         only_if_attempts_exhausted=True,
     )
-    return False
+    return Claim.GONE
+
+
+def beat(*, run_id: int) -> None:
+    """A sign of life from a task computing the run; also while the run waits, queued, to
+    be computed again (the chunks of its first attempt are still at work)."""
+    AllocationRun.objects.filter(pk=run_id, status__in=ACTIVE).update(heartbeat_at=timezone.now())
+
+
+@contextmanager
+def heartbeat(*, run_id: int, every: float | None = None) -> Iterator[None]:
+    """Beat for the run every ``every`` seconds (RUN_HEARTBEAT_EVERY) while the block runs.
+
+    A thread beside the computation, with its own database connection: the engine's long
+    numpy calls cannot report progress from inside, and a killed process stops beating,
+    which is how ``sweep_runs`` notices a lost worker.
+    """
+    interval = float(every if every is not None else settings.RUN_HEARTBEAT_EVERY)
+    stop = threading.Event()
+
+    def loop() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    beat(run_id=run_id)
+                except DatabaseError:  # the database away for a moment: beat next time
+                    logger.warning("run %s: heartbeat not written", run_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=loop, name=f"heartbeat-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=interval + 5)
 
 
 def report_progress(
@@ -426,22 +567,103 @@ def fail_run(*, run_id: int, error: str, only_if_attempts_exhausted: bool = Fals
     )
 
 
+@dataclass
+class Sweep:
+    dispatched: list[int] = field(default_factory=list)  # queued runs the broker had not taken
+    resent: list[int] = field(default_factory=list)  # queued runs whose message may be lost
+    redispatched: list[int] = field(default_factory=list)  # lost runs sent once more
+    failed: list[int] = field(default_factory=list)  # lost again after that
+
+
+def _lost_reason(stale_after: int) -> str:
+    return (
+        f"The worker computing the run stopped sending its heartbeat (none for {stale_after} "
+        "s); the run was sent to a worker once more and was lost again, so it was stopped "
+        "here. Workers are lost when they are killed, run out of memory or restart. Request "
+        "the run again."
+    )
+
+
+# A split run waiting for its chunks or its merge: its tasks queue behind other runs' work.
+WAITING_FOR_CHUNKS = Q(stage=Stage.MERGING) | Q(stage=Stage.SENSITIVITY, stage_total__gt=1)
+# How much longer than RUN_STALE_AFTER such a run may wait while the workers are busy.
+BUSY_SLACK = 4
+
+
+def sweep_runs(*, stale_after: int | None = None, grace: float = 10.0) -> Sweep:
+    """Dispatch, re-dispatch or fail runs that no live task is working on (the beat job).
+
+    - a queued run without a task id (the broker did not take it) older than ``grace``
+      seconds is dispatched: this is how runs requested while the broker was down start;
+    - a running run whose heartbeat is older than ``stale_after`` (RUN_STALE_AFTER) lost its
+      worker: it is dispatched once more (a split sensitivity's chunks included: the whole
+      run starts again), and failed with the reason the next time. While other runs are
+      being computed, a split run waiting for its chunks or its merge is queued behind
+      them, not lost, for up to BUSY_SLACK times as long;
+    - a queued run sent that long ago while no run is being computed may have lost its
+      message (a broker restarted without its data): it is sent again (a second message is
+      harmless: only one task claims the run). Waiting is not failing: a queued run is
+      never failed here.
+    """
+    stale_after = int(stale_after if stale_after is not None else settings.RUN_STALE_AFTER)
+    now = timezone.now()
+    result = Sweep()
+    seen = AllocationRun.objects.annotate(seen_at=Coalesce("heartbeat_at", "created_at"))
+
+    undispatched = seen.filter(
+        status=RunStatus.QUEUED, task_id="", seen_at__lt=now - dt.timedelta(seconds=grace)
+    ).order_by("created_at")
+    for run_id in undispatched.values_list("pk", flat=True):
+        if not dispatch_run(run_id=run_id):
+            break  # the broker is still away: the next sweep tries again
+        result.dispatched.append(run_id)
+
+    cutoff = now - dt.timedelta(seconds=stale_after)
+    busy = AllocationRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__gte=cutoff)
+    lost = Q(status=RunStatus.RUNNING, seen_at__lt=cutoff)
+    if busy.exists():
+        long_ago = now - dt.timedelta(seconds=BUSY_SLACK * stale_after)
+        lost &= ~WAITING_FOR_CHUNKS | Q(seen_at__lt=long_ago)
+    else:
+        resend = seen.filter(status=RunStatus.QUEUED, seen_at__lt=cutoff).exclude(task_id="")
+        for run_id in resend.values_list("pk", flat=True):
+            if resend.filter(pk=run_id).update(task_id="", heartbeat_at=timezone.now()):
+                result.resent.append(run_id)
+                dispatch_run(run_id=run_id)  # if the broker is away, the next sweep sends it
+    for run_id, redispatches in seen.filter(lost).values_list("pk", "redispatches"):
+        still_lost = seen.filter(lost, pk=run_id, redispatches=redispatches)
+        if redispatches >= MAX_REDISPATCHES:
+            if still_lost.update(
+                status=RunStatus.FAILED,
+                finished_at=timezone.now(),
+                stage=Stage.FAILED,
+                stage_count=None,
+                stage_total=None,
+                error=_lost_reason(stale_after),
+            ):
+                result.failed.append(run_id)
+                logger.warning("run %s lost again: failed", run_id)
+            continue
+        if still_lost.update(
+            status=RunStatus.QUEUED,
+            task_id="",
+            progress=0,
+            stage=Stage.QUEUED,
+            stage_count=None,
+            stage_total=None,
+            heartbeat_at=timezone.now(),
+            redispatches=F("redispatches") + 1,
+        ):
+            logger.warning("run %s lost its worker: dispatched again", run_id)
+            result.redispatched.append(run_id)
+            dispatch_run(run_id=run_id)  # if the broker is away, the next sweep sends it
+    return result
+
+
 def fail_stuck_runs(*, older_than_seconds: int) -> int:
-    """Fail runs whose worker stopped reporting (killed, lost) for longer than the limit."""
-    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
-    stuck = AllocationRun.objects.filter(
-        Q(status=RunStatus.RUNNING, heartbeat_at__lt=cutoff)
-        | Q(status=RunStatus.QUEUED, created_at__lt=cutoff, task_id="")
-    )
-    return stuck.update(
-        status=RunStatus.FAILED,
-        finished_at=timezone.now(),
-        stage=Stage.FAILED,
-        stage_count=None,
-        stage_total=None,
-        error=f"No progress for more than {older_than_seconds} s: the worker was lost or the "
-        "run exceeded its time limit. Request the run again.",
-    )
+    """Runs no task works on any more, dispatched again once and failed after that."""
+    sweep = sweep_runs(stale_after=older_than_seconds)
+    return len(sweep.resent) + len(sweep.redispatched) + len(sweep.failed)
 
 
 @dataclass(frozen=True)
@@ -465,17 +687,25 @@ def _chunk_params(params: AllocationParams, index: int) -> AllocationParams:
 
 def _inputs_for(run: AllocationRun) -> EngineInputs:
     """The inputs the run was requested on (its snapshot), whatever changed since: a data
-    change requests its own run. A run queued before snapshots were kept reads the current
-    data, and refuses it if it has changed."""
+    change requests its own run. A run queued before snapshots were kept takes the data as
+    it is now, with its hash and snapshot (so its record says what it computed on)."""
     frames = RunInputs.objects.filter(run_id=run.pk).values_list("frames", flat=True).first()
     if frames is not None:
         return inputs_from_frames(frames)
     inputs = _current_inputs()
-    if inputs_hash(inputs=inputs, params=run.params) != run.inputs_hash:
-        raise RuntimeError(
-            "The data changed while the run was under way; its results would not match its "
-            "inputs hash. A run on the new data is requested by the import itself."
+    digest = inputs_hash(inputs=inputs, params=run.params)
+    with transaction.atomic():
+        RunInputs.objects.get_or_create(
+            run_id=run.pk, defaults={"frames": inputs_to_frames(inputs)}
         )
+        if digest != run.inputs_hash:
+            try:
+                with transaction.atomic():
+                    AllocationRun.objects.filter(pk=run.pk).update(inputs_hash=digest)
+            except IntegrityError as exc:
+                raise RuntimeError(
+                    "An identical run on the current data is already queued or running."
+                ) from exc
     return inputs
 
 

@@ -26,6 +26,8 @@ _DESCRIPTIONS = {
     406: "The Accept header asks for a type none of the formats gives.",
     409: "The run has not succeeded (yet): its results are not there.",
     429: "Throttled: too many requests; see the Retry-After header.",
+    503: "The task queue is unreachable: the run is kept queued (its id in `run`) and starts "
+    "by itself when the queue is back; see the Retry-After header.",
 }
 
 

@@ -96,14 +96,38 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The tests' database (default: "test_" + the name); with pytest --reuse-db an existing one
+# is used as it is, for a role that may not create databases.
+if _test_db_name := env.str("DATABASE_TEST_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": _test_db_name}
+# Persistent connections, checked before reuse: a request does not pay for a new one (and a
+# connection the database dropped is replaced, not failed on).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# On PostgreSQL, web requests (config/wsgi.py) give up on a statement after this many
+# milliseconds and on waiting for a lock after DB_LOCK_TIMEOUT: one stuck lock then costs
+# one request a few seconds instead of holding every worker. The worker, beat, imports and
+# migrations do long work and are not limited. 0 turns a limit off.
+DB_STATEMENT_TIMEOUT = env.int("DB_STATEMENT_TIMEOUT", default=30_000)
+DB_LOCK_TIMEOUT = env.int("DB_LOCK_TIMEOUT", default=5_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds a call to Redis may take before the cache answers from its local fallback and the
+# broker gives up on a publish: short, so an outage costs little (config/cache.py).
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that answers from a per-process cache while Redis is away:
+            # reads, throttling and login counts keep working through an outage.
+            "BACKEND": "config.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "RETRY_AFTER": env.float("REDIS_RETRY_AFTER", default=5.0),
+            },
         }
     }
 else:
@@ -126,21 +150,45 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_TIMEZONE = "Europe/Copenhagen"
-# Redis redelivers an unacknowledged task after this long; it must exceed the time limit or
-# a long run would be started twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
+# A computing task writes a heartbeat on its run this often (a thread beside the work).
+RUN_HEARTBEAT_EVERY = env.int("RUN_HEARTBEAT_EVERY", default=10)
+# A run whose heartbeat is older than this is taken for lost (its worker was killed): the
+# beat job ``sweep_runs`` dispatches it once more, and fails it with a reason the next time.
+RUN_STALE_AFTER = env.int("RUN_STALE_AFTER", default=180)
+if RUN_STALE_AFTER < 3 * RUN_HEARTBEAT_EVERY:
+    raise ImproperlyConfigured("RUN_STALE_AFTER must be at least 3 heartbeats long.")
+# Redis hands an unacknowledged message to another worker after this long: the same bound,
+# so a whole worker killed mid-run is noticed within minutes, not hours. A task still at
+# work when its message comes back is not started twice: its fresh heartbeat shows it is
+# alive (allocation.services.claim_run), and the copy waits for it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": RUN_STALE_AFTER,
+    "socket_connect_timeout": max(REDIS_SOCKET_TIMEOUT, 1.0),
+    "socket_timeout": max(4 * REDIS_SOCKET_TIMEOUT, 2.0),
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": RUN_STALE_AFTER}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = max(REDIS_SOCKET_TIMEOUT, 1.0)
+CELERY_REDIS_SOCKET_TIMEOUT = max(4 * REDIS_SOCKET_TIMEOUT, 2.0)
+# A publish while the broker is down gives up after one quick retry: the run request then
+# answers 503 at once and the run is dispatched by ``sweep_runs`` when the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = max(REDIS_SOCKET_TIMEOUT, 1.0)
 # Draws per sensitivity chunk: more draws than this are split across workers.
 SENSITIVITY_CHUNK = env.int("SENSITIVITY_CHUNK", default=2000)
-# A running run that has not reported progress for this long is failed by the beat job.
-RUN_STALE_AFTER = env.int("RUN_STALE_AFTER", default=CELERY_TASK_TIME_LIMIT + 300)
 CELERY_BEAT_SCHEDULE = {
     "rerun-changed-shared-scenarios": {
         "task": "allocation.tasks.nightly_rerun",
         "schedule": crontab(hour=2, minute=30),
     },
-    "fail-stuck-runs": {
-        "task": "allocation.tasks.fail_stuck_runs",
-        "schedule": 300.0,
+    # Dispatch runs the broker refused, re-dispatch lost ones once, fail them after that.
+    "sweep-runs": {
+        "task": "allocation.tasks.sweep_runs",
+        "schedule": float(env.int("RUN_SWEEP_EVERY", default=30)),
     },
 }
 

@@ -268,10 +268,22 @@ def scenario_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _start_run(request: HttpRequest, scenario: Scenario) -> HttpResponse:
     try:
-        run = services.request_run(scenario=scenario, user=request.user)
+        run = services.request_user_run(scenario=scenario, user=request.user)
     except ParamsError as exc:
         messages.error(request, f"{exc.field}: {exc.message}")
         return redirect("scenario_edit", pk=scenario.pk)
+    except services.BrokerUnavailable as exc:
+        messages.error(
+            request,
+            _(
+                "The task queue is unreachable right now, so the run cannot start. It is kept "
+                "as queued and starts by itself when the queue is back; this page shows when."
+            ),
+        )
+        queued = run_get(user=request.user, pk=exc.run.pk) or exc.run
+        response = render(request, "reports/run_detail.html", _progress_context(queued), status=503)
+        response["Retry-After"] = "30"
+        return response
     return redirect("run_detail", pk=run.pk)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -86,19 +87,27 @@ def test_migrate_loads_makes_the_first_administrator_and_the_first_run(
     assert migrate["depends_on"]["redis"]["condition"] == "service_healthy"  # run is queued
 
 
-def _gunicorn_workers(words: list[str]) -> int:
-    return int(words[words.index("--workers") + 1])
-
-
-def test_one_gunicorn_worker_count_everywhere(compose: dict[str, Any]) -> None:
-    in_compose = _gunicorn_workers(compose["services"]["web"]["command"])
+def test_one_gunicorn_configuration_everywhere(compose: dict[str, Any]) -> None:
+    in_compose = compose["services"]["web"]["command"]
     cmd = next(
         line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD")
     )
-    in_dockerfile = _gunicorn_workers(json.loads(cmd.removeprefix("CMD ")))
+    in_dockerfile = json.loads(cmd.removeprefix("CMD "))
+    assert in_compose == in_dockerfile
+    assert in_compose[in_compose.index("--config") + 1] == "config/gunicorn.py"
     readme = (ROOT / "README.md").read_text()
-    in_readme = {int(n) for n in re.findall(r"gunicorn with (\d+)\s+workers", readme)}
-    assert in_compose == in_dockerfile and in_readme == {in_compose}
+    assert "gthread" in readme and "config/gunicorn.py" in readme
+
+
+def test_gunicorn_is_sized_for_the_machine() -> None:
+    from config import gunicorn
+
+    assert gunicorn.worker_class == "gthread"
+    assert gunicorn.sized(cpus=2, environ={}) == (4, 4)
+    assert gunicorn.sized(cpus=8, environ={}) == (16, 4)
+    assert gunicorn.sized(cpus=1, environ={}) == (2, 4)
+    assert gunicorn.sized(cpus=8, environ={"WEB_WORKERS": "3", "WEB_THREADS": "8"}) == (3, 8)
+    assert gunicorn.workers == gunicorn.sized(cpus=gunicorn.cores(), environ=dict(os.environ))[0]
 
 
 def test_the_image_has_no_secrets_two_stages_and_a_healthcheck() -> None:

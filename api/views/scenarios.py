@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from allocation import services
 from allocation.engine import ParamsError
-from allocation.models import AllocationRun, Scenario, Trigger
+from allocation.models import AllocationRun, Scenario
 from allocation.selectors import run_get, run_list, scenario_get, scenario_list_with_latest_run
 from api import examples as ex
 from api import serializers as s
@@ -23,6 +23,7 @@ from api.schema import NOT_MODIFIED, DetailSerializer, errors
 from api.views.base import ApiView, paginated, parse, visible_run
 
 TAG_SCENARIOS = ["scenarios"]
+RETRY_AFTER = 30  # seconds: about when the sweep next dispatches waiting runs
 TAG_RUNS = ["runs"]
 
 
@@ -162,7 +163,7 @@ class RunListView(ApiView):
         request=s.RunRequestSerializer,
         responses={
             202: OpenApiResponse(s.RunDetailSerializer, description="The requested run."),
-            **errors(400),
+            **errors(400, 503),
         },
     )
     def post(self, request: Request) -> Response:
@@ -173,7 +174,18 @@ class RunListView(ApiView):
                 {"scenario": [f"No scenario {data['scenario']} that you can see."]}
             )
         self.check_object_permissions(request, scenario)
-        run = services.request_run(scenario=scenario, user=request.user, trigger=Trigger.USER)
+        try:
+            run = services.request_user_run(scenario=scenario, user=request.user)
+        except services.BrokerUnavailable as exc:
+            return Response(
+                {
+                    "detail": "The task queue is unreachable, so the run cannot start now. It "
+                    "is kept queued and starts by itself when the queue is back.",
+                    "run": exc.run.pk,
+                },
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(RETRY_AFTER)},
+            )
         run = run_get(user=request.user, pk=run.pk) or run  # its state now (eager runs finish)
         body = s.RunDetailSerializer(run, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from allocation import services
 from allocation.engine import ParamsError
@@ -111,10 +114,16 @@ def test_finished_run_is_immutable() -> None:
 def test_claim_is_exclusive() -> None:
     scenario = ScenarioFactory.create()
     run = AllocationRunFactory.create(scenario=scenario)
-    assert services.claim_run(run_id=run.pk, task_id="a")
-    assert not services.claim_run(run_id=run.pk, task_id="b")
-    # The same task, redelivered after its worker died, may take its run back.
-    assert services.claim_run(run_id=run.pk, task_id="a")
+    assert services.claim_run(run_id=run.pk, task_id="a") is services.Claim.CLAIMED
+    assert services.claim_run(run_id=run.pk, task_id="b") is services.Claim.GONE
+    # The same task's message given out again while its heartbeat is fresh: the task is
+    # alive, the copy must wait.
+    assert services.claim_run(run_id=run.pk, task_id="a") is services.Claim.BUSY
+    # Redelivered after its worker died (the heartbeat stopped), it takes its run back.
+    AllocationRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=60)
+    )
+    assert services.claim_run(run_id=run.pk, task_id="a") is services.Claim.CLAIMED
     run.refresh_from_db()
     assert run.attempts == 2 and run.status == RunStatus.RUNNING
 
@@ -127,25 +136,108 @@ def test_a_run_that_keeps_losing_its_worker_fails_with_a_reason() -> None:
         task_id="a",
         attempts=services.MAX_ATTEMPTS,
     )
-    assert not services.claim_run(run_id=run.pk, task_id="a")
+    assert services.claim_run(run_id=run.pk, task_id="a") is services.Claim.GONE
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and "without finishing" in run.error
 
 
-def test_stuck_runs_are_failed_with_a_reason() -> None:
-    import datetime as dt
-
-    from django.utils import timezone
-
+def test_a_lost_run_is_dispatched_once_more_then_failed_with_a_reason() -> None:
     scenario = ScenarioFactory.create()
     run = AllocationRunFactory.create(
         scenario=scenario,
         status=RunStatus.RUNNING,
+        task_id="lost",
         heartbeat_at=timezone.now() - dt.timedelta(hours=2),
     )
-    assert services.fail_stuck_runs(older_than_seconds=3600) == 1
+    # Fresh enough: left alone.
+    assert services.sweep_runs(stale_after=3 * 3600).redispatched == []
+    sent: list[int] = []
+
+    def dispatch(*, run_id: int) -> bool:
+        sent.append(run_id)
+        return True
+
+    with patch.object(services, "dispatch_run", dispatch):
+        assert services.sweep_runs(stale_after=3600).redispatched == [run.pk]
     run.refresh_from_db()
-    assert run.status == RunStatus.FAILED and "No progress" in run.error
+    assert sent == [run.pk] and run.redispatches == 1
+    assert run.status == RunStatus.QUEUED and run.task_id == ""  # dispatch_run sets it
+    # The second worker is lost too: the run fails, saying what happened.
+    AllocationRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, task_id="lost-again", heartbeat_at=timezone.now()
+    )
+    assert services.sweep_runs(stale_after=3600).failed == []
+    AllocationRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    assert services.sweep_runs(stale_after=3600).failed == [run.pk]
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.stage == "failed"
+    assert "heartbeat" in run.error and "once more" in run.error
+    assert "3600 s" in run.error
+
+
+def test_a_queued_run_the_broker_refused_is_dispatched_by_the_sweep() -> None:
+    run = AllocationRunFactory.create(status=RunStatus.QUEUED, task_id="")
+    AllocationRun.objects.filter(pk=run.pk).update(
+        created_at=timezone.now() - dt.timedelta(seconds=30)
+    )
+    with patch.object(services, "dispatch_run", return_value=False) as refused:
+        assert services.sweep_runs().dispatched == []
+    refused.assert_called_once_with(run_id=run.pk)
+    assert services.sweep_runs().dispatched == [run.pk]  # eager: it ran at once
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and run.task_id
+
+
+def test_a_queued_run_is_sent_again_only_while_no_run_is_computed_and_never_failed() -> None:
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    waiting = AllocationRunFactory.create(
+        status=RunStatus.QUEUED, task_id="sent", heartbeat_at=long_ago
+    )
+    busy = AllocationRunFactory.create(
+        status=RunStatus.RUNNING, task_id="busy", heartbeat_at=timezone.now()
+    )
+    with patch.object(services, "dispatch_run", return_value=True) as send:
+        assert services.sweep_runs(stale_after=3600).resent == []
+        AllocationRun.objects.filter(pk=busy.pk).update(heartbeat_at=long_ago)
+        sweep = services.sweep_runs(stale_after=3600)
+        assert sweep.resent == [waiting.pk] and sweep.redispatched == [busy.pk]
+        assert send.call_count == 1 + 1
+        for _ in range(3):  # however long it waits, a queued run is not failed
+            AllocationRun.objects.filter(pk=waiting.pk).update(
+                heartbeat_at=long_ago, task_id="sent"
+            )
+            services.sweep_runs(stale_after=3600)
+    waiting.refresh_from_db()
+    assert waiting.status == RunStatus.QUEUED and waiting.redispatches == 0
+
+
+def test_a_split_run_waiting_behind_other_work_is_not_taken_for_lost() -> None:
+    now = timezone.now()
+    split = AllocationRunFactory.create(
+        status=RunStatus.RUNNING,
+        task_id="split",
+        stage="sensitivity",
+        stage_count=3,
+        stage_total=8,
+        heartbeat_at=now - dt.timedelta(seconds=90),
+    )
+    other = AllocationRunFactory.create(status=RunStatus.RUNNING, task_id="o", heartbeat_at=now)
+    with patch.object(services, "dispatch_run", return_value=True):
+        assert services.sweep_runs(stale_after=60).redispatched == []  # queued behind `other`
+        AllocationRun.objects.filter(pk=split.pk).update(
+            heartbeat_at=now - dt.timedelta(seconds=60 * services.BUSY_SLACK + 1)
+        )
+        assert services.sweep_runs(stale_after=60).redispatched == [split.pk]  # waited too long
+        AllocationRun.objects.filter(pk=other.pk).update(stage="merging", heartbeat_at=now)
+    # An idle system: a stale split run is lost at once.
+    AllocationRun.objects.filter(pk=split.pk).update(
+        status=RunStatus.RUNNING, stage="merging", heartbeat_at=now - dt.timedelta(seconds=90)
+    )
+    AllocationRun.objects.filter(pk=other.pk).update(status=RunStatus.SUCCEEDED)
+    with patch.object(services, "dispatch_run", return_value=True):
+        assert services.sweep_runs(stale_after=60).failed == [split.pk]
 
 
 def test_a_failing_engine_marks_the_run_failed(monkeypatch: pytest.MonkeyPatch) -> None:

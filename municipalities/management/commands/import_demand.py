@@ -7,9 +7,10 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError
 
 from accounts.policies import can_import
-from allocation.services import DEMAND_IMPORT, data_changed
+from allocation.services import DEMAND_IMPORT, data_changed, data_lock
 from municipalities.demand_import import INDICATOR_COLUMNS, YEAR_MAX, YEAR_MIN
 from municipalities.importing import ImportFailed, WarningsNotAccepted
 from municipalities.services import import_demand
@@ -53,14 +54,19 @@ class Command(BaseCommand):
             content = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"{path.name}: cannot read the file: {exc}") from exc
+        # One writer at a time (a second import waits, then reads what the first wrote); the
+        # re-runs are requested inside the lock, on the data this import leaves.
         try:
-            batch = import_demand(
-                content=content,
-                file_name=path.name,
-                user=user,
-                note=options["note"],
-                accept_warnings=options["accept_warnings"],
-            )
+            with data_lock(holder=f"import_demand {path.name}"):
+                batch = import_demand(
+                    content=content,
+                    file_name=path.name,
+                    user=user,
+                    note=options["note"],
+                    accept_warnings=options["accept_warnings"],
+                )
+                changed = bool(batch.values_created or batch.values_updated)
+                runs = data_changed(source=DEMAND_IMPORT, batch=batch, user=user) if changed else []
         except WarningsNotAccepted as exc:
             raise CommandError(
                 f"Nothing was imported; {exc.total} warning(s) to confirm with "
@@ -68,13 +74,18 @@ class Command(BaseCommand):
             ) from exc
         except ImportFailed as exc:
             raise CommandError(f"Nothing was imported; {exc.total} problem(s):\n{exc}") from exc
+        except IntegrityError as exc:
+            raise CommandError(
+                f"{path.name}: nothing was imported: another change wrote the same values "
+                f"(municipality, year, indicator) at the same time ({exc}). Import the file "
+                "again: it is then checked against what the other change left."
+            ) from exc
         self.stdout.write(
             f"{batch.file_name}: {batch.rows} row(s); {batch.values_created} value(s) created, "
             f"{batch.values_updated} updated (import batch {batch.pk})."
         )
-        if batch.values_created or batch.values_updated:
+        if changed:
             self.stdout.write(self.style.SUCCESS("Demand data imported."))
-            runs = data_changed(source=DEMAND_IMPORT, batch=batch, user=user)
             self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")
         else:
             self.stdout.write(

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import IntegrityError
 
-from allocation.services import ensure_default_scenario, forget_engine_inputs
+from allocation.services import data_lock, ensure_default_scenario, forget_engine_inputs
 from municipalities.importing import ImportFailed
 from municipalities.reference import DATA_DIR, read_reference
 from municipalities.services import apply_reference
@@ -35,14 +35,21 @@ class Command(BaseCommand):
             data = read_reference(options["data_dir"])
         except ImportFailed as exc:
             raise CommandError(f"Nothing was loaded; {len(exc.errors)} problem(s):\n{exc}") from exc
-        with transaction.atomic():
-            counts = apply_reference(data=data)
-            if not options["no_practices"]:
-                register = load_synthetic_register(seed=options["seed"])
-                counts["practices"] = register.practices
-                counts["doctors"] = register.doctors
-            ensure_default_scenario()
-            forget_engine_inputs()  # previews read the loaded data (after the commit)
+        # One writer of the data at a time: an import at the same moment waits for this.
+        try:
+            with data_lock(holder="load_denmark"):
+                counts = apply_reference(data=data)
+                if not options["no_practices"]:
+                    register = load_synthetic_register(seed=options["seed"])
+                    counts["practices"] = register.practices
+                    counts["doctors"] = register.doctors
+                ensure_default_scenario()
+                forget_engine_inputs()  # previews read the loaded data (after the commit)
+        except IntegrityError as exc:
+            raise CommandError(
+                "Nothing was loaded: another change wrote the same records at the same time "
+                f"({exc}). Run load_denmark again."
+            ) from exc
         changed = False
         for name, count in counts.items():
             self.stdout.write(f"{name:>15}: {count}")

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError
 
 from accounts.policies import can_import
-from allocation.services import PRACTICE_IMPORT, data_changed
+from allocation.services import PRACTICE_IMPORT, data_changed, data_lock
 from municipalities.importing import ImportFailed, WarningsNotAccepted
 from practices.services import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_register_file
 
@@ -55,15 +56,20 @@ class Command(BaseCommand):
             content = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"{path.name}: cannot read the file: {exc}") from exc
+        # One writer at a time; the re-runs are requested inside the lock, on this register.
+        runs = None
         try:
-            batch = import_register_file(
-                content=content,
-                file_name=path.name,
-                user=user,
-                replace=options["replace"],
-                accept_warnings=options["accept_warnings"],
-                note=options["note"],
-            )
+            with data_lock(holder=f"import_practices {path.name}"):
+                batch = import_register_file(
+                    content=content,
+                    file_name=path.name,
+                    user=user,
+                    replace=options["replace"],
+                    accept_warnings=options["accept_warnings"],
+                    note=options["note"],
+                )
+                if batch.changes.exists():
+                    runs = data_changed(source=PRACTICE_IMPORT, batch=batch, user=user)
         except WarningsNotAccepted as exc:
             raise CommandError(
                 f"Nothing was imported; {exc.total} warning(s) to confirm with "
@@ -71,13 +77,18 @@ class Command(BaseCommand):
             ) from exc
         except ImportFailed as exc:
             raise CommandError(f"Nothing was imported; {exc.total} problem(s):\n{exc}") from exc
+        except IntegrityError as exc:
+            raise CommandError(
+                f"{path.name}: nothing was imported: another change wrote the same practices "
+                f"(ydernumre) at the same time ({exc}). Import the file again: it is then "
+                "checked against what the other change left."
+            ) from exc
         self.stdout.write(
             f"{batch.file_name}: {batch.rows} row(s); {batch.practices_created} practice(s) "
             f"created, {batch.practices_updated} updated, {batch.practices_deleted} removed, "
             f"{batch.practices_unchanged} unchanged (import batch {batch.pk})."
         )
-        if batch.changes.exists():
-            runs = data_changed(source=PRACTICE_IMPORT, batch=batch, user=user)
+        if runs is not None:
             self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new register.")
         else:
             self.stdout.write(self.style.SUCCESS("Nothing changed."))
