@@ -18,7 +18,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
 ]
 
@@ -52,7 +51,7 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture
-def negotiator(transactional_db: None) -> Iterator[str]:
+def negotiator(committed_db: None) -> Iterator[str]:
     """Denmark, the demo users and a run of the default scenario; tasks run in-process in
     the live server's thread (whatever REDIS_URL says)."""
     from django.contrib.auth.models import User
@@ -98,8 +97,9 @@ def plotted(page: Any, element_id: str) -> dict[str, Any]:
 
 
 def test_negotiator_clones_changes_split_runs_and_compares(
-    live_server: Any, page: Any, negotiator: str
+    committed_live_server: Any, page: Any, negotiator: str
 ) -> None:
+    live_server = committed_live_server
     ARTIFACTS.mkdir(exist_ok=True)
     outside: list[str] = []
     page.on(
