@@ -6,7 +6,9 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from knox.models import AuthToken
 
 from accounts.models import Profile
 from accounts.roles import Role
@@ -54,3 +56,21 @@ def create_demo_users(*, with_admin: bool = True) -> list[DemoUser]:
             Profile.objects.update_or_create(user=user, defaults={"region_id": DEMO_PLANNER_REGION})
         out.append(DemoUser(username, role, password))
     return out
+
+
+def revoke_tokens(*, user: User) -> int:
+    """Delete every API token of ``user``; the number deleted."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def ensure_superuser(*, username: str, password: str, email: str = "") -> bool:
+    """The first administrator: created with ``password`` if no user ``username`` exists (the
+    password must pass the validators); an existing user is left as is. True if created."""
+    if User.objects.filter(username=username).exists():
+        return False
+    candidate = User(username=username, email=email)
+    validate_password(password, user=candidate)
+    User.objects.create_superuser(username=username, email=email, password=password)
+    return True

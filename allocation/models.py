@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import Municipality
@@ -87,6 +88,20 @@ class Trigger(models.TextChoices):
     SCHEDULE = "schedule", _("schedule")
 
 
+class Stage(models.TextChoices):
+    """Where a run is; the page and the API show the label, never the code."""
+
+    QUEUED = "queued", _("Waiting for a worker")
+    STARTED = "started", _("Started")
+    READING = "reading", _("Reading demand data and practices")
+    ALLOCATING = "allocating", _("Allocating the capacities")
+    SENSITIVITY = "sensitivity", _("Sensitivity analysis")
+    MERGING = "merging", _("Merging the sensitivity analysis")
+    SAVING = "saving", _("Saving the results")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class AllocationRun(models.Model):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="runs")
     params = models.JSONField(help_text=_("snapshot of the scenario's parameters"))
@@ -95,7 +110,13 @@ class AllocationRun(models.Model):
         max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
     )
     progress = models.PositiveSmallIntegerField(default=0)
-    stage = models.CharField(max_length=200, blank=True)
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.QUEUED)
+    stage_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("step within the stage, e.g. chunk 3 (of 5)")
+    )
+    stage_total = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("steps in the stage, e.g. 5 chunks")
+    )
     error = models.TextField(blank=True)
     triggered_by = models.CharField(max_length=10, choices=Trigger.choices)
     requested_by = models.ForeignKey(
@@ -137,6 +158,34 @@ class AllocationRun(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED
 
+    @property
+    def stage_label(self) -> str:
+        """The stage in words, in the active language, with its count when it has one."""
+        label = str(self.get_stage_display())
+        if self.stage_count is None or self.stage_total is None:
+            return label
+        return gettext("%(stage)s (%(count)s of %(total)s)") % {
+            "stage": label,
+            "count": self.stage_count,
+            "total": self.stage_total,
+        }
+
+
+class RunInputs(models.Model):
+    """The engine inputs a run used, as columns of JSON (see allocation.snapshots).
+
+    Written with the run, so the run computes on exactly what it hashed, and the
+    explanations are rebuilt from it on read instead of being stored per municipality.
+    """
+
+    run = models.OneToOneField(
+        AllocationRun, on_delete=models.CASCADE, primary_key=True, related_name="inputs"
+    )
+    frames = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"inputs of run {self.run_id}"
+
 
 class Pillar(models.TextChoices):
     TRANSITION = "transition", _("transition to local care")
@@ -157,7 +206,11 @@ class MunicipalityResult(models.Model):
     load_before = models.FloatField(null=True, help_text=_("null where there is no supply"))
     load_after = models.FloatField(null=True)
     coverage_rank = models.PositiveIntegerField(null=True)
-    explanation = models.JSONField(default=dict)
+    explanation = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("runs stored before their inputs were kept; newer runs rebuild it on read"),
+    )
 
     class Meta:
         ordering = ["run_id", "municipality_id"]
@@ -169,9 +222,54 @@ class MunicipalityResult(models.Model):
         return f"{self.run_id}/{self.municipality_id}: +{self.total}"
 
 
+class AreaResult(models.Model):
+    """A run's results summed per area, for every geography, by the engine's ``aggregate``.
+
+    The area is kept by slug and name as the run saw them (a record, like the run's
+    inputs), so a later change of the reference data neither changes nor blocks it.
+    """
+
+    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="area_results")
+    geography = models.CharField(max_length=40)
+    area = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    municipalities = models.PositiveSmallIntegerField()
+    population = models.PositiveIntegerField()
+    transition = models.PositiveIntegerField()
+    coverage = models.PositiveIntegerField()
+    accessibility = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+    weighted_citizens = models.FloatField()
+    supply_today = models.FloatField()
+    supply_at_horizon = models.FloatField()
+    supply_after = models.FloatField(help_text=_("supply at the horizon plus the new capacities"))
+    load_before = models.FloatField(null=True, help_text=_("null where there is no supply"))
+    load_after = models.FloatField(null=True)
+    floor = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("the scenario's floor for the area, if it has one")
+    )
+
+    class Meta:
+        ordering = ["run_id", "geography", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "geography", "area"], name="one_area_result_per_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.geography}/{self.area}: +{self.total}"
+
+
 class PhasingResult(models.Model):
-    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="phasing")
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    # No index of their own: the unique (run, municipality, year, pillar) index serves every
+    # read, and each index more costs a third more per row written (some 3,000 per run).
+    run = models.ForeignKey(
+        AllocationRun, on_delete=models.CASCADE, related_name="phasing", db_index=False
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     year = models.PositiveSmallIntegerField()
     pillar = models.CharField(max_length=15, choices=Pillar.choices)
     capacities = models.PositiveIntegerField(help_text=_("new in this year"))
@@ -195,7 +293,10 @@ class Placement(models.Model):
         NEW = "new", _("new ydernummer")
 
     run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="placements")
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    # Read by run (then filtered within it): the run's index is enough.
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     ydernummer = models.CharField(max_length=24)
     pillar = models.CharField(max_length=15, choices=Pillar.choices)
     year = models.PositiveSmallIntegerField()

@@ -35,6 +35,14 @@ class ScenarioAccess(CanRead):
             return policies.can_view_scenario(request.user, obj)
         if request.method == "POST":  # clone: a new scenario of one's own from a visible one
             return policies.can_create_scenario(request.user)
+        if obj.is_default:
+            # Shared by everyone and ownerless: renamed or made private, it would vanish for
+            # every other user.
+            self.message = (
+                "The default scenario cannot be edited; clone it "
+                f"(POST /api/v1/scenarios/{obj.pk}/clone/) and edit the clone."
+            )
+            return False
         self.message = "Only the scenario's owner edits it."
         return policies.can_edit_scenario(request.user, obj)
 

@@ -21,6 +21,8 @@ from typing import Any
 
 from rest_framework.renderers import BaseRenderer
 
+from reports.spreadsheet import safe_text
+
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """A nested mapping as one level of dotted keys; lists of scalars joined by ``|``."""
@@ -55,6 +57,8 @@ class CSVRenderer(BaseRenderer):
     byte_order_mark = False
 
     def cell(self, value: Any) -> str:
+        """The text of one cell. Numbers as numbers; any other text neutralised so that a
+        spreadsheet shows it rather than running it as a formula (reports/spreadsheet.py)."""
         if value is None:
             return ""
         if isinstance(value, bool):
@@ -66,11 +70,15 @@ class CSVRenderer(BaseRenderer):
             return text.replace(".", ",") if self.decimal_comma else text
         if isinstance(value, list | tuple):
             if all(not isinstance(v, Mapping | list) for v in value):
-                return "|".join(self.cell(v) for v in value)
-            return json.dumps(value, ensure_ascii=False)
+                return safe_text("|".join(self._plain(v) for v in value))
+            return safe_text(json.dumps(value, ensure_ascii=False))
         if isinstance(value, Mapping):  # an empty mapping, the only one left after flatten
             return json.dumps(value, ensure_ascii=False)
-        return str(value)
+        return safe_text(str(value))
+
+    def _plain(self, value: Any) -> str:
+        """A scalar of a list, neutralised only once the list is joined."""
+        return str(value) if isinstance(value, str) else self.cell(value)
 
     def render(
         self,
@@ -84,7 +92,7 @@ class CSVRenderer(BaseRenderer):
         columns = list(dict.fromkeys(key for row in rows for key in row))
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\r\n")
-        writer.writerow(columns)
+        writer.writerow([safe_text(c) for c in columns])
         writer.writerows([self.cell(row.get(c)) for c in columns] for row in rows)
         self._name_download(renderer_context)
         text = buffer.getvalue()

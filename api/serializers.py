@@ -6,7 +6,6 @@ only validate. Writes go through the services.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -14,10 +13,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import policies
-from allocation.models import AllocationRun, Pillar, RunStatus, ScenarioStatus, Visibility
+from allocation.models import (
+    AllocationRun,
+    Pillar,
+    RunStatus,
+    ScenarioStatus,
+    Stage,
+    Visibility,
+)
 from clusters.models import DEFAULT_GEOGRAPHY
 from municipalities.models import DataStatus
-from practices.models import PracticeForm, RecordSource
+from practices.models import Practice, PracticeForm, RecordSource
 
 LEVELS = ("municipality", "area")
 
@@ -124,16 +130,25 @@ class PracticeQuery(AreaQuery):
     source = serializers.ChoiceField(choices=RecordSource.choices, required=False)
 
 
+def _model_validators(model: Any, name: str) -> list[Any]:
+    return list(model._meta.get_field(name).validators)
+
+
 class PracticeUpdateSerializer(serializers.Serializer):
+    """The fields a planner may change. Their bounds and messages are the model's own
+    validators (run here, so that a bad value is named before anything is written; the
+    service's ``full_clean`` checks them again with ``Practice.clean``)."""
+
     name = serializers.CharField(max_length=200, required=False)
     form = serializers.ChoiceField(choices=PracticeForm.choices, required=False)
     open_to_new_patients = serializers.BooleanField(required=False)
-    listed_patients = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
+    listed_patients = serializers.IntegerField(
+        validators=_model_validators(Practice, "listed_patients"), required=False
+    )
     capacities = serializers.DecimalField(
         max_digits=5,
         decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("99"),
+        validators=_model_validators(Practice, "capacities"),
         required=False,
     )
 
@@ -229,7 +244,13 @@ class RunSerializer(serializers.Serializer):
     scenario_name = serializers.CharField(source="scenario.name")
     status = serializers.ChoiceField(choices=RunStatus.choices)
     progress = serializers.IntegerField(help_text="0-100")
-    stage = serializers.CharField()
+    stage = serializers.ChoiceField(choices=Stage.choices, help_text="the stage's code")
+    stage_label = serializers.CharField(
+        help_text="the stage in words, in the request's language, with its count "
+        "(e.g. sensitivity chunk 3 of 5)"
+    )
+    stage_count = serializers.IntegerField(allow_null=True)
+    stage_total = serializers.IntegerField(allow_null=True)
     error = serializers.CharField()
     triggered_by = serializers.CharField()
     requested_by = serializers.CharField(

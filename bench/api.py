@@ -1,21 +1,25 @@
-"""Benchmark of the REST API (issue 5). A script, not a test:
+"""Benchmark of the REST API. A script, not a test:
 
     .venv/bin/python bench/api.py [--seconds 10] [--rounds 2] [--connections 4] [--python-client]
 
 Prepares a database in a temporary folder (SQLite: migrate, load_denmark, one finished run
 of the default scenario, an api-client user with a knox token), starts gunicorn on
 127.0.0.1 with 2 workers, and drives it with wrk (or, without wrk, a bounded Python client
-of threads with keep-alive connections). Both endpoints are measured in the same run, the
-same way, alternately, with the same token:
+of threads with keep-alive connections). A second server of 2 workers runs the same code
+with `bench.uncached_settings`: its cache never keeps a finished run's serialized results
+(bench/uncached.py), so each request builds them again. The endpoints are measured in the
+same run, the same way, in turns, with the same token:
 
 - results: area-level results of the finished run, the 21 health clusters
-  (/api/v1/runs/<id>/results/?level=area&geography=sundhedsklynger-21);
+  (/api/v1/runs/<id>/results/?level=area&geography=sundhedsklynger-21), as served (cached);
+- results_uncached: the same request to the uncached server;
 - bare: /api/v1/ping/, a JSON view with the same authentication, permission and throttling
   as every endpoint, and no work.
 
 Throttling is raised out of the way (API_THROTTLE_*), DEBUG is off. The last line is
-`BENCH results_vs_bare=<throughput ratio> results_p95_ms=... bare_p95_ms=... ...`;
-the floor for results_vs_bare is 0.5.
+`BENCH results_vs_bare=<throughput ratio> results_uncached_vs_bare=... results_p95_ms=...
+results_uncached_p95_ms=... bare_p95_ms=... ...`; the floor for results_vs_bare (as
+served) is 0.5.
 """
 
 from __future__ import annotations
@@ -172,10 +176,30 @@ def with_threads(url: str, token: str, seconds: float, connections: int) -> Meas
     return Measure(len(latencies), elapsed, p95, errors[0])
 
 
+def start_server(env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
+    """gunicorn with 2 workers on a free port; its base URL and process."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            GUNICORN,
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    return f"http://127.0.0.1:{port}", server
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, each endpoint in turn")
     parser.add_argument("--connections", type=int, default=4, help="2 per worker")
     parser.add_argument("--python-client", action="store_true", help="even if wrk is there")
     args = parser.parse_args()
@@ -191,7 +215,7 @@ def main() -> None:
         "API_THROTTLE_TOKEN": "100000000/min",
         "LOG_LEVEL": "WARNING",
     }
-    server: subprocess.Popen[bytes] | None = None
+    servers: list[subprocess.Popen[bytes]] = []
     try:
         print(f"preparing a database in {tmp} ...", flush=True)
         run_manage(env, "migrate", "--noinput", "-v0")
@@ -199,34 +223,30 @@ def main() -> None:
         prepared = json.loads(
             run_manage(env, "shell", "-c", PREPARE).split("PREPARED ", 1)[1].splitlines()[0]
         )
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [
-                GUNICORN,
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
+        base, server = start_server(env)
+        servers.append(server)
+        base_uncached, server = start_server(
+            {**env, "DJANGO_SETTINGS_MODULE": "bench.uncached_settings"}
         )
+        servers.append(server)
         wait_for(f"{base}/healthz")
+        wait_for(f"{base_uncached}/healthz")
+        path = f"/api/v1/runs/{prepared['run']}/results/?level=area&geography=sundhedsklynger-21"
         urls = {
-            "results": f"{base}/api/v1/runs/{prepared['run']}/results/"
-            "?level=area&geography=sundhedsklynger-21",
+            "results": base + path,
+            "results_uncached": base_uncached + path,
             "bare": f"{base}/api/v1/ping/",
         }
-        request = urllib.request.Request(
-            urls["results"], headers={"Authorization": f"Token {prepared['token']}"}
-        )
-        with urllib.request.urlopen(request) as response:
-            rows = json.load(response)
+        answers = []
+        for url in (urls["results"], urls["results_uncached"]):
+            request = urllib.request.Request(
+                url, headers={"Authorization": f"Token {prepared['token']}"}
+            )
+            with urllib.request.urlopen(request) as response:
+                answers.append(json.load(response))
+        rows = answers[0]
         assert len(rows) == 21 and sum(r["total"] for r in rows) == 1500, rows
+        assert answers[1] == rows, "the uncached server answers differently"
 
         use_wrk = shutil.which("wrk") is not None and not args.python_client
         script = tmp / "report.lua"
@@ -241,35 +261,41 @@ def main() -> None:
 
         for name in urls:  # warm both workers and their connections
             measure(name, 2)
-        results: dict[str, list[Measure]] = {"results": [], "bare": []}
+        names = list(urls)
+        results: dict[str, list[Measure]] = {name: [] for name in names}
         for round_ in range(args.rounds):
-            for name in ("bare", "results") if round_ % 2 == 0 else ("results", "bare"):
+            k = round_ % len(names)  # the order rotates from round to round
+            for name in names[k:] + names[:k]:
                 m = measure(name, args.seconds)
                 if m.errors:
                     sys.exit(f"{name}: {m.errors} failed requests")
                 results[name].append(m)
                 print(
-                    f"  round {round_ + 1} {name:8} {m.throughput:8.1f} req/s  "
+                    f"  round {round_ + 1} {name:16} {m.throughput:8.1f} req/s  "
                     f"p95 {m.p95_ms:7.2f} ms  ({m.requests} requests)",
                     flush=True,
                 )
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=20)
+        for running in servers:
+            running.terminate()
+            running.wait(timeout=20)
         shutil.rmtree(tmp, ignore_errors=True)
 
     def median(name: str, attr: str) -> float:
         return statistics.median(getattr(m, attr) for m in results[name])
 
     ratio = median("results", "throughput") / median("bare", "throughput")
+    uncached = median("results_uncached", "throughput") / median("bare", "throughput")
     verdict = "ok" if ratio >= FLOOR else f"BELOW the floor {FLOOR}"
-    print(f"results/bare throughput {ratio:.3f} ({verdict})")
+    print(f"results/bare throughput {ratio:.3f} ({verdict}); uncached {uncached:.3f}")
     print(
         f"BENCH results_vs_bare={ratio:.3f} "
+        f"results_uncached_vs_bare={uncached:.3f} "
         f"results_p95_ms={median('results', 'p95_ms'):.2f} "
+        f"results_uncached_p95_ms={median('results_uncached', 'p95_ms'):.2f} "
         f"bare_p95_ms={median('bare', 'p95_ms'):.2f} "
         f"results_rps={median('results', 'throughput'):.1f} "
+        f"results_uncached_rps={median('results_uncached', 'throughput'):.1f} "
         f"bare_rps={median('bare', 'throughput'):.1f} "
         f"client={'wrk' if client == 'wrk' else 'python'} connections={args.connections}"
     )

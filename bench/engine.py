@@ -1,4 +1,4 @@
-"""Benchmark of the allocation engine (issue 3). A script, not a test:
+"""Benchmark of the allocation engine. A script, not a test:
 
     .venv/bin/python bench/engine.py [--quick]
 
@@ -10,9 +10,20 @@ Measures, by medians, on a synthetic Denmark built here (seeded):
 - engine_vs_coverage: allocate() (all steps but sensitivity) / the coverage step.
 - sensitivity_vs_loop: 10,000 separate allocate() calls / 10,000 vectorised draws. The loop
   runs on a subset of the same draws and is scaled up; the per-draw inputs are built
-  outside the timed region, which favours the loop.
-- scale_100x_vs_10x: allocate() on Denmark x100 (9,800 municipalities, ~180,000 practices,
-  150,000 capacities) / on Denmark x10.
+  outside the timed region, which favours the loop. This compares the vectorised pillar
+  arithmetic with the whole engine (phase-in, placement, metrics and explanations too).
+- sensitivity_vs_draw_loop: the same arithmetic as the vectorised sensitivity
+  (`perturbed_totals`: draw, then evaluate) run one draw at a time / all at once, both over
+  the default 1,000 draws; same_totals: whether both give the same totals. This ratio
+  measures the vectorisation alone.
+- scale_100x_vs_10x: allocate() on Denmark x100 (9,800 municipalities, ~170,000 practices,
+  150,000 capacities) / on Denmark x10; growth_exponent: the slope b of the least-squares
+  line log(time) = a + b log(size) over Denmark x1, x3, x10, x30 and x100 (b = 1 is linear
+  growth).
+
+Both sides of every ratio are measured the same way: the same warm-up call, the same number
+of timed samples, taken in turns (the order rotating each round) so that background load
+weighs on both alike, and a garbage collection before every sample of either side.
 
 Clocks: coverage_vs_highs uses wall-clock time (HiGHS may use more than one thread);
 the other ratios use CPU time of this process (time.process_time), because the machine is
@@ -40,10 +51,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from allocation.engine import AllocationParams, EngineInputs, allocate
 from allocation.engine.coverage import minmax
+from allocation.engine.frames import check_against_inputs
 from allocation.engine.sensitivity import (
     Streams,
     draw,
     draw_as_engine_call,
+    evaluate,
     perturbed_totals,
 )
 
@@ -128,7 +141,10 @@ def scaled_params(scale: int) -> AllocationParams:
     )
 
 
-def timed(fn: Callable[[], object]) -> tuple[float, float]:
+Sample = tuple[float, float]  # (wall-clock, CPU) seconds
+
+
+def timed(fn: Callable[[], object]) -> Sample:
     """(wall-clock, CPU) seconds of one call, after a garbage collection."""
     gc.collect()
     wall, cpu = time.perf_counter(), time.process_time()
@@ -136,8 +152,38 @@ def timed(fn: Callable[[], object]) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def median_time(fn: Callable[[], object], repeat: int, *, cpu: bool = False) -> float:
-    return statistics.median(timed(fn)[1 if cpu else 0] for _ in range(repeat))
+def alternate(fns: dict[str, Callable[[], object]], samples: int) -> dict[str, list[Sample]]:
+    """Every function once untimed (warm-up), then `samples` timed rounds in which each
+    takes its turn; the order rotates from round to round."""
+    for fn in fns.values():
+        fn()
+    names = list(fns)
+    out: dict[str, list[Sample]] = {name: [] for name in names}
+    for i in range(samples):
+        k = i % len(names)
+        for name in names[k:] + names[:k]:
+            out[name].append(timed(fns[name]))
+    return out
+
+
+def median(samples: list[Sample], *, cpu: bool) -> float:
+    return statistics.median(s[1 if cpu else 0] for s in samples)
+
+
+def draw_by_draw(inputs: EngineInputs, params: AllocationParams, draws: int) -> np.ndarray:
+    """`perturbed_totals` one draw at a time: the same streams, draws and arithmetic."""
+    check_against_inputs(inputs, params)
+    streams = Streams(params.sensitivity_seed)
+    out = np.empty((draws, len(inputs.municipalities)), dtype=np.int64)
+    for r in range(draws):
+        out[r] = evaluate(inputs, params, draw(inputs, params, streams, 1))[0]
+    return out
+
+
+def growth_exponent(sizes: list[int], seconds: list[float]) -> float:
+    """Least-squares slope of log(seconds) against log(size)."""
+    slope, _ = np.polyfit(np.log(sizes), np.log(seconds), 1)
+    return float(slope)
 
 
 def highs_minmax(weighted: np.ndarray, supply: np.ndarray, n: int) -> tuple[float, np.ndarray]:
@@ -184,10 +230,15 @@ def main() -> None:
     )
 
     # 1. Coverage step vs HiGHS on the same problem.
-    t_cov = median_time(lambda: minmax(weighted, supply, 600), 50 * reps)
-    t_cov_cpu = median_time(lambda: minmax(weighted, supply, 600), 50 * reps, cpu=True)
+    got = alternate(
+        {
+            "coverage": lambda: minmax(weighted, supply, 600),
+            "highs": lambda: highs_minmax(weighted, supply, 600),
+        },
+        4 * reps - 1,
+    )
+    t_cov, t_highs = median(got["coverage"], cpu=False), median(got["highs"], cpu=False)
     ours = minmax(weighted, supply, 600)[0]
-    t_highs = median_time(lambda: highs_minmax(weighted, supply, 600), 2 * reps + 1)
     optimum, highs_counts = highs_minmax(weighted, supply, 600)
     our_load = largest_load(weighted, supply, ours)
     same = (
@@ -195,58 +246,79 @@ def main() -> None:
         and abs(largest_load(weighted, supply, highs_counts) - our_load) <= 1e-12 * our_load
     )
     print(
-        f"coverage step {t_cov * 1e3:.3f} ms, HiGHS {t_highs * 1e3:.1f} ms; largest load "
-        f"{our_load:.4f} (engine) vs {optimum:.4f} (HiGHS)"
+        f"coverage step {t_cov * 1e3:.3f} ms, HiGHS {t_highs * 1e3:.1f} ms (wall); largest "
+        f"load {our_load:.4f} (engine) vs {optimum:.4f} (HiGHS)"
     )
 
     # 2. Whole engine vs the coverage step.
-    t_engine = median_time(lambda: allocate(base, params), 10 * reps, cpu=True)
+    got = alternate(
+        {
+            "engine": lambda: allocate(base, params),
+            "coverage": lambda: minmax(weighted, supply, 600),
+        },
+        20 * reps + 1,
+    )
+    t_engine, t_cov_cpu = median(got["engine"], cpu=True), median(got["coverage"], cpu=True)
     print(f"allocate() {t_engine * 1e3:.1f} ms CPU; coverage step {t_cov_cpu * 1e3:.3f} ms CPU")
 
-    # 3. Sensitivity: 10,000 vectorised draws vs separate engine calls, measured alternately
-    # so that background load hits both alike.
+    # 3a. Sensitivity: 10,000 vectorised draws vs separate whole-engine calls.
     draws = 10_000
     subset = 40 if args.quick else 100
     batch = draw(base, params, Streams(params.sensitivity_seed), subset)
     calls = [draw_as_engine_call(base, params, batch, r) for r in range(subset)]
-    vec: list[tuple[float, float]] = []
-    loop: list[tuple[float, float]] = []
 
     def run_calls() -> None:
         for one_inputs, one_params in calls:
             allocate(one_inputs, one_params)
 
-    for _ in range(reps):
-        vec.append(timed(lambda: perturbed_totals(base, params, draws)))
-        loop.append(timed(run_calls))
-    t_vec, t_loop = (
-        statistics.median(t[1] for t in vec),
-        statistics.median(t[1] for t in loop) * draws / subset,
+    got = alternate(
+        {"vectorised": lambda: perturbed_totals(base, params, draws), "loop": run_calls}, reps
     )
+    t_vec = median(got["vectorised"], cpu=True)
+    t_loop = median(got["loop"], cpu=True) * draws / subset
     print(
         f"sensitivity: {draws} vectorised draws {t_vec:.2f} s CPU "
-        f"({statistics.median(t[0] for t in vec):.2f} s wall); {subset} separate allocate() "
+        f"({median(got['vectorised'], cpu=False):.2f} s wall); {subset} separate allocate() "
         f"calls scaled to {draws}: {t_loop:.1f} s CPU "
-        f"({statistics.median(t[0] for t in loop) * draws / subset:.1f} s wall)"
+        f"({median(got['loop'], cpu=False) * draws / subset:.1f} s wall)"
     )
 
-    # 4. Scale: x10 and x100, measured alternately so that background load on the machine
-    # hits both sizes alike.
-    sizes = {scale: (synthetic_denmark(scale), scaled_params(scale)) for scale in (10, 100)}
-    samples: dict[int, list[tuple[float, float]]] = {10: [], 100: []}
-    for inputs, p in sizes.values():
-        allocate(inputs, p)  # warm-up
-    for _ in range(2 * reps + 1):
-        for scale, (inputs, p) in sizes.items():
-            samples[scale].append(timed(functools.partial(allocate, inputs, p)))
-    times = {scale: statistics.median(t[1] for t in got) for scale, got in samples.items()}
+    # 3b. The same arithmetic one draw at a time, over the same default number of draws.
+    n_draws = params.sensitivity_draws
+    same_totals = np.array_equal(
+        draw_by_draw(base, params, n_draws), perturbed_totals(base, params, n_draws)
+    )
+    got = alternate(
+        {
+            "vectorised": lambda: perturbed_totals(base, params, n_draws),
+            "draw_loop": lambda: draw_by_draw(base, params, n_draws),
+        },
+        reps,
+    )
+    t_vec_d, t_draw_loop = median(got["vectorised"], cpu=True), median(got["draw_loop"], cpu=True)
+    print(
+        f"sensitivity arithmetic, {n_draws} draws: all at once {t_vec_d * 1e3:.0f} ms CPU "
+        f"({median(got['vectorised'], cpu=False) * 1e3:.0f} ms wall); one draw at a time "
+        f"{t_draw_loop:.2f} s CPU ({median(got['draw_loop'], cpu=False):.2f} s wall); "
+        f"same totals: {'yes' if same_totals else 'NO'}"
+    )
+
+    # 4. Growth: Denmark x1 to x100, every size in each round.
+    scales = [1, 3, 10, 30, 100]
+    sizes = {scale: (synthetic_denmark(scale), scaled_params(scale)) for scale in scales}
+    got = alternate(
+        {str(scale): functools.partial(allocate, *pair) for scale, pair in sizes.items()},
+        2 * reps + 1,
+    )
+    times = {scale: median(got[str(scale)], cpu=True) for scale in scales}
     for scale, (inputs, p) in sizes.items():
-        wall = statistics.median(t[0] for t in samples[scale])
         print(
             f"Denmark x{scale}: {len(inputs.municipalities)} municipalities, "
             f"{len(inputs.practices)} practices, {p.total} capacities: "
-            f"allocate() {times[scale]:.3f} s CPU ({wall:.3f} s wall)"
+            f"allocate() {times[scale]:.3f} s CPU ({median(got[str(scale)], cpu=False):.3f} s wall)"
         )
+    exponent = growth_exponent(scales, [times[s] for s in scales])
+    print(f"growth exponent over x1-x100 (log-log least squares): {exponent:.2f}")
 
     print(
         "BENCH "
@@ -254,7 +326,10 @@ def main() -> None:
         f"same_optimum={'yes' if same else 'no'} "
         f"engine_vs_coverage={t_engine / t_cov_cpu:.1f} "
         f"sensitivity_vs_loop={t_loop / t_vec:.0f} "
-        f"scale_100x_vs_10x={times[100] / times[10]:.1f}"
+        f"sensitivity_vs_draw_loop={t_draw_loop / t_vec_d:.0f} "
+        f"same_totals={'yes' if same_totals else 'no'} "
+        f"scale_100x_vs_10x={times[100] / times[10]:.1f} "
+        f"growth_exponent={exponent:.2f}"
     )
 
 

@@ -1,14 +1,19 @@
 """Server time and query count of the overview and the compare page, against a bare page,
-in one process.
+in one process, with the results of finished runs cached (as served) and uncached.
 
 The bare page is a minimal page on the same base template (navigation, language switch,
 session and login), served through the same middleware to the same logged-in user: a bare
 template render without those is close to zero, so a ratio against it would say nothing.
 
+Uncached: the same pages with the cache of finished runs' rendered results switched off
+(bench/uncached.py), so every request builds its figures and tables again; the pages take
+turns with the cached ones in every round.
+
 Run: .venv/bin/python bench/pages.py   (builds a throwaway test database, loads Denmark,
 runs the default scenario and a 600/700/200 variant in-process, then measures).
-Ends with: BENCH overview_vs_bare=... compare_vs_bare=... overview_queries=...
-Floors: both ratios <= 3, overview queries <= 15.
+Ends with: BENCH overview_vs_bare=... compare_vs_bare=... overview_uncached_vs_bare=...
+compare_uncached_vs_bare=... overview_queries=... overview_uncached_queries=...
+Floors (the cached pages, as served): both ratios <= 3, overview queries <= 15.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +45,8 @@ from django.test.utils import (  # noqa: E402
 )
 from django.urls import include, path  # noqa: E402
 
+from bench.uncached import ResultsSwitch, without_results  # noqa: E402
+
 REPEAT = int(os.environ.get("BENCH_REPEAT", "40"))
 RATIO_FLOOR = 3.0
 QUERY_FLOOR = 15
@@ -51,24 +59,32 @@ def bare(request: HttpRequest) -> HttpResponse:
 urlpatterns = [path("bench/bare/", bare), path("", include("config.urls"))]
 
 
-def measure(client: Client, urls: dict[str, str]) -> dict[str, tuple[float, int, int]]:
+def results(cached: bool) -> AbstractContextManager[None]:
+    return nullcontext() if cached else without_results()
+
+
+def measure(
+    client: Client, pages: dict[str, tuple[str, bool]]
+) -> dict[str, tuple[float, int, int]]:
     """Median server time (ms), queries and bytes per page over REPEAT rounds.
 
-    The pages take turns within each round, so a change of load on the machine weighs on
-    all of them alike.
+    pages: name -> (url, results cached). The pages take turns within each round, so a
+    change of load on the machine weighs on all of them alike.
     """
-    for url in urls.values():  # warm up: templates, translations, cached results
+    for url, cached in pages.values():  # warm up: templates, translations, cached results
         for _ in range(3):
-            assert client.get(url).status_code == 200, url
-    times: dict[str, list[float]] = {name: [] for name in urls}
+            with results(cached):
+                assert client.get(url).status_code == 200, url
+    times: dict[str, list[float]] = {name: [] for name in pages}
     for _ in range(REPEAT):
-        for name, url in urls.items():
-            t = time.perf_counter()
-            client.get(url)
-            times[name].append((time.perf_counter() - t) * 1000)
+        for name, (url, cached) in pages.items():
+            with results(cached):
+                t = time.perf_counter()
+                client.get(url)
+                times[name].append((time.perf_counter() - t) * 1000)
     out = {}
-    for name, url in urls.items():
-        with CaptureQueriesContext(connection) as queries:
+    for name, (url, cached) in pages.items():
+        with results(cached), CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200
         out[name] = (statistics.median(times[name]), len(queries), len(response.content))
@@ -114,31 +130,44 @@ def main() -> int:
         client = Client()
         client.force_login(negotiator)
         compare_url = f"/compare/?s={default.pk}&s={variant.pk}"
-        with override_settings(ROOT_URLCONF=__name__):
+        caches = {"default": {"BACKEND": "bench.uncached.ResultsSwitch"}}
+        with override_settings(ROOT_URLCONF=__name__, CACHES=caches):
             client.get("/")  # the first request of the process loads templates and catalogues
             first = {"overview": cold(client, "/"), "compare": cold(client, compare_url)}
             rows = measure(
-                client, {"bare": "/bench/bare/", "overview": "/", "compare": compare_url}
+                client,
+                {
+                    "bare": ("/bench/bare/", True),
+                    "overview": ("/", True),
+                    "overview_uncached": ("/", False),
+                    "compare": (compare_url, True),
+                    "compare_uncached": (compare_url, False),
+                },
             )
+            assert ResultsSwitch.refused > 0, "the uncached pages found no result to leave out"
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
 
-    print(f"{'page':<10}{'median ms':>10}{'queries':>9}{'bytes':>10}")
+    print(f"{'page':<18}{'median ms':>10}{'queries':>9}{'bytes':>10}")
     for name, (ms, queries, size) in rows.items():
-        print(f"{name:<10}{ms:>10.2f}{queries:>9}{size:>10}")
-    overview_ratio = rows["overview"][0] / rows["bare"][0]
-    compare_ratio = rows["compare"][0] / rows["bare"][0]
+        print(f"{name:<18}{ms:>10.2f}{queries:>9}{size:>10}")
+    ratio = {name: rows[name][0] / rows["bare"][0] for name in rows}
+    overview_ratio, compare_ratio = ratio["overview"], ratio["compare"]
     overview_queries = rows["overview"][1]
     print(
         "bare = a minimal page on the same base template, same middleware and user "
         f"({REPEAT} rounds, median). A finished run's results are cached (runs are "
-        "immutable); with the cache cleared the first request took "
-        f"{first['overview']:.1f} ms (overview) and {first['compare']:.1f} ms (compare)."
+        "immutable); *_uncached is the same page with that cache switched off. With the "
+        f"whole cache cleared the first request took {first['overview']:.1f} ms (overview) "
+        f"and {first['compare']:.1f} ms (compare)."
     )
     print(
         f"BENCH overview_vs_bare={overview_ratio:.2f} compare_vs_bare={compare_ratio:.2f} "
-        f"overview_queries={overview_queries}"
+        f"overview_uncached_vs_bare={ratio['overview_uncached']:.2f} "
+        f"compare_uncached_vs_bare={ratio['compare_uncached']:.2f} "
+        f"overview_queries={overview_queries} "
+        f"overview_uncached_queries={rows['overview_uncached'][1]}"
     )
     ok = overview_ratio <= RATIO_FLOOR and compare_ratio <= RATIO_FLOOR
     ok = ok and overview_queries <= QUERY_FLOOR

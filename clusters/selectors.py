@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Sum
 
 from clusters.models import DEFAULT_GEOGRAPHY, Area, Geography, Membership
 from practices.models import Practice
@@ -49,8 +50,36 @@ class AreaSummary:
         return self.population / float(self.capacities) if self.capacities else None
 
 
-def geography_list() -> list[Geography]:
-    return list(Geography.objects.order_by("provisional", "slug"))
+_GEOGRAPHIES_KEY = "klyngeplan:geographies:v1"
+
+
+def geographies() -> list[Geography]:
+    """The planning geographies, settled ones first; cached for a few minutes (reference
+    data, which changes only when Denmark is reloaded)."""
+    hit = cache.get(_GEOGRAPHIES_KEY)
+    if hit is None:
+        hit = list(Geography.objects.order_by("provisional", "slug"))
+        cache.set(_GEOGRAPHIES_KEY, hit, 300)
+    return list(hit)
+
+
+def memberships(*, geography: str) -> dict[int, tuple[str, str, str]]:
+    """kommunekode -> (area slug, area name, hospital) in ``geography``. One query."""
+    return {
+        code: (slug, name, hospital)
+        for code, slug, name, hospital in Membership.objects.filter(
+            geography__slug=geography
+        ).values_list("municipality_id", "area__slug", "area__name", "area__hospital")
+    }
+
+
+def area_get(*, geography: str, slug: str) -> Area | None:
+    """One area of a geography, with its geography; one query."""
+    return (
+        Area.objects.select_related("geography")
+        .filter(geography__slug=geography, slug=slug)
+        .first()
+    )
 
 
 def area_summaries(*, geography: str = DEFAULT_GEOGRAPHY) -> list[AreaSummary]:
@@ -100,8 +129,6 @@ def geographies_with_area_counts() -> list[Geography]:
 
 def geography_get(*, slug: str) -> Geography | None:
     """A geography with its areas and their memberships (municipality names); three queries."""
-    from django.db.models import Prefetch
-
     members = Membership.objects.select_related("municipality").only(
         "area", "municipality", "confidence", "municipality__name"
     )

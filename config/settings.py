@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +53,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz answers before anything else: liveness needs no host check, no database
+    "config.health.LivenessMiddleware",
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reports.context.data_status_context",
             ],
         },
     },
@@ -114,6 +120,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker logs through LOGGING below (JSON in production), not through its own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_TIMEZONE = "Europe/Copenhagen"
@@ -163,11 +171,21 @@ STORAGES = {
     },
 }
 
+# Failed logins (accounts/lockout.py): a username is locked for the window after this many
+# failures within it, even with the right password; an address after its (generous) count.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=100)
+# Trusted proxies in front of the app: 0 takes the client address from REMOTE_ADDR and
+# ignores X-Forwarded-For (which any client can make up); 1 behind one reverse proxy.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-# --- REST API (issue 5): DRF, knox tokens, OpenAPI docs served offline ----------------------
+# --- REST API: DRF, knox tokens, OpenAPI docs served offline ------------------------------
 # Clients send `Authorization: Token <token>` (knox: stored hashed, expiring); the pages use
 # their session. Token first, so an anonymous API call answers 401 with WWW-Authenticate.
 INSTALLED_APPS += ["knox", "drf_spectacular", "drf_spectacular_sidecar", "api"]
@@ -191,8 +209,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_THROTTLE_USER", default="1200/min"),  # all of a user's requests
         "token": env.str("API_THROTTLE_TOKEN", default="600/min"),  # each token on its own
-        "login": env.str("API_THROTTLE_LOGIN", default="10/min"),  # per client address
+        # every attempt, per client address: a flood guard that many users behind one NAT
+        # stay under; guessing is stopped by the failure counts (accounts/lockout.py)
+        "login": env.str("API_THROTTLE_LOGIN", default="120/min"),
     },
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -225,18 +246,84 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # no validator badge: Swagger UI would send the schema to validator.swagger.io
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
+    # the sidecar's Redoc without its CDN logo (api/docs.py)
+    "REDOC_DIST": "/api/redoc-dist",
 }
 # --- end of REST API settings -------------------------------------------------------------
 
+# Content-Security-Policy (django-csp): everything from this origin, nothing inline for
+# scripts (the pages' behaviour lives in static/js/klyngeplan.js; figures travel as JSON data
+# blocks). Styles allow 'unsafe-inline': plotly.js and Redoc insert <style> elements and style
+# attributes as they draw. Images also from data: and blob: (Plotly's icons and downloads),
+# workers from blob: (Redoc's search).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+CSRF_FAILURE_VIEW = "api.exceptions.csrf_failure"  # JSON under /api/, Django's page elsewhere
+
+# Production expects HTTPS. Where TLS ends at a proxy, the proxy sets X-Forwarded-Proto and
+# SECURE_PROXY_SSL_HEADER names it (empty: trust no header); SECURE_SSL_REDIRECT=false and
+# SECURE_HSTS_SECONDS=0 relax the redirect and HSTS for a deployment that cannot have them.
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    _proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="HTTP_X_FORWARDED_PROTO")
+    SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # readiness probes speak plain HTTP inside the stack (/healthz is answered earlier)
+    SECURE_REDIRECT_EXEMPT = [r"^readyz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 
+# JSON lines with a request id in production (config/logs.py), plain text on a laptop;
+# LOG_FORMAT=json|text chooses. Task return values are summarised, never logged whole.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "config.logs.RequestIdFilter"},
+        "task_result": {"()": "config.logs.TaskResultFilter"},
+    },
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "task_result"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"celery.app.trace": {"filters": ["task_result"]}},
 }
+
+# Errors to Sentry when SENTRY_DSN is set (the sentry extra: pip install ".[sentry]"); the
+# SDK is imported only then, so a deployment without it needs nothing installed.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production" if PRODUCTION else "dev"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )

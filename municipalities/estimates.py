@@ -35,8 +35,11 @@ RATES: dict[str, NationalRate] = {
     "chronic_18_64": NationalRate(0.13, "assumption calibrated to N4: 20 % of adults"),
     "chronic_65_79": NationalRate(0.38, "assumption calibrated to N4: 20 % of adults, 45 % of 85+"),
     "chronic_80_plus": NationalRate(0.45, "N4: 45 % of those aged 85+"),
-    # Multimorbidity: about 1.2 million Danes with two or more chronic diseases (N5; seed 003).
-    "multimorbid_total": NationalRate(1_200_000, "N5 and seed 003: about 1.2 million Danes"),
+    # Multimorbidity: about 1.2 million Danes with two or more chronic diseases (N5; also
+    # Danske Patienter, see docs/model.md#sources).
+    "multimorbid_total": NationalRate(
+        1_200_000, "N5 and Danske Patienter: about 1.2 million Danes"
+    ),
     # Relative age profile of multimorbidity: N4 finds 15 % of chronically ill adults and 25 % of
     # chronically ill 75+ multimorbid; applied to the chronic rates above.
     "multimorbid_share_of_chronic_under_65": NationalRate(0.15, "N4"),
@@ -181,8 +184,9 @@ def drivers(frame: pd.DataFrame) -> dict[str, tuple[pd.Series, str]]:
         ),
         "multimorbid": (
             multimorbid,
-            "estimated: 1.2 million nationally (N5, seed 003) spread by the chronic estimate "
-            f"with 15 % of chronically ill under 65 and 25 % over 65 multimorbid (N4), {dep_note}",
+            "estimated: 1.2 million nationally (N5, Danske Patienter) spread by the chronic "
+            "estimate with 15 % of chronically ill under 65 and 25 % over 65 multimorbid (N4), "
+            f"{dep_note}",
         ),
         "nursing_home_places": (
             nursing,

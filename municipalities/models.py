@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DataStatus(models.TextChoices):
-    """How a figure came to be: the same three words as ../shared/data/SOURCES.md uses."""
+    """How a figure came to be: the same three words as data/denmark/SOURCES.md uses."""
 
     SOURCED = "sourced", _("sourced")
     DERIVED = "derived", _("derived")
@@ -48,7 +48,7 @@ class Indicator(models.TextChoices):
     """Demand indicators per municipality and reference year.
 
     The first block feeds the allocation engine (age bands and pillar drivers); the second is
-    socioeconomic context from ../shared/data/demand_indicators.csv.
+    socioeconomic context from data/denmark/demand_indicators.csv.
     """
 
     POP_0_17 = "pop_0_17", _("citizens aged 0-17")

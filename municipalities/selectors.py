@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from clusters.models import Membership
-from municipalities.models import DemandIndicator, Municipality, Region
+from municipalities.models import (
+    ENGINE_INDICATORS,
+    DataStatus,
+    DemandIndicator,
+    Municipality,
+    Region,
+)
 
 
 def region_list() -> QuerySet[Region]:
@@ -24,8 +35,9 @@ class LatestIndicator:
 
 
 def _with_latest(municipalities: list[Municipality]) -> list[Municipality]:
-    """Attach ``latest_indicators`` (indicator → its newest value) and ``areas`` (geography
-    slug → area slug) to municipalities fetched with the prefetches of this module."""
+    """Attach ``latest_indicators`` (indicator → its newest value), ``areas`` (geography
+    slug → area slug) and ``area_list`` ((geography, area) pairs, settled geographies first)
+    to municipalities fetched with the prefetches of this module."""
     for m in municipalities:
         latest: dict[str, LatestIndicator] = {}
         for ind in m.indicators.all():  # newest year first, see the prefetch
@@ -37,6 +49,10 @@ def _with_latest(municipalities: list[Municipality]) -> list[Municipality]:
         m.areas = {  # type: ignore[attr-defined]
             ms.geography.slug: ms.area.slug for ms in m.memberships.all()
         }
+        m.area_list = sorted(  # type: ignore[attr-defined]
+            ((ms.geography, ms.area) for ms in m.memberships.all()),
+            key=lambda pair: (pair[0].provisional, pair[0].slug),
+        )
     return municipalities
 
 
@@ -52,7 +68,12 @@ def _municipalities() -> QuerySet[Municipality]:
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.select_related("geography", "area").only(
-                    "municipality_id", "geography__slug", "area__slug"
+                    "municipality_id",
+                    "geography__slug",
+                    "geography__name",
+                    "geography__provisional",
+                    "area__slug",
+                    "area__name",
                 ),
             ),
         )
@@ -78,3 +99,74 @@ def municipality_list(
 def municipality_get(*, kommunekode: int) -> Municipality | None:
     found = list(_municipalities().filter(kommunekode=kommunekode))
     return _with_latest(found)[0] if found else None
+
+
+def municipality_names() -> list[Municipality]:
+    """The 98 municipalities by name, without their boundaries (for filters); one query."""
+    return list(Municipality.objects.defer("boundary").order_by("name"))
+
+
+def indicator_rows(*, indicators: Iterable[str] = ENGINE_INDICATORS) -> list[tuple[Any, ...]]:
+    """Every stored value of ``indicators``: kommunekode, municipality, indicator, year,
+    value, status, source; one query."""
+    return list(
+        DemandIndicator.objects.filter(indicator__in=list(indicators))
+        .order_by("municipality_id", "indicator", "year")
+        .values_list(
+            "municipality_id",
+            "municipality__name",
+            "indicator",
+            "year",
+            "value",
+            "status",
+            "source",
+        )
+    )
+
+
+_ESTIMATED_KEY = "klyngeplan:indicators:estimated:v1:"
+
+
+def estimated_indicators(*, indicators: Iterable[str] = ENGINE_INDICATORS) -> list[str]:
+    """Those of ``indicators`` with an estimated value somewhere (in indicator order). What
+    the pages and exports call estimated comes from here, not from a list. Cached, and
+    cleared by the writes of demand data (one query when not cached)."""
+    wanted = list(indicators)
+    key = _ESTIMATED_KEY + ",".join(wanted)
+    found = cache.get(key)
+    if found is None:
+        found = set(
+            DemandIndicator.objects.filter(indicator__in=wanted, status=DataStatus.ESTIMATED)
+            .values_list("indicator", flat=True)
+            .distinct()
+        )
+        cache.set(key, found, 300)
+    return [i for i in wanted if i in found]
+
+
+def forget_estimated_indicators() -> None:
+    cache.delete(_ESTIMATED_KEY + ",".join(ENGINE_INDICATORS))
+
+
+_GEOJSON_KEY = "klyngeplan:municipalities.geojson:v1"
+
+
+def municipalities_geojson() -> tuple[bytes, str]:
+    """The 98 municipality boundaries as one FeatureCollection (feature id = kommunekode),
+    and its ETag. Cached: boundaries change only when the reference data is reloaded,
+    which also changes the ETag (it hashes the content)."""
+    hit = cache.get(_GEOJSON_KEY)
+    if hit is not None:
+        return hit[0], hit[1]
+    features = [
+        {"type": "Feature", "id": code, "properties": {"name": name}, "geometry": boundary}
+        for code, name, boundary in Municipality.objects.filter(boundary__isnull=False)
+        .order_by("kommunekode")
+        .values_list("kommunekode", "name", "boundary")
+    ]
+    body = json.dumps(
+        {"type": "FeatureCollection", "features": features}, separators=(",", ":")
+    ).encode()
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    cache.set(_GEOJSON_KEY, (body, etag), 3600)
+    return body, etag

@@ -9,6 +9,7 @@ from clusters.models import Area, Geography, Membership
 from municipalities.demand_import import parse_demand
 from municipalities.models import DemandIndicator, ImportBatch, Municipality, Region
 from municipalities.reference import GEOGRAPHIES, ReferenceData
+from municipalities.selectors import forget_estimated_indicators
 from municipalities.sync import SyncCount, sync_table
 
 
@@ -81,6 +82,8 @@ def apply_reference(*, data: ReferenceData) -> dict[str, SyncCount]:
         # owns the rows it brings.
         delete_missing=False,
     )
+    # What the pages call estimated is read from the indicators' status (cached).
+    transaction.on_commit(forget_estimated_indicators)
     return result
 
 
@@ -93,7 +96,7 @@ def import_demand(
     Raises :class:`~municipalities.importing.ImportFailed` with every problem before anything
     is written. Values the file leaves empty, and every other row, stay as they are. A file
     that changes nothing is recorded too (with zero counts): the history then shows it was
-    checked.
+    checked. Whoever imports tells the allocation that the data changed (``data_changed``).
     """
     known = set(Municipality.objects.values_list("kommunekode", flat=True))
     parsed = parse_demand(content, file_name=file_name, known_codes=known)
@@ -128,8 +131,5 @@ def import_demand(
         note=note,
     )
     if count.changed:
-        # The worker re-runs every shared scenario against the new data (after commit).
-        from allocation.services import request_runs_for_data_change
-
-        request_runs_for_data_change(batch=batch)
+        transaction.on_commit(forget_estimated_indicators)
     return batch

@@ -3,15 +3,39 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import Municipality
 
 # A practice may close to new patients at 1,600 listed patients per capacity (the national
-# agreement; seed 003). The synthetic register and the open-share projection use this rule.
+# agreement, as cited by Danske Patienter; docs/model.md#sources). The synthetic register and
+# the open-share projection use this rule.
 CLOSING_LIST_SIZE = 1600
+
+# Plausibility bounds of a register record. They catch typing errors (an extra digit, a
+# comma read as a thousands separator), not rare practices: Denmark's largest practices have
+# around a dozen capacities and lists of some 20,000 patients, and a full list is 1,600 to
+# 2,700 patients per capacity. The web form, the API and the import all refuse beyond them,
+# with these messages, because they all validate through the model.
+MIN_CAPACITIES = Decimal("0.01")
+MAX_CAPACITIES = Decimal("30")
+CAPACITIES_MESSAGE = _("Between 0.01 and 30 capacities.")
+MAX_LISTED_PATIENTS = 60_000
+LISTED_PATIENTS_MESSAGE = _("More than 60,000 listed patients is not plausible.")
+MAX_PATIENTS_PER_CAPACITY = 5000
+# A doctor's working time in capacities. An import shares a practice's capacities equally
+# among the doctors it lists, so a list shorter than the capacities gives more than one each;
+# beyond two the list is missing doctors.
+MIN_FTE = Decimal("0.01")
+MAX_FTE = Decimal("2")
+FTE_MESSAGE = _("A doctor works between 0.01 and 2 capacities.")
+# Doctors in practice are born after 1930 and are at least in their twenties.
+MIN_BIRTH_YEAR = 1930
+MAX_BIRTH_YEAR = 2010
+BIRTH_YEAR_MESSAGE = _("A doctor's birth year is between 1930 and 2010.")
 
 
 class RecordSource(models.TextChoices):
@@ -34,11 +58,16 @@ class Practice(models.Model):
     )
     form = models.CharField(max_length=20, choices=PracticeForm.choices)
     open_to_new_patients = models.BooleanField()
-    listed_patients = models.PositiveIntegerField()
+    listed_patients = models.PositiveIntegerField(
+        validators=[MaxValueValidator(MAX_LISTED_PATIENTS, message=LISTED_PATIENTS_MESSAGE)],
+    )
     capacities = models.DecimalField(
         max_digits=5,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=[
+            MinValueValidator(MIN_CAPACITIES, message=CAPACITIES_MESSAGE),
+            MaxValueValidator(MAX_CAPACITIES, message=CAPACITIES_MESSAGE),
+        ],
         help_text=_("lægekapaciteter: full-time doctor capacities on this ydernummer"),
     )
     source = models.CharField(max_length=10, choices=RecordSource.choices)
@@ -46,13 +75,36 @@ class Practice(models.Model):
     class Meta:
         ordering = ["ydernummer"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(capacities__gt=0), name="capacities_pos")
+            models.CheckConstraint(
+                condition=models.Q(capacities__gte=MIN_CAPACITIES, capacities__lte=MAX_CAPACITIES),
+                name="practice_capacities_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(listed_patients__lte=MAX_LISTED_PATIENTS),
+                name="practice_listed_patients_max",
+            ),
         ]
         verbose_name = _("practice")
         verbose_name_plural = _("practices")
 
     def __str__(self) -> str:
         return f"{self.ydernummer} {self.name}"
+
+    def clean(self) -> None:
+        listed, capacities = self.listed_patients, self.capacities
+        if (
+            listed is not None
+            and capacities
+            and capacities > 0
+            and listed / float(capacities) > MAX_PATIENTS_PER_CAPACITY
+        ):
+            raise ValidationError(
+                {
+                    "listed_patients": _(
+                        "More than 5,000 patients per capacity: check the capacities."
+                    )
+                }
+            )
 
     @property
     def is_synthetic(self) -> bool:
@@ -61,12 +113,34 @@ class Practice(models.Model):
 
 class Doctor(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="doctors")
-    birth_year = models.PositiveSmallIntegerField()
-    fte = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("1.00"))
+    birth_year = models.PositiveSmallIntegerField(
+        validators=[
+            MinValueValidator(MIN_BIRTH_YEAR, message=BIRTH_YEAR_MESSAGE),
+            MaxValueValidator(MAX_BIRTH_YEAR, message=BIRTH_YEAR_MESSAGE),
+        ],
+    )
+    fte = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[
+            MinValueValidator(MIN_FTE, message=FTE_MESSAGE),
+            MaxValueValidator(MAX_FTE, message=FTE_MESSAGE),
+        ],
+    )
     source = models.CharField(max_length=10, choices=RecordSource.choices)
 
     class Meta:
         ordering = ["practice_id", "birth_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(birth_year__gte=MIN_BIRTH_YEAR, birth_year__lte=MAX_BIRTH_YEAR),
+                name="doctor_birth_year_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fte__gte=MIN_FTE, fte__lte=MAX_FTE), name="doctor_fte_range"
+            ),
+        ]
         verbose_name = _("doctor")
         verbose_name_plural = _("doctors")
 

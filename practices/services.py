@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from municipalities.importing import ErrorCollector
 from municipalities.models import DemandIndicator, Indicator, Municipality
 from municipalities.sync import SyncCount, sync_table
 from practices.models import Doctor, Practice, PracticeChange, PracticeForm, RecordSource
+from practices.selectors import forget_register_sources
 from practices.synthetic import MunicipalityInput, PracticeRow, generate_register
 
 DEFAULT_SEED = 2035
@@ -42,11 +44,30 @@ class ValidPractice:
     doctor_birth_years: tuple[int, ...]
 
 
+def doctor_fte(capacities: Decimal, doctors: int) -> Decimal:
+    """Each listed doctor's share of a practice's capacities (a register lists doctors by
+    birth year only, so the capacities are shared equally)."""
+    return (capacities / doctors).quantize(Decimal("0.01"))
+
+
+def _model_errors(record: Practice | Doctor, *, exclude: list[str]) -> dict[str, list[str]]:
+    """The model's own validation (field validators, choices, ``clean``) as field -> messages."""
+    try:
+        # The check constraints repeat the field validators; checking them would cost a
+        # query per record.
+        record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    return {}
+
+
 def validate_practice_rows(
     rows: Sequence[Mapping[str, str]], *, file: str, known_codes: set[int]
 ) -> list[ValidPractice]:
     """Check every row; raise ImportFailed naming each bad row and field, or return them all.
 
+    A row is read here (columns, numbers, yes/no, duplicates) and then validated by the
+    models, as the web form and the API are: the bounds and their messages are the model's.
     ``doctor_birth_years`` is optional: birth years separated by ``;``, ``|`` or spaces
     (use ``|`` in a semicolon-separated file), one per doctor.
     """
@@ -60,6 +81,7 @@ def validate_practice_rows(
     out: list[ValidPractice] = []
     forms = set(PracticeForm.values)
     for i, row in enumerate(rows, start=1):
+        errors_before = len(ec.errors)
         ydernummer = ec.text(i, "ydernummer", row.get("ydernummer"))
         if ydernummer in seen:
             ec.add(
@@ -77,29 +99,48 @@ def validate_practice_rows(
         flag = (row.get("open_to_new_patients") or "").strip().lower()
         if flag not in _TRUE | _FALSE:
             ec.add(i, "open_to_new_patients", f"expected yes/no, got {flag!r}")
+        listed = ec.integer(i, "listed_patients", row.get("listed_patients"))
         try:
             capacities = Decimal((row.get("capacities") or "").strip().replace(",", "."))
-            if not capacities.is_finite() or capacities <= 0 or capacities > 99:
+            if not capacities.is_finite():
                 raise InvalidOperation
+            capacities = capacities.quantize(Decimal("0.01"))
         except InvalidOperation:
-            ec.add(i, "capacities", f"expected a number above 0, got {row.get('capacities')!r}")
+            ec.add(i, "capacities", f"expected a number, got {row.get('capacities')!r}")
             capacities = Decimal(1)
+        name = ec.text(i, "name", row.get("name"))
+        # The model validates what could be read; a field that could not is named once.
+        unread = {e.field for e in ec.errors[errors_before:]}
+        practice = Practice(
+            ydernummer=ydernummer,
+            name=name,
+            form=form,
+            open_to_new_patients=flag in _TRUE,
+            listed_patients=listed,
+            capacities=capacities,
+        )
+        exclude = ["municipality", "source", *unread]
+        for field, messages in _model_errors(practice, exclude=exclude).items():
+            for message in messages:
+                ec.add(i, field, message)
         years_raw = (row.get("doctor_birth_years") or "").strip()
         years: list[int] = []
         for part in re.split(r"[;| ]+", years_raw) if years_raw else []:
-            year = ec.integer(i, "doctor_birth_years", part, minimum=1930)
-            if year > 2010:
-                ec.add(i, "doctor_birth_years", f"impossible birth year {year}")
-            years.append(year)
+            years.append(ec.integer(i, "doctor_birth_years", part))
+        for year in sorted(set(years)):
+            doctor = Doctor(birth_year=year, fte=doctor_fte(capacities, len(years)))
+            for messages in _model_errors(doctor, exclude=["practice", "source"]).values():
+                for message in messages:
+                    ec.add(i, "doctor_birth_years", f"{year}: {message}")
         out.append(
             ValidPractice(
                 ydernummer=ydernummer,
-                name=ec.text(i, "name", row.get("name")),
+                name=name,
                 kommunekode=code,
                 form=form,
                 open_to_new_patients=flag in _TRUE,
-                listed_patients=ec.integer(i, "listed_patients", row.get("listed_patients")),
-                capacities=capacities.quantize(Decimal("0.01")),
+                listed_patients=listed,
+                capacities=capacities,
                 doctor_birth_years=tuple(sorted(years)),
             )
         )
@@ -149,7 +190,7 @@ def apply_register(
     for p in rows:
         if not p.doctor_birth_years:
             continue
-        fte = (p.capacities / len(p.doctor_birth_years)).quantize(Decimal("0.01"))
+        fte = doctor_fte(p.capacities, len(p.doctor_birth_years))
         for n, year in enumerate(p.doctor_birth_years):
             # Doctors have no identity of their own in a register: key them by position.
             desired[(ids[p.ydernummer], n, year)] = fte
@@ -158,6 +199,8 @@ def apply_register(
         "practice_id", "birth_year", "id"
     )
     doctor_count = _sync_doctors(existing, desired, source=source)
+    if practice_count.changed:
+        transaction.on_commit(forget_register_sources)
     return RegisterResult(practice_count, doctor_count)
 
 
@@ -248,12 +291,13 @@ def update_practice(
     open_to_new_patients: bool | None = None,
     listed_patients: int | None = None,
     capacities: Decimal | None = None,
-) -> Practice:
+) -> PracticeChange | None:
     """Edit one practice (a planner keeping their region's register current).
 
     The record keeps its source: a synthetic practice stays synthetic, so reloading the
     synthetic register can still replace it. Every edit that changes something is recorded
-    as a PracticeChange: who (``user``), when, and each changed field as [old, new].
+    as a PracticeChange: who (``user``), when, and each changed field as [old, new]; it is
+    returned (None when nothing changed), so that the caller can tell the allocation.
     """
     changes = {
         "name": name,
@@ -274,13 +318,13 @@ def update_practice(
         for key in fields
         if before[key] != getattr(practice, key)
     }
-    if diff:
-        PracticeChange.objects.create(
-            practice=practice,
-            user=user if user is not None and user.is_authenticated else None,
-            changes=diff,
-        )
-    return practice
+    if not diff:
+        return None
+    return PracticeChange.objects.create(
+        practice=practice,
+        user=user if user is not None and user.is_authenticated else None,
+        changes=diff,
+    )
 
 
 def _json_value(value: Any) -> Any:

@@ -13,10 +13,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from allocation.engine import NATION
+from allocation.selectors import scenarios_with_runs
+from clusters.selectors import geographies, memberships
+from municipalities.selectors import estimated_indicators
+from practices.selectors import register_sources, supply_sources
 from reports import charts, selectors
 from reports.access import reader_required
 from reports.comparison import Column, build, choose, export_rows, letters
 from reports.fragments import cached_fragment
+from reports.scope import pick_geography
+from reports.spreadsheet import safe_row
 from reports.views import area_link_factory, muni_link_factory
 from reports.workbooks import workbook_response
 
@@ -42,7 +49,7 @@ def _focus(request: HttpRequest) -> str:
 
 def _selection(request: HttpRequest) -> dict[str, Any]:
     """Parse the choice of scenarios and geography; four queries."""
-    scenarios = list(selectors.scenarios_for(request.user))
+    scenarios = scenarios_with_runs(user=request.user)
     wanted = choose(
         scenarios,
         _requested(request),
@@ -50,8 +57,8 @@ def _selection(request: HttpRequest) -> dict[str, Any]:
         user_id=request.user.pk,
         limit=MAX_SCENARIOS,
     )
-    geos = selectors.geographies()
-    geography = selectors.pick_geography(geos, request.GET.get("geography"))
+    geos = geographies()
+    geography = pick_geography(geos, request.GET.get("geography"))
     columns = [
         Column(scenario=s, run_id=getattr(s, "last_ok_run_id", 0), letter=letter)
         for s, letter in zip(wanted, letters(len(wanted)), strict=True)
@@ -78,11 +85,14 @@ def _query(columns: list[Column], geography: Any, **extra: str) -> str:
 
 
 def _tables(context: dict[str, Any]) -> dict[str, Any]:
-    """The comparison itself: two queries."""
+    """The comparison itself: three queries."""
     columns, geography = context["columns"], context["geography"]
-    area_of = selectors.memberships(geography.slug) if geography else {}
-    results = selectors.results_by_run([c.run_id for c in columns], area_of) if columns else {}
-    areas, munis, nation = build(columns, results)
+    area_of = memberships(geography=geography.slug) if geography else {}
+    run_ids = [c.run_id for c in columns]
+    results = selectors.results_by_run(run_ids, area_of) if columns else {}
+    geo = geography.slug if geography else ""
+    stored = selectors.area_results_by_run(run_ids, [geo, NATION]) if columns else {}
+    areas, munis, nation = build(columns, results, stored, geography=geo)
     return {"areas": areas, "munis": munis, "nation": nation}
 
 
@@ -156,19 +166,20 @@ def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if not columns:
         raise Http404
     context.update(_tables(context))
+    sources = supply_sources()
     legend = [[f"{c.letter}: {c.scenario.name} (run #{c.run_id})"] for c in columns]
     if fmt == "csv":
-        head, rows = export_rows(columns, context["areas"], level="municipality")
+        head, rows = export_rows(columns, context["areas"], level="municipality", sources=sources)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="klyngeplan-compare.csv"'
         response.write("\ufeff")  # Excel reads UTF-8 with a BOM
         writer = csv.writer(response)
-        writer.writerow(head)
-        writer.writerows(rows)
+        writer.writerow(safe_row(head))
+        writer.writerows(safe_row(row) for row in rows)
         return response
     sheets = []
     for level, title in (("area", _("Areas")), ("municipality", _("Municipalities"))):
-        head, rows = export_rows(columns, context["areas"], level=level)
+        head, rows = export_rows(columns, context["areas"], level=level, sources=sources)
         sheets.append((str(title), head, rows))
     notes = [
         [_("Scenarios")],
@@ -176,8 +187,12 @@ def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
         [_("A is the baseline: each X_minus_A_total is scenario X's total minus A's.")],
         [],
         [_("Geography"), str(context["geography"])],
-        [_("capacities_today is from the synthetic practice register (marked synthetic).")],
-        [_("Demand drivers without a municipal source are estimated.")],
     ]
+    if register_sources().synthetic:
+        notes.append(
+            [_("capacities_today is from the synthetic practice register (marked synthetic).")]
+        )
+    if estimated_indicators():
+        notes.append([_("Demand drivers without a municipal source are estimated.")])
     sheets.insert(0, (str(_("About")), [], notes))
     return workbook_response(sheets, "klyngeplan-compare.xlsx")

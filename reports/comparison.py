@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from allocation.engine import NATION
 from allocation.models import Scenario
-from reports.selectors import PILLARS, MuniResult
+from practices.selectors import SupplySources
+from reports.selectors import AreaResult, MuniResult
 
 FIELDS = ("transition", "coverage", "accessibility", "total")
+NATION_SLUG = "danmark"  # the one area of allocation.engine.aggregate(..., NATION)
 
 
 @dataclass
@@ -78,9 +81,17 @@ def choose(
 
 
 def build(
-    columns: Sequence[Column], results: dict[int, list[MuniResult]]
+    columns: Sequence[Column],
+    results: dict[int, list[MuniResult]],
+    areas_by_run: dict[int, dict[str, dict[str, AreaResult]]],
+    *,
+    geography: str,
 ) -> tuple[list[Line], list[Line], Line]:
-    """(areas with their municipalities, municipalities, the nation)."""
+    """(areas with their municipalities, municipalities, the nation).
+
+    Areas and the nation take the figures stored with each run (``areas_by_run``, from
+    selectors.area_results_by_run with ``geography`` and NATION); nothing is summed here.
+    """
     munis: dict[int, Line] = {}
     for i, col in enumerate(columns):
         for r in results.get(col.run_id, []):
@@ -98,7 +109,6 @@ def build(
                 munis[r.code] = line
             line.values[i] = {f: int(getattr(r, f)) for f in FIELDS}
     areas: dict[str, Line] = {}
-    nation = Line(key="DK", name="Danmark", values=[dict.fromkeys(FIELDS, 0) for _c in columns])
     for m in sorted(munis.values(), key=lambda x: x.name):
         a = areas.get(m.area)
         if a is None:
@@ -109,21 +119,24 @@ def build(
             )
             areas[m.area] = a
         a.members.append(m)
-        a.population += m.population
-        a.supply_today += m.supply_today
-        nation.population += m.population
-        nation.supply_today += m.supply_today
-        for i in range(len(columns)):
-            for f in FIELDS:
-                a.values[i][f] += m.values[i][f]
-                nation.values[i][f] += m.values[i][f]
+    nation = Line(key="DK", name="Danmark", values=[dict.fromkeys(FIELDS, 0) for _c in columns])
+    for line, geo in [*((a, geography) for a in areas.values()), (nation, NATION)]:
+        slug = NATION_SLUG if geo == NATION else line.key
+        for i, col in enumerate(columns):
+            stored = areas_by_run.get(col.run_id, {}).get(geo, {}).get(slug)
+            if stored is None:
+                continue
+            line.values[i] = {f: int(getattr(stored, f)) for f in FIELDS}
+            line.population = stored.population
+            line.supply_today = stored.supply_today
     return sorted(areas.values(), key=lambda a: a.name), list(munis.values()), nation
 
 
 def export_rows(
-    columns: Sequence[Column], areas: Sequence[Line], *, level: str
+    columns: Sequence[Column], areas: Sequence[Line], *, level: str, sources: SupplySources
 ) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows for CSV/XLSX: one row per municipality (or area)."""
+    """Header and rows for CSV/XLSX: one row per municipality (or area). The status of
+    today's capacities is their practices' source (``sources``)."""
     head = (
         ["kommunekode", "municipality", "area"]
         if level == "municipality"
@@ -141,13 +154,10 @@ def export_rows(
             row: list[Any] = (
                 [int(line.key), line.name, a.name] if level == "municipality" else [a.key, a.name]
             )
-            row += [line.population, round(line.supply_today, 2), "synthetic"]
+            codes = [int(m.key) for m in (line.members or [line])]
+            row += [line.population, round(line.supply_today, 2), sources.of(*codes)]
             for v in line.values:
                 row += [v[f] for f in FIELDS]
             row += line.diffs()
             rows.append(row)
     return head, rows
-
-
-def pillar_totals(line: Line) -> list[dict[str, int]]:
-    return [{p: v[p] for p in PILLARS} for v in line.values]

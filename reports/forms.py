@@ -4,158 +4,32 @@ and the practice editor."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import fields as dc_fields
-from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from allocation.engine import (
-    ACCESSIBILITY_DRIVERS,
-    AGE_BANDS,
     COVERAGE_METHODS,
     PROPORTIONAL_METHODS,
-    TRANSITION_DRIVERS,
     AllocationParams,
     ParamsError,
 )
 from allocation.models import ScenarioStatus, Visibility
-from municipalities.models import Indicator
 from practices.models import Practice, PracticeForm
-
-DEFAULTS = AllocationParams()
-MAPPINGS: dict[str, tuple[str, ...]] = {
-    "age_weights": tuple(AGE_BANDS),
-    "transition_weights": tuple(TRANSITION_DRIVERS),
-    "accessibility_weights": tuple(ACCESSIBILITY_DRIVERS),
-}
-
-GROUPS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
-    ("split", _("Split of the capacities"), ("total", "transition", "coverage", "accessibility")),
-    ("horizon", _("Horizon and pipeline"), ("base_year", "horizon", "pipeline")),
-    (
-        "weights",
-        _("Weights"),
-        (
-            "age_weights",
-            "chronic_weight",
-            "multimorbid_weight",
-            "vulnerable_weight",
-            "normalise_weighted_citizens",
-            "transition_weights",
-            "accessibility_weights",
-        ),
-    ),
-    ("norms", _("Norms and retirement"), ("list_norm", "retirement_age", "replacement_share")),
-    ("methods", _("Methods"), ("coverage_method", "transition_method", "accessibility_method")),
-    (
-        "caps",
-        _("Caps and floors"),
-        ("caps", "floors", "geography", "max_practice_capacities"),
-    ),
-    (
-        "sensitivity",
-        _("Sensitivity analysis"),
-        (
-            "sensitivity_draws",
-            "sensitivity_seed",
-            "sensitivity_concentration",
-            "sensitivity_noise",
-        ),
-    ),
+from reports.parameters import (
+    DEFAULTS,
+    GROUPS,
+    HELP,
+    LABELS,
+    MAPPINGS,
+    METHOD_LABELS,
+    PLAIN_NUMBERS,
+    driver_label,
+    format_value,
 )
-
-LABELS: dict[str, Any] = {
-    "total": _("Total new capacities"),
-    "transition": _("Transition to local care"),
-    "coverage": _("GP coverage"),
-    "accessibility": _("Accessibility"),
-    "base_year": _("First year"),
-    "horizon": _("Horizon year"),
-    "pipeline": _("Capacities per year"),
-    "age_weights": _("Age weights"),
-    "chronic_weight": _("Extra weight, chronic disease"),
-    "multimorbid_weight": _("Extra weight, multimorbidity"),
-    "vulnerable_weight": _("Extra weight, social vulnerability"),
-    "normalise_weighted_citizens": _("Scale weighted citizens to the population"),
-    "transition_weights": _("Driver weights, transition"),
-    "accessibility_weights": _("Driver weights, accessibility"),
-    "list_norm": _("List norm"),
-    "retirement_age": _("Retirement age"),
-    "replacement_share": _("Share of retirements replaced"),
-    "coverage_method": _("Coverage method"),
-    "transition_method": _("Rounding method, transition"),
-    "accessibility_method": _("Rounding method, accessibility"),
-    "caps": _("Caps per municipality and year"),
-    "floors": _("Floors per area"),
-    "geography": _("Planning geography"),
-    "max_practice_capacities": _("Largest practice"),
-    "sensitivity_draws": _("Draws"),
-    "sensitivity_seed": _("Random seed"),
-    "sensitivity_concentration": _("Weight concentration"),
-    "sensitivity_noise": _("Input noise"),
-}
-
-HELP: dict[str, Any] = {
-    "total": _("The extra GP capacities to place (KL/PLO: 1,500)."),
-    "transition": _("Capacities for chronic, multimorbid and nursing-home patients."),
-    "coverage": _("Capacities sent where doctors are shortest (highest load)."),
-    "accessibility": _("Capacities for vulnerable patients and local access."),
-    "base_year": _("The first year capacities arrive."),
-    "horizon": _("The year all capacities are in place."),
-    "pipeline": _("Capacities available each year, separated by spaces; empty = even spread."),
-    "age_weights": _("Relative GP need of a citizen in each age band."),
-    "chronic_weight": _("Added per citizen with a chronic disease."),
-    "multimorbid_weight": _("Added per multimorbid citizen, on top of the chronic weight."),
-    "vulnerable_weight": _("Added per socially vulnerable citizen."),
-    "normalise_weighted_citizens": _("So that loads compare with the list norm."),
-    "transition_weights": _("How much each driver counts; rescaled to sum to 1."),
-    "accessibility_weights": _("How much each driver counts; rescaled to sum to 1."),
-    "list_norm": _("Disease-weighted citizens per capacity regarded as a full list."),
-    "retirement_age": _("Doctors reaching this age by the horizon retire."),
-    "replacement_share": _("Share of retiring capacities ordinary recruitment replaces (0-1)."),
-    "coverage_method": _("min-max: each capacity to the highest load at the time."),
-    "transition_method": _("How quotas become whole capacities."),
-    "accessibility_method": _("How quotas become whole capacities."),
-    "caps": _("One per line, kommunekode: most new coverage capacities per year."),
-    "floors": _("One per line, area: least new capacities in the area."),
-    "geography": _("The areas for floors, aggregation and sensitivity bands."),
-    "max_practice_capacities": _("Above this a new ydernummer is opened instead."),
-    "sensitivity_draws": _("How many perturbed runs the P5-P95 bands rest on."),
-    "sensitivity_seed": _("Fixes the draws so a run can be repeated."),
-    "sensitivity_concentration": _("Higher = driver weights vary less between draws."),
-    "sensitivity_noise": _("Relative noise on the estimated inputs (0-1)."),
-}
-
-METHOD_LABELS: dict[str, Any] = {
-    "minmax": _("min-max water-filling (highest load first)"),
-    "deficit": _("proportional to the deficit against the list norm"),
-    "national-model": _("the national model (disease-weighted citizens)"),
-    "sainte-lague": _("Sainte-Laguë"),
-    "hamilton": _("largest remainder (Hamilton)"),
-    "dhondt": _("D'Hondt"),
-}
-
-
-# Years and seeds: shown without thousands separators.
-PLAIN_NUMBERS = ("base_year", "horizon", "sensitivity_seed")
-
-
-def _fmt_default(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(_("yes") if value else _("no"))
-    if isinstance(value, float):
-        return number_format(value, 2 if value != int(value) else 0, force_grouping=True)
-    if isinstance(value, int):
-        return number_format(value, 0, force_grouping=True)
-    if isinstance(value, Mapping):
-        return "; ".join(f"{k}: {_fmt_default(v)}" for k, v in value.items()) or str(_("none"))
-    if isinstance(value, tuple | list):
-        return " ".join(str(v) for v in value) or str(_("even spread"))
-    return str(METHOD_LABELS.get(str(value), value))
 
 
 def _parse_lines(text: str, *, int_keys: bool) -> dict[Any, int]:
@@ -170,10 +44,6 @@ def _parse_lines(text: str, *, int_keys: bool) -> dict[Any, int]:
         key: Any = int(m.group(1)) if int_keys and m.group(1).isdigit() else m.group(1)
         out[key] = int(m.group(2))
     return out
-
-
-def _driver_label(key: str) -> Any:
-    return dict(Indicator.choices).get(key, key)
 
 
 class ScenarioForm(forms.Form):
@@ -200,10 +70,10 @@ class ScenarioForm(forms.Form):
             if name in MAPPINGS:
                 for key in MAPPINGS[name]:
                     self.fields[f"{name}__{key}"] = forms.FloatField(
-                        label=_driver_label(key),
+                        label=driver_label(key),
                         min_value=0,
                         localize=True,
-                        help_text=_fmt_default(default[key]),
+                        help_text=format_value(default[key]),
                     )
                 continue
             field: forms.Field
@@ -332,7 +202,7 @@ class ScenarioForm(forms.Form):
                             "field": self[name],
                             "default": str(default)
                             if name in PLAIN_NUMBERS
-                            else _fmt_default(default),
+                            else format_value(default),
                             "errors": self.param_errors.get(name, []),
                         }
                     )
@@ -348,7 +218,8 @@ class ScenarioForm(forms.Form):
 
 
 class PracticeEditForm(forms.ModelForm):
-    """What a regional planner may change on a practice; validated like the import."""
+    """What a regional planner may change on a practice. The bounds and their messages are
+    the model's (field validators and ``Practice.clean``), as for the API and the import."""
 
     class Meta:
         model = Practice
@@ -372,25 +243,3 @@ class PracticeEditForm(forms.ModelForm):
         form_field.choices = PracticeForm.choices
         self.fields["capacities"].localize = True
         self.fields["capacities"].widget = forms.TextInput(attrs={"inputmode": "decimal"})
-
-    def clean_capacities(self) -> Decimal:
-        value: Decimal = self.cleaned_data["capacities"]
-        if value is None or value <= 0 or value > 30:
-            raise forms.ValidationError(_("Between 0.01 and 30 capacities."))
-        return value
-
-    def clean_listed_patients(self) -> int:
-        value: int = self.cleaned_data["listed_patients"]
-        if value > 60_000:
-            raise forms.ValidationError(_("More than 60,000 listed patients is not plausible."))
-        return value
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        listed, caps = data.get("listed_patients"), data.get("capacities")
-        if listed is not None and caps and listed / float(caps) > 5000:
-            self.add_error(
-                "listed_patients",
-                _("More than 5,000 patients per capacity: check the capacities."),
-            )
-        return data

@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.policies import can_edit_region_data, region_of
+from allocation.services import PRACTICE_EDIT, data_changed
+from municipalities.selectors import municipality_names, region_list
+from practices import selectors as practices
 from practices.models import PracticeForm
 from practices.services import update_practice
-from reports import selectors
 from reports.access import reader_required
 from reports.forms import PracticeEditForm
 
@@ -41,8 +43,8 @@ def practice_list(request: HttpRequest) -> HttpResponse:
         "open_to_new_patients": open_filter,
         "form": get.get("form", "") if get.get("form") in PracticeForm.values else "",
     }
-    page = Paginator(selectors.practice_register(**filters), PAGE_SIZE).get_page(get.get("page"))
-    regions, municipalities = selectors.regions_and_municipalities()
+    found = practices.practice_list(**filters, by_municipality=True)
+    page = Paginator(found, PAGE_SIZE).get_page(get.get("page"))
     params = get.copy()
     params.pop("page", None)
     return render(
@@ -52,8 +54,8 @@ def practice_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "open": get.get("open", ""),
-            "regions": regions,
-            "municipalities": municipalities,
+            "regions": list(region_list()),
+            "municipalities": municipality_names(),
             "forms": PracticeForm.choices,
             "own_region": region_of(request.user),
             "superuser": request.user.is_superuser,
@@ -65,7 +67,7 @@ def practice_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @reader_required
 def practice_edit(request: HttpRequest, ydernummer: str) -> HttpResponse:
-    practice = selectors.practice_by_ydernummer(ydernummer)
+    practice = practices.practice_get(ydernummer=ydernummer)
     if practice is None:
         raise Http404
     editable = can_edit_region_data(request.user, practice.municipality.region_id)
@@ -75,9 +77,10 @@ def practice_edit(request: HttpRequest, ydernummer: str) -> HttpResponse:
             raise PermissionDenied
         # A ModelForm writes into its instance while validating; keep the stored values
         # for the service, which records what changed.
-        stored = selectors.practice_by_ydernummer(ydernummer)
+        stored = practices.practice_get(ydernummer=ydernummer)
         if form.is_valid() and stored is not None:
-            update_practice(practice=stored, user=request.user, **form.cleaned_data)
+            if update_practice(practice=stored, user=request.user, **form.cleaned_data):
+                data_changed(source=PRACTICE_EDIT, user=request.user)
             messages.success(request, _("Practice saved. The change is recorded."))
             return redirect("practice_edit", ydernummer=ydernummer)
     if not editable:
@@ -90,7 +93,7 @@ def practice_edit(request: HttpRequest, ydernummer: str) -> HttpResponse:
             "practice": practice,
             "form": form,
             "editable": editable,
-            "changes": selectors.practice_changes(practice),
+            "changes": practices.practice_changes(practice=practice),
             "field_labels": {name: f.label for name, f in PracticeEditForm().fields.items()},
         },
         status=400 if request.method == "POST" else 200,

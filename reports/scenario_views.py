@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -18,51 +17,31 @@ from accounts.policies import (
     can_create_scenario,
     can_edit_scenario,
     can_request_run,
-    can_view_scenario,
 )
 from allocation import services
 from allocation.engine import AllocationParams, ParamsError
 from allocation.models import AllocationRun, RunStatus, Scenario
-from reports import selectors
+from allocation.selectors import run_get, scenario_get, scenario_runs, scenarios_with_runs
+from clusters.selectors import geographies
 from reports.access import is_htmx, reader_required
 from reports.forms import ScenarioForm
 
-# The run's stage as the services write it, in words for the page.
-STAGES = {
-    "queued": gettext_noop("Waiting for a worker"),
-    "started": gettext_noop("Started"),
-    "reading demand data and practices": gettext_noop("Reading demand data and practices"),
-    "allocating the capacities": gettext_noop("Allocating the capacities"),
-    "saving results": gettext_noop("Saving the results"),
-    "merging sensitivity chunks": gettext_noop("Merging the sensitivity analysis"),
-    "done": gettext_noop("Done"),
-    "failed": gettext_noop("Failed"),
-}
-
-
-def stage_text(stage: str) -> str:
-    if stage in STAGES:
-        return _(STAGES[stage])
-    if stage.startswith("sensitivity"):
-        return _("Sensitivity analysis") + stage[len("sensitivity") :]
-    return stage
-
 
 def _visible(request: HttpRequest, pk: int) -> Scenario:
-    scenario = Scenario.objects.select_related("owner", "based_on").filter(pk=pk).first()
-    if scenario is None or not can_view_scenario(request.user, scenario):
+    scenario = scenario_get(user=request.user, pk=pk)
+    if scenario is None:
         raise Http404
     return scenario
 
 
 def _geography_choices() -> list[tuple[str, str]]:
-    return [(g.slug, g.name) for g in selectors.geographies()]
+    return [(g.slug, g.name) for g in geographies()]
 
 
 @require_GET
 @reader_required
 def scenario_list(request: HttpRequest) -> HttpResponse:
-    scenarios = list(selectors.scenarios_for(request.user))
+    scenarios = scenarios_with_runs(user=request.user)
     mine = [s for s in scenarios if s.owner_id == request.user.pk]
     shared = [s for s in scenarios if s.owner_id != request.user.pk]
     default = next((s for s in scenarios if s.is_default), None)
@@ -134,7 +113,7 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "editable": editable,
             "can_run": can_request_run(request.user, scenario),
             "can_clone": can_create_scenario(request.user),
-            "runs": selectors.scenario_runs(scenario=scenario),
+            "runs": scenario_runs(scenario=scenario),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -186,8 +165,8 @@ def scenario_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _run_for(request: HttpRequest, pk: int) -> AllocationRun:
-    run = selectors.run_with_scenario(pk)
-    if run is None or not can_view_scenario(request.user, run.scenario):
+    run = run_get(user=request.user, pk=pk)
+    if run is None:
         raise Http404
     return run
 
@@ -195,7 +174,7 @@ def _run_for(request: HttpRequest, pk: int) -> AllocationRun:
 def _progress_context(run: AllocationRun) -> dict[str, Any]:
     return {
         "run": run,
-        "stage": stage_text(run.stage),
+        "stage": run.stage_label,
         "results_url": reverse("overview") + f"?scenario={run.scenario_id}",
     }
 

@@ -1,4 +1,4 @@
-"""Key figures of a run for the pages, reports and exports (no queries)."""
+"""Key figures and year series of a run for the pages, reports and exports (no queries)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from allocation.models import AllocationRun
-from reports.selectors import MuniResult
+from reports.selectors import PILLARS, MuniResult
+
+
+def run_years(run: AllocationRun) -> list[int]:
+    """The years of a run's phase-in, first year to horizon."""
+    return list(range(run.params["base_year"], run.params["horizon"] + 1))
+
+
+def fill_years(series: dict[int, int], years: Sequence[int], cumulative: bool) -> list[int]:
+    """Values for every year; a cumulative series carries its last value forward."""
+    out: list[int] = []
+    last = 0
+    for y in years:
+        if y in series:
+            last = series[y]
+            out.append(series[y])
+        else:
+            out.append(last if cumulative else 0)
+    return out
+
+
+def pillar_series(
+    phasing: dict[str, Any], years: Sequence[int], *, cumulative: bool = True
+) -> dict[str, list[int]]:
+    """pillar -> a value per year, from :func:`allocation.selectors.phasing_totals`."""
+    key = "cumulative" if cumulative else "new"
+    return {p: fill_years(phasing[key][p], years, cumulative) for p in PILLARS}
 
 
 def _get(mapping: Any, *path: str) -> Any:

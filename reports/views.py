@@ -12,13 +12,25 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from accounts.policies import can_request_run
-from clusters.selectors import area_summaries
-from municipalities.models import Indicator
+from allocation.selectors import (
+    PILLARS,
+    area_phasing,
+    municipality_explanation,
+    phasing_totals,
+    placement_list,
+    run_in_progress,
+    sensitivity_rows,
+)
+from clusters.models import DEFAULT_GEOGRAPHY
+from clusters.selectors import area_get, area_summaries, memberships
+from municipalities.selectors import municipalities_geojson as geojson_of_municipalities
+from municipalities.selectors import municipality_get
+from practices.selectors import practice_list
 from reports import charts, selectors
 from reports.access import reader_required
 from reports.fragments import cached_fragment, run_key
 from reports.scope import page_scope
-from reports.summaries import key_figures
+from reports.summaries import fill_years, key_figures, pillar_series, run_years
 from reports.templatetags.klyngeplan import num
 
 GEOJSON_URL_NAME = "municipalities_geojson"
@@ -47,18 +59,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
     context["metrics"] = [(k, v[0]) for k, v in charts.map_metrics().items()]
     if scope.run is None or scope.geography is None:
-        context["pending"] = (
-            selectors.run_in_progress(scenario=scope.scenario) if scope.scenario else None
-        )
+        context["pending"] = run_in_progress(scenario=scope.scenario) if scope.scenario else None
         return render(request, "reports/overview.html", context)
     run, geography = scope.run, scope.geography
 
     def build() -> dict[str, Any]:
-        area_of = selectors.memberships(geography.slug)
+        area_of = memberships(geography=geography.slug)
         rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
-        areas = selectors.group_areas(rows, area_of)
-        phasing = selectors.national_phasing(run_id=run.pk)
-        years = list(range(run.params["base_year"], run.params["horizon"] + 1))
+        areas = selectors.area_results(run_id=run.pk, geography=geography.slug, area_of=area_of)
+        phasing = phasing_totals(run_id=run.pk)
+        years = run_years(run)
         return {
             **context,
             "kpi": key_figures(run, rows),
@@ -76,10 +86,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             ),
             "phase_figure": charts.phase_in_area(
                 years,
-                {
-                    p: selectors.fill_years(phasing["cumulative"][p], years, True)
-                    for p in selectors.PILLARS
-                },
+                pillar_series(phasing, years),
                 title=_("Phase-in %(a)s–%(b)s: new capacities in place, by pillar")
                 % {"a": years[0], "b": years[-1]},
             ),
@@ -115,20 +122,27 @@ def clusters(request: HttpRequest) -> HttpResponse:
 @require_GET
 @reader_required
 def area(request: HttpRequest, geography: str, slug: str) -> HttpResponse:
-    found = selectors.area_detail(geography=geography, slug=slug)
+    found = area_get(geography=geography, slug=slug)
     if found is None:
         raise Http404
     scope = page_scope(request, geography_slug=geography)
-    area_of = selectors.memberships(geography)
+    area_of = memberships(geography=geography)
     members = {code for code, a in area_of.items() if a[0] == slug}
     context: dict[str, Any] = {**scope.as_context(), "area": found, "members": members}
     link = muni_link_factory(scope.querystring)
     if scope.run is not None:
         all_rows = selectors.muni_results(run_id=scope.run.pk, area_of=area_of)
         rows = [r for r in all_rows if r.code in members]
-        summary = selectors.group_areas(rows, {c: area_of[c] for c in members})[0]
-        years = list(range(scope.run.params["base_year"], scope.run.params["horizon"] + 1))
-        phasing = selectors.national_phasing(run_id=scope.run.pk, codes=members)
+        summary = next(
+            iter(
+                selectors.area_results(
+                    run_id=scope.run.pk, geography=geography, area_of=area_of, slugs=[slug]
+                )
+            ),
+            None,
+        )
+        years = run_years(scope.run)
+        phasing = phasing_totals(run_id=scope.run.pk, codes=members)
         context.update(
             rows=rows,
             summary=summary,
@@ -142,99 +156,42 @@ def area(request: HttpRequest, geography: str, slug: str) -> HttpResponse:
             ),
             phase_figure=charts.phase_in_area(
                 years,
-                {
-                    p: selectors.fill_years(phasing["cumulative"][p], years, True)
-                    for p in selectors.PILLARS
-                },
+                pillar_series(phasing, years),
                 title=_("Phase-in in %(area)s, by pillar") % {"area": found.name},
             ),
-            placements=selectors.placements_in(run_id=scope.run.pk, codes=members),
+            placements=list(placement_list(run=scope.run, municipalities=members)),
         )
-    context["practices"] = selectors.practices_in(members)
+    context["practices"] = list(practice_list(municipalities=members, by_municipality=True))
     return render(request, "reports/area.html", context)
-
-
-PILLAR_DRIVERS = {
-    "transition": (
-        Indicator.CHRONIC,
-        Indicator.MULTIMORBID,
-        Indicator.NURSING_HOME_PLACES,
-        Indicator.RESIDENTIAL_RESIDENTS,
-        Indicator.PSYCHIATRIC,
-        Indicator.POP_80_PLUS,
-    ),
-    "accessibility": (Indicator.VULNERABLE, Indicator.MULTIMORBID, Indicator.FAR_FROM_PRACTICE),
-}
 
 
 @require_GET
 @reader_required
 def municipality(request: HttpRequest, code: int) -> HttpResponse:
-    muni = selectors.municipality_detail(code)
+    muni = municipality_get(kommunekode=code)
     if muni is None:
         raise Http404
     scope = page_scope(request)
-    indicators = selectors.demand_indicators(code)
-    labels = dict(Indicator.choices)
+    practices = list(practice_list(municipality=code, by_municipality=True))
     context: dict[str, Any] = {
         **scope.as_context(),
         "muni": muni,
-        "areas": selectors.municipality_areas(code),
-        "indicators": [(labels.get(key, key), ind) for key, ind in sorted(indicators.items())],
+        "areas": muni.area_list,  # type: ignore[attr-defined]
+        "practices": practices,
     }
-    practices = selectors.practices_in([code])
-    context["practices"] = practices
     if scope.run is not None:
-        result = selectors.municipality_result(run_id=scope.run.pk, code=code)
-        context["result"] = result
-        explanation = result.explanation if result is not None else {}
-        context["explanation"] = explanation
-        pillars = []
-        for pillar, drivers in PILLAR_DRIVERS.items():
-            block = explanation.get(pillar, {}) or {}
-            rows = []
-            for key, info in (block.get("drivers") or {}).items():
-                ind = indicators.get(key)
-                rows.append(
-                    {
-                        "label": labels.get(key, key),
-                        "value": info.get("value"),
-                        "share": info.get("national_share"),
-                        "weight": info.get("weight"),
-                        "contribution": info.get("contribution"),
-                        "status": ind.status if ind else "",
-                        "source": ind.source if ind else "",
-                    }
-                )
-            pillars.append((pillar, block, rows, drivers))
-        context["pillar_blocks"] = pillars
-        components = (explanation.get("weighted_citizens") or {}).get("components") or {}
-        context["components"] = [
-            (
-                labels.get(key, key),
-                c,
-                indicators[key].status if key in indicators else "",
-            )
-            for key, c in components.items()
-        ]
-        placements = selectors.placements_in(run_id=scope.run.pk, codes=[code])
-        by_practice: dict[str, list[Any]] = {}
-        for p in placements:
-            by_practice.setdefault(p.ydernummer, []).append(p)
-        known = {p.ydernummer for p in practices}
-        context["placements_by_practice"] = by_practice
-        context["new_ydernumre"] = {k: v for k, v in by_practice.items() if k not in known}
-        years = list(range(scope.run.params["base_year"], scope.run.params["horizon"] + 1))
-        phasing = selectors.national_phasing(run_id=scope.run.pk, codes=[code])
+        context["explanation"] = municipality_explanation(
+            run=scope.run,
+            kommunekode=code,
+            indicators=muni.latest_indicators,  # type: ignore[attr-defined]
+            known={p.ydernummer for p in practices},
+        )
+        years = run_years(scope.run)
         context["phase_figure"] = charts.phase_in_area(
             years,
-            {
-                p: selectors.fill_years(phasing["cumulative"][p], years, True)
-                for p in selectors.PILLARS
-            },
+            pillar_series(phasing_totals(run_id=scope.run.pk, codes=[code]), years),
             title=_("Phase-in in %(name)s, by pillar") % {"name": muni.name},
         )
-        context["years"] = years
     return render(request, "reports/municipality.html", context)
 
 
@@ -244,26 +201,20 @@ def phase_in(request: HttpRequest) -> HttpResponse:
     scope = page_scope(request)
     context: dict[str, Any] = scope.as_context()
     if scope.run is not None and scope.geography is not None:
-        years = list(range(scope.run.params["base_year"], scope.run.params["horizon"] + 1))
-        area_of = selectors.memberships(scope.geo_slug)
-        national = selectors.national_phasing(run_id=scope.run.pk)
-        per_area = selectors.area_phasing(run_id=scope.run.pk, area_of=area_of)
-        names = {slug: name for slug, name, _h in area_of.values()}
+        years = run_years(scope.run)
+        national = phasing_totals(run_id=scope.run.pk)
         series = {
-            slug: (names[slug], selectors.fill_years(values, years, True))
-            for slug, values in per_area.items()
+            slug: (name, fill_years(values, years, True))
+            for slug, (name, values) in area_phasing(
+                run=scope.run, geography=scope.geo_slug
+            ).items()
         }
-        new_by_pillar = {
-            p: selectors.fill_years(national["new"][p], years, False) for p in selectors.PILLARS
-        }
+        new_by_pillar = pillar_series(national, years, cumulative=False)
         context.update(
             years=years,
             national_figure=charts.phase_in_area(
                 years,
-                {
-                    p: selectors.fill_years(national["cumulative"][p], years, True)
-                    for p in selectors.PILLARS
-                },
+                pillar_series(national, years),
                 title=_("Phase-in %(a)s–%(b)s: new capacities in place, by pillar")
                 % {"a": years[0], "b": years[-1]},
             ),
@@ -272,12 +223,8 @@ def phase_in(request: HttpRequest) -> HttpResponse:
                 series,
                 title=_("Cumulative new capacities per area (%(geo)s)") % {"geo": scope.geography},
             ),
-            new_by_pillar=[
-                (p, charts.pillar_labels()[p], new_by_pillar[p]) for p in selectors.PILLARS
-            ],
-            year_totals=[
-                sum(new_by_pillar[p][i] for p in selectors.PILLARS) for i in range(len(years))
-            ],
+            new_by_pillar=[(p, charts.pillar_labels()[p], new_by_pillar[p]) for p in PILLARS],
+            year_totals=[sum(new_by_pillar[p][i] for p in PILLARS) for i in range(len(years))],
             area_table=sorted(
                 ((slug, name, values) for slug, (name, values) in series.items()),
                 key=lambda t: t[1],
@@ -292,21 +239,10 @@ def sensitivity(request: HttpRequest) -> HttpResponse:
     scope = page_scope(request, geography=False)
     context: dict[str, Any] = scope.as_context()
     if scope.run is not None:
-        geo = scope.run.params.get("geography", "sundhedsklynger-21")
-        area_of = selectors.memberships(geo)
-        names = {slug: name for slug, name, _h in area_of.values()}
-        bands = selectors.sensitivity_bands(run_id=scope.run.pk, level="area", geography=geo)
-        rows: list[dict[str, Any]] = [
-            {
-                "key": b.key,
-                "name": names.get(b.key, b.key),
-                "p5": b.p5,
-                "p50": b.p50,
-                "p95": b.p95,
-                "base": b.base,
-                "width": b.p95 - b.p5,
-            }
-            for b in bands
+        geo = scope.run.params.get("geography", DEFAULT_GEOGRAPHY)
+        rows = [
+            {**b, "width": b["p95"] - b["p5"]}
+            for b in sensitivity_rows(run=scope.run, level="area", geography=geo)
         ]
         context.update(
             sens_geography=geo,
@@ -328,7 +264,7 @@ def sensitivity(request: HttpRequest) -> HttpResponse:
 @require_GET
 @reader_required
 def municipalities_geojson(request: HttpRequest) -> HttpResponse:
-    body, etag = selectors.municipalities_geojson()
+    body, etag = geojson_of_municipalities()
     quoted = f'"{etag}"'
     if request.headers.get("If-None-Match") == quoted:
         return HttpResponseNotModified()

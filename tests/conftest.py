@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import gc
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.test.utils import setup_databases, teardown_databases
@@ -48,6 +50,14 @@ class _Shared:
 def _ensure_denmark() -> None:
     if Municipality.objects.count() != 98:
         call_command("load_denmark", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture(autouse=True)
+def _own_login_failure_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failed logins count from zero in each test (CI's cache is a shared Redis)."""
+    from accounts import lockout
+
+    monkeypatch.setattr(lockout, "cache", LocMemCache(f"lockout-{uuid.uuid4()}", {}))
 
 
 @pytest.fixture(scope="session")

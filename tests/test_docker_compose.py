@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -66,6 +68,60 @@ def test_env_example_names_what_production_needs() -> None:
         "POSTGRES_PASSWORD=",
     ):
         assert name in text
+
+
+def test_web_is_published_on_localhost_by_default(compose: dict[str, Any]) -> None:
+    (port,) = compose["services"]["web"]["ports"]
+    assert port.startswith("${WEB_BIND:-127.0.0.1}:")
+
+
+def test_migrate_loads_makes_the_first_administrator_and_the_first_run(
+    compose: dict[str, Any],
+) -> None:
+    migrate = compose["services"]["migrate"]
+    script = " ".join(migrate["command"])
+    steps = ["migrate --noinput", "load_denmark", "ensure_superuser", "ensure_default_run"]
+    positions = [script.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert migrate["depends_on"]["redis"]["condition"] == "service_healthy"  # run is queued
+
+
+def _gunicorn_workers(words: list[str]) -> int:
+    return int(words[words.index("--workers") + 1])
+
+
+def test_one_gunicorn_worker_count_everywhere(compose: dict[str, Any]) -> None:
+    in_compose = _gunicorn_workers(compose["services"]["web"]["command"])
+    cmd = next(
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD")
+    )
+    in_dockerfile = _gunicorn_workers(json.loads(cmd.removeprefix("CMD ")))
+    readme = (ROOT / "README.md").read_text()
+    in_readme = {int(n) for n in re.findall(r"gunicorn with (\d+)\s+workers", readme)}
+    assert in_compose == in_dockerfile and in_readme == {in_compose}
+
+
+def test_the_image_has_no_secrets_two_stages_and_a_healthcheck() -> None:
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".env" in ignored
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert len(re.findall(r"^FROM ", dockerfile, flags=re.M)) == 2
+    assert "COPY --from=build" in dockerfile and "USER klyngeplan" in dockerfile
+    assert re.search(r"^HEALTHCHECK .*\n?.*/healthz", dockerfile, flags=re.M)
+
+
+def test_the_example_environment_admits_the_healthcheck(compose: dict[str, Any]) -> None:
+    """The web healthcheck calls 127.0.0.1:8000/healthz; that path answers before the host
+    check, and the example's ALLOWED_HOSTS takes localhost and 127.0.0.1 besides."""
+    probe = " ".join(compose["services"]["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/healthz" in probe
+    env = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert {"localhost", "127.0.0.1"} <= set(env["ALLOWED_HOSTS"].split(","))
+    assert settings.MIDDLEWARE[0] == "config.health.LivenessMiddleware"
 
 
 def _has_compose() -> bool:

@@ -1,8 +1,10 @@
 """The allocation engine: pure Python, numpy and pandas; no Django, no I/O, no clock.
 
-outcome = allocate(inputs, params)        # DESIGN.md §4 steps 1-11 and 13
+outcome = allocate(inputs, params)        # the whole model but the sensitivity analysis
 areas = aggregate(outcome, inputs, "regioner")
-bands = run_sensitivity(inputs, params)   # step 12
+bands = run_sensitivity(inputs, params)   # the sensitivity analysis
+
+The model is described in docs/model.md.
 """
 
 from .apportion import InfeasibleError, divisor, hamilton, order_items, top_n

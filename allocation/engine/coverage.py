@@ -1,4 +1,4 @@
-"""The coverage pillar (DESIGN.md §4.5): where the 600 go to relieve the heaviest lists.
+"""The coverage pillar (docs/model.md#coverage): where the 600 go to relieve the heaviest lists.
 
 All functions work on a batch of draws: W and S are (R, M), n is (R,), results are (R, M)
 integer counts. Caps are cumulative caps per municipality over the whole period

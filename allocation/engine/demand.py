@@ -1,5 +1,6 @@
 """Demand and supply per municipality: disease-weighted citizens W, supply at the horizon S,
-and the driver indices of the proportional pillars (DESIGN.md §4 steps 1, 2, 4 and 6).
+and the driver indices of the proportional pillars (docs/model.md#disease-weighted-citizens,
+#supply-at-the-horizon, #load, #transition).
 
 Functions take arrays with a leading axis of draws (R) so that the sensitivity analysis runs
 the same arithmetic as the base run (R = 1).

@@ -1,4 +1,4 @@
-"""Explanations (DESIGN.md §4.13): why a municipality gets what it gets.
+"""Explanations (docs/model.md#explanation): why a municipality gets what it gets.
 
 `driver_frame` holds, per municipality, every number an explanation quotes (driver values,
 national shares, the weighted-citizen components); `explain_municipality` turns one row

@@ -1,4 +1,4 @@
-"""Metrics before and after the new capacities (DESIGN.md §4.11).
+"""Metrics before and after the new capacities (docs/model.md#metrics).
 
 Definitions:
 
@@ -13,11 +13,12 @@ Definitions:
   municipality weighted by its weighted citizens (so it describes citizens, not towns).
 - open_share: projected share of practices open to new patients. A practice counts as
   open when its listed patients per capacity are below OPEN_LIST_SIZE (a practice may close
-  at 1,600, seed 003). "before" uses the capacities at the horizon; "after" adds the placed
-  capacities, and new ydernumre (no listed patients yet) count as open practices. Listed
-  patients are held at today's numbers: the projection shows what the capacities alone do.
+  at 1,600, docs/model.md#sources). "before" uses the capacities at the horizon; "after"
+  adds the placed capacities, and new ydernumre (no listed patients yet) count as open
+  practices. Listed patients are held at today's numbers: the projection shows what the
+  capacities alone do.
   `open_share_observed` is today's reported status. The target is 70 % open by 2030
-  (seed 004).
+  (docs/model.md#sources).
 """
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ PROPORTIONAL_METHODS: tuple[str, ...] = ("sainte-lague", "hamilton", "dhondt")
 DEFAULT_AGE_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {"pop_0_17": 0.83, "pop_18_64": 0.83, "pop_65_79": 1.56, "pop_80_plus": 2.38}
 )
-# Equal driver weights: seed 000 lists the drivers of each pillar without ranking them
-# (ASSUMED until negotiated).
+# Equal driver weights: the KL/PLO proposal lists the drivers of each pillar without ranking
+# them (ASSUMED until negotiated).
 DEFAULT_TRANSITION_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {d: 1.0 for d in TRANSITION_DRIVERS}
 )
@@ -63,9 +63,9 @@ def even_pipeline(total: int, years: int) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class AllocationParams:
-    """Scenario parameters of the allocation engine (see DESIGN.md §4)."""
+    """Scenario parameters of the allocation engine (docs/model.md#parameters)."""
 
-    # Seed 000 (KL/PLO): 1,500 extra capacities toward 2035, split 700 / 600 / 200.
+    # The KL/PLO proposal: 1,500 extra capacities toward 2035, split 700 / 600 / 200.
     total: int = 1500
     transition: int = 700
     coverage: int = 600
@@ -91,10 +91,11 @@ class AllocationParams:
     normalise_weighted_citizens: bool = True
     # Retirement age of GPs (the ordinary age of retirement from practice; ASSUMED).
     retirement_age: int = 65
-    # Share of retiring capacities that ordinary recruitment replaces: DESIGN §4.2 default
-    # "all", so the 1,500 come on top of an unchanged supply.
+    # Share of retiring capacities that ordinary recruitment replaces: by default all, so
+    # the 1,500 come on top of an unchanged supply (docs/model.md#supply-at-the-horizon).
     replacement_share: float = 1.0
-    # Disease-weighted citizens per capacity regarded as a full list (seed 003: 1,600).
+    # Disease-weighted citizens per capacity regarded as a full list: a practice may close
+    # to new patients at 1,600 (docs/model.md#sources).
     list_norm: float = 1600.0
     # Driver weights; normalised to sum to 1 (see DEFAULT_*_WEIGHTS).
     transition_weights: Mapping[str, float] = field(
@@ -103,7 +104,7 @@ class AllocationParams:
     accessibility_weights: Mapping[str, float] = field(
         default_factory=lambda: dict(DEFAULT_ACCESSIBILITY_WEIGHTS)
     )
-    # DESIGN §4.5: min-max water-filling is the default coverage rule.
+    # Min-max water-filling minimises the largest load (docs/model.md#coverage).
     coverage_method: str = "minmax"
     # Sainte-Laguë: unbiased between large and small municipalities, and house-monotone.
     transition_method: str = "sainte-lague"
@@ -114,7 +115,7 @@ class AllocationParams:
     # area slug (of `geography`) -> least new capacities, all pillars together. None by
     # default.
     floors: Mapping[str, int] = field(default_factory=dict)
-    # DESIGN §4.10: the 21 health clusters are the default planning geography.
+    # The 21 health clusters are the default planning geography.
     geography: str = "sundhedsklynger-21"
     # Largest practice a placement may grow (ASSUMED: few Danish practices have more than
     # eight doctors); beyond it a new ydernummer is opened.

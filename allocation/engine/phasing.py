@@ -1,4 +1,4 @@
-"""Phase-in 2026-2035 (DESIGN.md §4.8): new capacities per year, pillar and municipality.
+"""Phase-in 2026-2035 (docs/model.md#phase-in): new capacities per year, pillar and municipality.
 
 Two house-monotone orders make cumulative allocations never shrink:
 

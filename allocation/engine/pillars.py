@@ -1,4 +1,4 @@
-"""The three pillars for a batch of draws (DESIGN.md §4 steps 4-7).
+"""The three pillars for a batch of draws (docs/model.md#the-three-pillars).
 
 Shared by the base run (one draw) and the sensitivity analysis (many draws), so both run the
 same arithmetic. Order: the two proportional pillars first (they depend only on their

@@ -1,4 +1,4 @@
-"""Placement (DESIGN.md §4.9): which ydernummer each new capacity goes to.
+"""Placement (docs/model.md#placement): which ydernummer each new capacity goes to.
 
 Rules, applied per municipality to its new capacities in time order (year, then pillar
 transition / coverage / accessibility, then the pillar's own order):

@@ -1,5 +1,6 @@
-"""`allocate(inputs, params) -> Outcome`: the whole model of DESIGN.md §4 except the
-sensitivity analysis (see `sensitivity.run_sensitivity`), and `aggregate` to any geography.
+"""`allocate(inputs, params) -> Outcome`: the whole model of docs/model.md except the
+sensitivity analysis (see `sensitivity.run_sensitivity`), and `aggregate` to any geography
+(docs/model.md#aggregation).
 
 Pure: no Django, no I/O, no clock, no randomness. The same inputs and parameters give the
 same outcome, to the last capacity.
@@ -7,9 +8,8 @@ same outcome, to the last capacity.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from .demand import (
     weighted_citizens,
 )
 from .explain import driver_frame, explain_municipality
+from .frames import area_codes, caps_total, check_against_inputs, floors_by_area, json_safe, records
 from .inputs import EngineInputs
 from .metrics import (
     OPEN_LIST_SIZE,
@@ -43,9 +44,6 @@ from .params import (
 from .phasing import phase, split_pipeline
 from .pillars import allocate_pillars
 from .placement import place
-
-if TYPE_CHECKING:
-    from .sensitivity import Sensitivity
 
 NATION = "nation"  # pseudo-geography for aggregate(): all of Denmark as one area
 
@@ -70,7 +68,6 @@ class Outcome:
     metrics: dict[str, Any]
     explanations: pd.DataFrame
     inputs_frame: pd.DataFrame = field(repr=False)
-    sensitivity: Sensitivity | None = None
 
     @property
     def totals(self) -> dict[str, int]:
@@ -101,90 +98,14 @@ class Outcome:
             out["placements"] = records(self.placements)
         if explanations:
             out["explanations"] = [self.explain(int(k)) for k in self.municipalities.index]
-        if self.sensitivity is not None:
-            out["sensitivity"] = self.sensitivity.to_dict()
         return out
 
 
-def json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA:
-        return None
-    return value
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    cols = list(frame.columns)
-    arrays = [frame[c].astype(object).to_numpy() for c in cols]
-    return [
-        {c: json_safe(None if _missing(v) else v) for c, v in zip(cols, row, strict=True)}
-        for row in zip(*arrays, strict=True)
-    ]
-
-
-def _missing(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-
-def check_against_inputs(inputs: EngineInputs, params: AllocationParams) -> None:
-    """Parameters that refer to the data: geography, caps and floors."""
-    if params.geography not in inputs.geographies:
-        raise ParamsError(
-            "geography",
-            f"unknown geography {params.geography!r}; known: "
-            f"{', '.join(sorted(inputs.geographies))}",
-        )
-    unknown_caps = sorted(set(params.caps) - set(inputs.municipalities.index))
-    if unknown_caps:
-        raise ParamsError("caps", f"unknown kommunekode {unknown_caps[0]}")
-    areas = set(inputs.geographies[params.geography])
-    unknown_floors = sorted(set(params.floors) - areas)
-    if unknown_floors:
-        raise ParamsError(
-            "floors", f"unknown area {unknown_floors[0]!r} in geography {params.geography}"
-        )
-    if sum(params.floors.values()) > params.total:
-        raise ParamsError("floors", f"the floors add up to more than the total {params.total}")
-
-
-def area_codes(inputs: EngineInputs, geography: str) -> tuple[np.ndarray, list[str]]:
-    """Area position per municipality (in municipality order) and the sorted area slugs."""
-    series = inputs.geographies[geography]
-    slugs = sorted(set(series))
-    lookup = {s: i for i, s in enumerate(slugs)}
-    return np.array([lookup[s] for s in series.to_numpy()], dtype=np.int64), slugs
-
-
-def caps_total(inputs: EngineInputs, params: AllocationParams) -> np.ndarray:
-    """Cap per municipality over the whole period (cap per year x years; inf = none)."""
-    out = np.full(len(inputs.municipalities), np.inf)
-    if params.caps:
-        where = inputs.municipalities.index.get_indexer(pd.Index(list(params.caps)))
-        out[where] = np.array(list(params.caps.values()), dtype=np.float64) * len(params.years)
-    return out
-
-
-def floors_by_area(params: AllocationParams, slugs: list[str]) -> np.ndarray:
-    return np.array([params.floors.get(s, 0) for s in slugs], dtype=np.float64)
-
-
-def allocate(
-    inputs: EngineInputs,
-    params: AllocationParams | None = None,
-    *,
-    sensitivity: bool = False,
-) -> Outcome:
+def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Outcome:
     """Run the allocation model on `inputs` with `params` (defaults if None).
 
-    With sensitivity=True the outcome also carries the sensitivity bands
-    (params.sensitivity_draws draws); otherwise `outcome.sensitivity` is None.
+    The sensitivity analysis is separate: `sensitivity.run_sensitivity`, or
+    `perturbed_totals` in chunks and `summarise_sensitivity`.
     """
     params = params or AllocationParams()
     check_against_inputs(inputs, params)
@@ -299,10 +220,6 @@ def allocate(
         inputs_frame=muni,
     )
     object.__setattr__(outcome, "areas", aggregate(outcome, inputs, params.geography))
-    if sensitivity:
-        from .sensitivity import run_sensitivity  # the module imports this one
-
-        object.__setattr__(outcome, "sensitivity", run_sensitivity(inputs, params, outcome))
     return outcome
 
 

@@ -1,4 +1,4 @@
-"""Sensitivity (DESIGN.md §4.12): how much the result moves when weights and inputs move.
+"""Sensitivity (docs/model.md#sensitivity): how much the result moves when weights and inputs move.
 
 Each draw perturbs the scenario around its parameters:
 
@@ -29,19 +29,11 @@ import pandas as pd
 
 from .apportion import FloatArray
 from .demand import W_FEATURES, driver_index, supply, w_weights, weighted_citizens
+from .frames import area_codes, caps_total, check_against_inputs, floors_by_area, json_safe, records
 from .inputs import EngineInputs
 from .params import ACCESSIBILITY_DRIVERS, AGE_BANDS, TRANSITION_DRIVERS, AllocationParams
 from .pillars import allocate_pillars
-from .run import (
-    Outcome,
-    allocate,
-    area_codes,
-    caps_total,
-    check_against_inputs,
-    floors_by_area,
-    json_safe,
-    records,
-)
+from .run import Outcome, allocate
 
 CHUNK = 2000  # draws per vectorised batch
 QUANTILES = (5, 50, 95)

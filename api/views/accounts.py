@@ -8,19 +8,30 @@ from drf_spectacular.utils import extend_schema
 from knox import views as knox_views
 from knox.models import AuthToken
 from knox.settings import knox_settings
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import policies
+from accounts import lockout, policies
 from api import serializers as s
 from api.schema import errors
 from api.throttling import LoginThrottle
 from api.views.base import parse
 
 TAG_AUTH = ["authentication"]
+
+
+class LoginLocked(exceptions.APIException):
+    """429 with Retry-After: too many failed logins for the username or from the address."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "login_locked"
+
+    def __init__(self, detail: str, *, wait: int) -> None:
+        super().__init__(detail)
+        self.wait = wait  # DRF's handler turns it into Retry-After
 
 
 class LoginView(APIView):
@@ -42,6 +53,9 @@ class LoginView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = parse(s.LoginSerializer, request.data)
+        refused = lockout.refusal(request=request, username=data["username"])
+        if refused is not None:
+            raise LoginLocked(refused.message, wait=refused.retry_after)
         user = authenticate(request, username=data["username"], password=data["password"])
         if user is None or not user.is_active:
             raise exceptions.ValidationError(

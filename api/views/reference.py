@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allocation.services import PRACTICE_EDIT, data_changed
 from api import serializers as s
 from api.pagination import PageNumberPagination
 from api.permissions import PracticeAccess
@@ -138,5 +139,6 @@ class PracticeDetailView(APIView):
     def patch(self, request: Request, ydernummer: str) -> Response:
         practice = self._practice(request, ydernummer)
         data = parse(s.PracticeUpdateSerializer, request.data)
-        practice_services.update_practice(practice=practice, user=request.user, **data)
+        if practice_services.update_practice(practice=practice, user=request.user, **data):
+            data_changed(source=PRACTICE_EDIT, user=request.user)
         return Response(s.PracticeSerializer(practice_get(ydernummer=ydernummer)).data)

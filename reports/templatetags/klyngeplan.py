@@ -7,9 +7,14 @@ from typing import Any
 
 from django import template
 from django.utils.formats import get_format
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from accounts.policies import can_create_scenario, can_read, has_role, roles_of
+from accounts.roles import Role
+from allocation.models import RunStatus
 
 register = template.Library()
 
@@ -23,8 +28,6 @@ _SEPARATORS: dict[str, tuple[str, str]] = {}
 
 def _separators() -> tuple[str, str]:
     """(decimal, thousands) separators of the active language, looked up once each."""
-    from django.utils.translation import get_language
-
     lang = get_language() or "da"
     if lang not in _SEPARATORS:
         _SEPARATORS[lang] = (
@@ -87,7 +90,11 @@ def estimated(text: Any) -> SafeString:
 
 
 @register.simple_tag
-def synthetic(text: Any) -> SafeString:
+def synthetic(text: Any, marked: Any = True) -> SafeString:
+    """A value from the synthetic register, marked as such; unmarked when ``marked`` is false
+    (pass whether the records behind it are synthetic: ``data_status.register.synthetic``)."""
+    if not marked:
+        return format_html("{}", text)
     return format_html(
         '<span class="synthetic" title="{}">{}</span><span class="visually-hidden"> ({})</span>',
         _("synthetic: generated register calibrated to published totals"),
@@ -107,9 +114,6 @@ def get(mapping: Any, key: Any) -> Any:
 @register.simple_tag
 def role_info(user: Any) -> dict[str, Any]:
     """What the navigation shows for ``user``: its roles and what they may do."""
-    from accounts.policies import can_create_scenario, can_read, has_role, roles_of
-    from accounts.roles import Role
-
     labels = dict(Role.choices)
     roles = sorted(roles_of(user))
     if getattr(user, "is_superuser", False):
@@ -127,8 +131,6 @@ def role_info(user: Any) -> dict[str, Any]:
 @register.simple_tag
 def figure(fig: Any, element_id: str, label: str = "") -> SafeString:
     """A Plotly figure: the element klyngeplan.js draws into and its JSON (json_script)."""
-    from django.utils.html import json_script
-
     if not fig:
         return format_html("")
     height = (fig.get("layout") or {}).get("height") or 360
@@ -146,6 +148,4 @@ def figure(fig: Any, element_id: str, label: str = "") -> SafeString:
 @register.filter
 def run_status(value: Any) -> str:
     """A run's status in words of the active language."""
-    from allocation.models import RunStatus
-
     return str(dict(RunStatus.choices).get(value, value or ""))

@@ -64,6 +64,10 @@
     responsive: true,
     displaylogo: false,
     modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+    // Nothing leaves the server: no "edit in Chart Studio" or "send to cloud" button.
+    showSendToCloud: false,
+    showEditInChartStudio: false,
+    showLink: false,
   };
 
   function draw(el, spec, data, layout) {
@@ -188,5 +192,25 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-split]").forEach(updateSplit);
+  });
+
+  // Behaviour that would otherwise be inline handlers, which the Content-Security-Policy
+  // forbids: <select data-autosubmit>, <button data-print>, <button data-toggle-rows="cls">.
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+  });
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest && ev.target.closest("[data-print], [data-toggle-rows]");
+    if (!el) return;
+    if (el.hasAttribute("data-print")) {
+      window.print();
+      return;
+    }
+    var open = el.getAttribute("aria-expanded") === "true";
+    el.setAttribute("aria-expanded", String(!open));
+    document.querySelectorAll("." + el.dataset.toggleRows).forEach(function (row) {
+      row.hidden = open;
+    });
   });
 })();

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from io import StringIO
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from allocation import services
 from allocation.engine import ParamsError
@@ -18,6 +22,7 @@ from allocation.models import (
     SensitivityBand,
     Visibility,
 )
+from allocation.selectors import latest_run
 from tests.allocation.factories import AllocationRunFactory, ScenarioFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("denmark", "eager_tasks")
@@ -164,7 +169,8 @@ def test_storing_twice_converges() -> None:
         scenario=scenario,
         status=RunStatus.RUNNING,
     )
-    outcome = allocate(build_engine_inputs(), AllocationParams.from_dict(scenario.params))
+    inputs = build_engine_inputs()
+    outcome = allocate(inputs, AllocationParams.from_dict(scenario.params))
     MunicipalityResult.objects.bulk_create(
         [
             MunicipalityResult(
@@ -180,31 +186,33 @@ def test_storing_twice_converges() -> None:
             )
         ]
     )
-    assert services.store_results(run_id=run.pk, outcome=outcome, sensitivity=None, timings={})
+    assert services.store_results(
+        run_id=run.pk, outcome=outcome, sensitivity=None, timings={}, inputs=inputs
+    )
     assert MunicipalityResult.objects.filter(run=run).count() == 98
-    assert not services.store_results(run_id=run.pk, outcome=outcome, sensitivity=None, timings={})
+    assert not services.store_results(
+        run_id=run.pk, outcome=outcome, sensitivity=None, timings={}, inputs=inputs
+    )
 
 
 def test_data_change_requeues_shared_scenarios_only() -> None:
     shared = ScenarioFactory.create(visibility=Visibility.SHARED)
     private = ScenarioFactory.create(visibility=Visibility.PRIVATE)
-    runs = services.request_runs_for_data_change()
+    user = UserFactory.create()
+    runs = services.data_changed(source=services.PRACTICE_EDIT, user=user)
     scenarios = {r.scenario_id for r in runs}
     assert shared.pk in scenarios and private.pk not in scenarios
+    assert all(r.triggered_by == "data" for r in runs)
+    assert next(r for r in runs if r.scenario_id == shared.pk).requested_by == user
 
 
-def test_demand_import_reruns_shared_scenarios_on_the_new_data() -> None:
-    from allocation.selectors import latest_run
-    from municipalities.services import import_demand
-
+def test_demand_import_reruns_shared_scenarios_on_the_new_data(tmp_path: Path) -> None:
     shared = ScenarioFactory.create(visibility=Visibility.SHARED)
     before = services.request_run(scenario=shared)
     thisted_before = MunicipalityResult.objects.get(run=before, municipality_id=787)
-    import_demand(
-        content=b"kommunekode,year,chronic,multimorbid\n787,2026,60000,30000\n",
-        file_name="thisted.csv",
-        user=None,
-    )
+    path = tmp_path / "thisted.csv"
+    path.write_bytes(b"kommunekode,year,chronic,multimorbid\n787,2026,60000,30000\n")
+    call_command("import_demand", str(path), stdout=StringIO())
     after = latest_run(scenario=shared)
     assert after is not None and after.pk != before.pk
     assert after.triggered_by == "data" and after.status == RunStatus.SUCCEEDED

@@ -46,3 +46,25 @@ def test_pages_objects_and_nothing() -> None:
     detail = parse_csv(CSVRenderer().render({"detail": "Not found."}).decode())
     assert detail == [{"field": "detail", "value": "Not found."}]
     assert CSVRenderer().render(None) == b""
+
+
+FORMULAS = [
+    {"name": '=HYPERLINK("http://evil.example")', "n": -3, "x": -0.5, "tags": ["@a", "b"]},
+    {"name": "+45", "n": 1, "x": 1.5, "tags": []},
+    {"name": "\tTab", "n": 2, "x": 2.0, "tags": ["-1"]},
+    {"name": "Læsø", "n": -0, "x": 0.0, "tags": ["x"]},
+]
+
+
+def test_csv_quotes_text_that_starts_like_a_formula_and_keeps_numbers() -> None:
+    for renderer, danish in ((CSVRenderer(), False), (DanishCSVRenderer(), True)):
+        rows = parse_csv(renderer.render(FORMULAS).decode(), danish=danish)
+        assert [r["name"] for r in rows] == [
+            '\'=HYPERLINK("http://evil.example")',
+            "'+45",
+            "'\tTab",
+            "Læsø",
+        ]
+        assert [parse_number(r["n"], danish=danish) for r in rows] == [-3, 1, 2, 0]
+        assert parse_number(rows[0]["x"], danish=danish) == -0.5
+        assert [r["tags"] for r in rows] == ["'@a|b", "", "'-1", "x"]

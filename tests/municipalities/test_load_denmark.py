@@ -94,7 +94,7 @@ def test_estimates_meet_their_national_rates() -> None:
             "s"
         ]
 
-    assert total("multimorbid") == pytest.approx(1_200_000, rel=0.001)  # N5, seed 003
+    assert total("multimorbid") == pytest.approx(1_200_000, rel=0.001)  # N5, Danske Patienter
     assert total("psychiatric") == pytest.approx(150_000, rel=0.001)  # N14
     assert total("residential_residents") == pytest.approx(27_100, rel=0.001)  # N13
     # Chronic: about 20 % of adults (N4).

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from allocation.models import AllocationRun, Scenario
+from allocation.models import AllocationRun, Scenario, Stage
 from practices.models import Practice, PracticeChange
 from tests.reports.conftest import Site
 from tests.reports.test_pages import figure
@@ -111,11 +111,27 @@ def test_progress_polls_while_the_run_is_under_way(site: Site, as_user: Any) -> 
         triggered_by="user",
         status="running",
         progress=42,
-        stage="allocating the capacities",
+        stage=Stage.ALLOCATING,
     )
     html = as_user("viewer").get(f"/runs/{run.pk}/progress/").content.decode()
     assert 'hx-trigger="every 1s"' in html and 'value="42"' in html
     assert "Fordeler kapaciteterne" in html
+
+
+def test_progress_shows_the_stage_with_its_count(site: Site, as_user: Any) -> None:
+    run = AllocationRun.objects.create(
+        scenario=site.default,
+        params=site.default.params,
+        inputs_hash="y" * 64,
+        triggered_by="user",
+        status="running",
+        progress=50,
+        stage=Stage.SENSITIVITY,
+        stage_count=3,
+        stage_total=5,
+    )
+    html = as_user("viewer").get(f"/runs/{run.pk}/progress/").content.decode()
+    assert "Følsomhedsanalyse (3 af 5)" in html
 
 
 def test_compare_table_charts_and_exports(site: Site, as_user: Any) -> None:
@@ -213,7 +229,7 @@ def third(site: Site, db: None) -> AllocationRun:
     from django.core.cache import cache
     from django.utils import timezone
 
-    from allocation.models import MunicipalityResult
+    from allocation.models import AreaResult, MunicipalityResult
 
     cache.clear()
     run = AllocationRun.objects.create(
@@ -232,6 +248,17 @@ def third(site: Site, db: None) -> AllocationRun:
         r.total += 1
         copies.append(r)
     MunicipalityResult.objects.bulk_create(copies)
+    # A run's area results are stored with it: one more per member municipality.
+    areas = []
+    for a in AreaResult.objects.filter(run=site.default_run):
+        a.pk = None
+        a.run = run
+        a.coverage += a.municipalities
+        a.total += a.municipalities
+        a.supply_after += a.municipalities
+        a.load_after = a.weighted_citizens / a.supply_after
+        areas.append(a)
+    AreaResult.objects.bulk_create(areas)
     return run
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -130,7 +131,8 @@ def test_negotiator_clones_changes_split_runs_and_compares(
     page.wait_for_selector("#err-total:has-text('Fordelingen skal summe')", timeout=10_000)
     assert "1.400 af 1.500" in page.inner_text("[data-split-sum]")
     page.fill("#id_coverage", "700")
-    page.wait_for_function("document.getElementById('err-total').textContent.trim() === ''")
+    # (expect, not wait_for_function: the page's CSP forbids evaluating a string)
+    expect(page.locator("#err-total")).to_have_text("", timeout=10_000)
     page.fill("#id_sensitivity_draws", "40")
     page.screenshot(path=str(ARTIFACTS / "2-editor.png"), full_page=True)
 
@@ -153,5 +155,61 @@ def test_negotiator_clones_changes_split_runs_and_compares(
     assert page.locator("tr.area-row").count() == 21
     page.screenshot(path=str(ARTIFACTS / "4-compare.png"), full_page=True)
 
+    assert errors == []
+    assert outside == [], f"requests left the machine: {outside}"
+
+
+def test_pages_and_api_docs_break_no_policy_and_ask_no_other_server(
+    committed_live_server: Any, page: Any, negotiator: str
+) -> None:
+    live_server = committed_live_server
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url)
+            if not r.url.startswith((live_server.url, "data:", "blob:"))
+            else None
+        ),
+    )
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", negotiator)
+    page.fill("#id_password", "browser-test")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    plotted(page, "map")
+    page.select_option("#geography-select", "regioner")  # the select submits its form
+    page.wait_for_url(re.compile(r"geography=regioner"))
+    plotted(page, "map")
+    from django.contrib.auth.models import User
+
+    from allocation import services
+
+    default = services.ensure_default_scenario()
+    variant = services.clone_scenario(
+        scenario=default, owner=User.objects.get(username=negotiator), name="B"
+    )
+    services.update_scenario(
+        scenario=variant, params={**variant.params, "transition": 600, "coverage": 700}
+    )
+    services.request_run(scenario=variant)
+    page.goto(live_server.url + f"/compare/?s={default.pk}&s={variant.pk}")
+    plotted(page, "diff-map")
+    toggle = page.locator("button[data-toggle-rows]").first
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    page.goto(live_server.url + "/api/docs/")
+    page.wait_for_selector(".swagger-ui .info", timeout=30_000)
+    page.goto(live_server.url + "/api/redoc/")
+    page.wait_for_selector("[role=menuitem], .menu-content", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert violations == [], violations
     assert errors == []
     assert outside == [], f"requests left the machine: {outside}"

@@ -135,6 +135,19 @@ def test_area_page(site: Site, as_user: Any, role: str) -> None:
     assert as_user(role).get("/areas/sundhedsklynger-21/nope/").status_code == 404
 
 
+def test_area_page_shows_the_stored_supply_after_with_its_decimal(site: Site, as_user: Any) -> None:
+    from allocation.models import AreaResult
+
+    stored = AreaResult.objects.filter(
+        run=site.default_run, geography="sundhedsklynger-21", area="nordjylland-vest"
+    )
+    assert stored.get().supply_after == stored.get().supply_at_horizon + stored.get().total
+    # 123.7 at the horizon and 5 new: Django's add filter once showed 128.
+    stored.update(supply_at_horizon=123.7, total=5, supply_after=128.7)
+    html = get(as_user("viewer"), "/areas/sundhedsklynger-21/nordjylland-vest/", 16)
+    assert "→ 128,7</p>" in html and "→ 128</p>" not in html
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_municipality_page_explains_each_pillar(site: Site, as_user: Any, role: str) -> None:
     html = get(as_user(role), "/municipalities/787/", 16)

@@ -20,8 +20,9 @@ from allocation.engine import (
     aggregate,
     allocate,
 )
-from allocation.engine.run import json_safe, records
+from allocation.engine.frames import json_safe, records
 from allocation.models import Scenario
+from allocation.selectors import build_engine_inputs
 
 MUNICIPALITY_FIELDS = (
     "kommunekode",
@@ -74,8 +75,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         label, params = _scenario_params(options["scenario"])
         geography = options["geography"] or params.geography
-        from allocation.selectors import build_engine_inputs
-
         try:
             inputs = build_engine_inputs(year=options["year"])
         except ValueError as exc:

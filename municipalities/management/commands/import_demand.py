@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from allocation.services import DEMAND_IMPORT, data_changed
 from municipalities.demand_import import INDICATOR_COLUMNS, YEAR_MAX, YEAR_MIN
 from municipalities.importing import ImportFailed
 from municipalities.services import import_demand
@@ -54,6 +55,8 @@ class Command(BaseCommand):
         )
         if batch.values_created or batch.values_updated:
             self.stdout.write(self.style.SUCCESS("Demand data imported."))
+            runs = data_changed(source=DEMAND_IMPORT, batch=batch, user=user)
+            self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")
         else:
             self.stdout.write(
                 self.style.SUCCESS("Nothing changed: the database already holds these values.")

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from allocation.services import PRACTICE_IMPORT, data_changed
 from municipalities.importing import ImportFailed
 from practices.services import REQUIRED_COLUMNS, import_register
 
@@ -44,3 +45,6 @@ class Command(BaseCommand):
                 f"Nothing was imported; {len(exc.errors)} problem(s):\n{exc}"
             ) from exc
         self.stdout.write(f"practices: {result.practices}\ndoctors: {result.doctors}")
+        if result.changed:
+            runs = data_changed(source=PRACTICE_IMPORT)
+            self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new register.")

@@ -1,0 +1,120 @@
+"""What a run stores: area results by the engine's own aggregation, its inputs, its stage."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from django.utils import translation
+
+from allocation import services
+from allocation.engine import NATION, AllocationParams, aggregate, allocate
+from allocation.models import AllocationRun, AreaResult, RunStatus, Stage
+from allocation.selectors import (
+    area_results,
+    build_engine_inputs,
+    explanation_get,
+    result_rows,
+    run_inputs,
+)
+from tests.allocation.factories import ScenarioFactory
+
+pytestmark = pytest.mark.usefixtures("denmark", "eager_tasks")
+
+
+def finished(**params: object) -> AllocationRun:
+    scenario = ScenarioFactory.create(
+        params={**ScenarioFactory.build().params, "sensitivity_draws": 20, **params}
+    )
+    run = AllocationRun.objects.get(pk=services.request_run(scenario=scenario).pk)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    return run
+
+
+def close(a: float | None, b: float) -> bool:
+    return (a is None and not math.isfinite(b)) or (a is not None and math.isclose(a, b))
+
+
+def test_stored_area_results_are_the_engines_aggregate_for_every_geography() -> None:
+    run = finished(floors={"nordjylland-nord": 40})
+    inputs = build_engine_inputs()
+    outcome = allocate(inputs, AllocationParams.from_dict(run.params))
+    geographies = [*inputs.geographies, NATION]
+    assert len(geographies) >= 6  # the five planning geographies and the nation
+    for geography in geographies:
+        expected = aggregate(outcome, inputs, geography)
+        stored = {a.area: a for a in AreaResult.objects.filter(run=run, geography=geography)}
+        assert set(stored) == set(expected.index), geography
+        for slug, row in expected.iterrows():
+            a = stored[str(slug)]
+            assert a.name == row["name"]
+            assert a.municipalities == row["municipalities"]
+            assert a.population == row["population"]
+            for pillar in ("transition", "coverage", "accessibility", "total"):
+                assert getattr(a, pillar) == row[pillar], (geography, slug, pillar)
+            assert a.weighted_citizens == row["weighted_citizens"]
+            assert a.supply_today == row["capacities_today"]
+            assert a.supply_at_horizon == row["supply_at_horizon"]
+            assert a.supply_after == row["supply_at_horizon"] + row["total"]
+            assert close(a.load_before, row["load_before"])
+            assert close(a.load_after, row["load_after"])
+            assert a.floor == row.get("floor")
+    floors = AreaResult.objects.filter(run=run, geography=run.params["geography"])
+    assert floors.get(area="nordjylland-nord").floor == 40
+    assert (
+        AreaResult.objects.filter(run=run, geography="regioner", floor__isnull=False).count() == 0
+    )
+
+
+def test_api_area_results_are_the_stored_rows() -> None:
+    run = finished()
+    geography = run.params["geography"]
+    AreaResult.objects.filter(run=run, geography=geography, area="nordjylland-nord").update(
+        total=12345, load_after=1.5
+    )
+    by_area = {r["area"]: r for r in area_results(run=run, geography=geography)}
+    assert by_area["nordjylland-nord"]["total"] == 12345
+    rows = {r["key"]: r for r in result_rows(run=run, level="area", geography=geography)}
+    assert (
+        rows["nordjylland-nord"]["capacities"] == 12345
+        and rows["nordjylland-nord"]["load_after"] == 1.5
+    )
+
+
+def test_a_run_keeps_its_inputs_and_rebuilds_them_to_its_own_hash() -> None:
+    run = finished()
+    rebuilt = run_inputs(run=run)
+    assert rebuilt is not None
+    assert services.inputs_hash(inputs=rebuilt, params=run.params) == run.inputs_hash
+
+
+def test_the_explanation_is_rebuilt_from_the_runs_inputs() -> None:
+    run = finished()
+    outcome = allocate(build_engine_inputs(), AllocationParams.from_dict(run.params))
+    explanation = explanation_get(run=run, kommunekode=787)
+    assert explanation == services.json_safe(outcome.explain(787))
+    assert (
+        explanation is not None and explanation["total"] == outcome.municipalities.at[787, "total"]
+    )
+    assert explanation_get(run=run, kommunekode=9999) is None
+
+
+def test_a_finished_run_says_done_and_a_counted_stage_says_how_far() -> None:
+    run = finished()
+    assert run.stage == Stage.DONE and run.stage_count is None
+    run.stage, run.stage_count, run.stage_total = Stage.SENSITIVITY, 3, 5
+    with translation.override("da"):
+        assert run.stage_label == "Følsomhedsanalyse (3 af 5)"
+    with translation.override("en"):
+        assert run.stage_label == "Sensitivity analysis (3 of 5)"
+
+
+def test_the_api_gives_the_stage_code_and_its_label() -> None:
+    from api.serializers import RunSerializer
+
+    run = finished()
+    run.stage, run.stage_count, run.stage_total = Stage.SENSITIVITY, 2, 4
+    with translation.override("da"):
+        data = RunSerializer(run).data
+    assert data["stage"] == "sensitivity" and data["stage_label"] == "Følsomhedsanalyse (2 af 4)"
+    assert (data["stage_count"], data["stage_total"]) == (2, 4)
