@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import setup_databases, teardown_databases
 from pytest_django.live_server_helper import LiveServer
 
@@ -124,6 +124,10 @@ def committed_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None
         before = shared_data.take()
         yield
         shared_data.restore(before)
+        # Closed as Django's transactional tests close them: otherwise a connection of the
+        # browser test stayed open and PostgreSQL refused to drop the test database.
+        for conn in connections.all(initialized_only=True):
+            conn.close()
 
 
 @pytest.fixture
