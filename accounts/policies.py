@@ -78,3 +78,19 @@ def visible_scenarios(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
     if user.is_superuser:
         return queryset
     return queryset.filter(Q(visibility="shared") | Q(owner=user))
+
+
+def importable_regions(user: Any) -> frozenset[int] | None:
+    """The regions whose practices and demand data ``user`` may import: None for all (a
+    superuser; also a shell command run without a user), a planner's own region, or none."""
+    if user is None or (user.is_authenticated and user.is_superuser):
+        return None
+    region = region_of(user)
+    if has_role(user, Role.PLANNER) and region is not None:
+        return frozenset({region})
+    return frozenset()
+
+
+def can_import(user: Any) -> bool:
+    regions = importable_regions(user)
+    return regions is None or bool(regions)

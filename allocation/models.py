@@ -200,9 +200,22 @@ class MunicipalityResult(models.Model):
     coverage = models.PositiveIntegerField()
     accessibility = models.PositiveIntegerField()
     total = models.PositiveIntegerField()
+    # The need the allocation uses: at the horizon (weighted_citizens_base is the base year's,
+    # on the same scale). The fields below weighted_citizens are null for runs stored before
+    # need and supply were projected to the horizon.
     weighted_citizens = models.FloatField()
+    weighted_citizens_base = models.FloatField(null=True)
+    population_base = models.FloatField(null=True)
+    population_horizon = models.FloatField(null=True)
+    pop_80_plus_base = models.FloatField(null=True)
+    pop_80_plus_horizon = models.FloatField(null=True)
     supply_today = models.FloatField()
+    retiring = models.FloatField(null=True, help_text=_("capacities retiring by the horizon"))
+    replaced = models.FloatField(null=True, help_text=_("the replaced part of the retiring"))
     supply_at_horizon = models.FloatField()
+    coverage_cap = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("the recruitment limit over the period, where it binds")
+    )
     load_before = models.FloatField(null=True, help_text=_("null where there is no supply"))
     load_after = models.FloatField(null=True)
     coverage_rank = models.PositiveIntegerField(null=True)
@@ -239,8 +252,14 @@ class AreaResult(models.Model):
     coverage = models.PositiveIntegerField()
     accessibility = models.PositiveIntegerField()
     total = models.PositiveIntegerField()
-    weighted_citizens = models.FloatField()
+    weighted_citizens = models.FloatField()  # at the horizon, as for a municipality
+    weighted_citizens_base = models.FloatField(null=True)
+    population_horizon = models.FloatField(null=True)
+    pop_80_plus_base = models.FloatField(null=True)
+    pop_80_plus_horizon = models.FloatField(null=True)
     supply_today = models.FloatField()
+    retiring = models.FloatField(null=True)
+    replaced = models.FloatField(null=True)
     supply_at_horizon = models.FloatField()
     supply_after = models.FloatField(help_text=_("supply at the horizon plus the new capacities"))
     load_before = models.FloatField(null=True, help_text=_("null where there is no supply"))

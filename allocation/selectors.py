@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from django.db.models import CharField, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast
 
 from accounts.policies import visible_scenarios
-from allocation.engine import AllocationParams, EngineInputs, allocate
+from allocation.engine import NATION, AllocationParams, EngineInputs, allocate
 from allocation.engine.frames import json_safe
 from allocation.engine.inputs import MUNICIPALITY_COLUMNS
 from allocation.models import (
@@ -28,33 +29,46 @@ from allocation.models import (
 )
 from allocation.snapshots import inputs_from_frames
 from clusters.models import Area, Membership
-from municipalities.models import ENGINE_INDICATORS, DemandIndicator, Indicator, Municipality
+from municipalities.models import (
+    ENGINE_INDICATORS,
+    DataStatus,
+    DemandIndicator,
+    Indicator,
+    Municipality,
+    PopulationProjection,
+)
+from municipalities.plausibility import Value as Plausible
+from municipalities.plausibility import check
 from practices.models import Doctor, Practice
 
 PILLARS: tuple[str, ...] = ("transition", "coverage", "accessibility")
+logger = logging.getLogger(__name__)
 
 
 def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
     """The engine's inputs from the database.
 
     Each indicator takes its latest year up to ``year`` (all years when None), per
-    municipality, so an imported newer value replaces the reference estimate. Five queries.
+    municipality, so an imported newer value replaces the reference estimate; the population
+    projection is its own input (future years are not today's data). Six queries.
     """
     munis = pd.DataFrame.from_records(
-        Municipality.objects.order_by("kommunekode").values("kommunekode", "name", "population"),
+        Municipality.objects.order_by("kommunekode").values(
+            "kommunekode", "name", "population", "population_date"
+        ),
         index="kommunekode",
     )
     indicators = DemandIndicator.objects.filter(indicator__in=ENGINE_INDICATORS)
     if year is not None:
         indicators = indicators.filter(year__lte=year)
-    frame = pd.DataFrame.from_records(
-        indicators.values("municipality_id", "year", "indicator", "value"),
-        columns=["municipality_id", "year", "indicator", "value"],
+    columns = ["municipality_id", "year", "indicator", "value", "status", "imported"]
+    frame = pd.DataFrame.from_records(indicators.values(*columns), columns=columns)
+    newest = (
+        frame.sort_values("year", kind="stable").groupby(["municipality_id", "indicator"]).tail(1)
     )
+    _refuse_implausible(newest, munis)
     latest = (
-        frame.sort_values("year")
-        .groupby(["municipality_id", "indicator"])["value"]
-        .last()
+        newest.set_index(["municipality_id", "indicator"])["value"]
         .unstack()
         .reindex(index=munis.index, columns=list(ENGINE_INDICATORS))
     )
@@ -62,7 +76,7 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
     if missing.to_numpy().any():
         code, ind = next((c, i) for c in latest.index for i in latest.columns if missing.at[c, i])
         raise ValueError(f"municipality {code} has no value for indicator {ind!r}")
-    munis = munis.join(latest)
+    munis = munis.drop(columns=["population_date"]).join(latest)
     munis = munis.loc[:, ["name", *MUNICIPALITY_COLUMNS]]
 
     practices = pd.DataFrame.from_records(
@@ -91,13 +105,54 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
     ):
         geographies[geo][code] = slug
         names[geo][slug] = name
+    # Every projected year: an imported value where there is one (it replaced the estimate's
+    # row), the shipped estimate elsewhere.
+    projection = pd.DataFrame.from_records(
+        PopulationProjection.objects.values_list("municipality_id", "year", "age_band", "value"),
+        columns=["kommunekode", "year", "band", "value"],
+    )
     return EngineInputs(
         municipalities=munis,
         practices=practices,
         doctors=doctors,
         geographies={g: pd.Series(m).sort_index() for g, m in geographies.items()},
         area_names=dict(names),
+        projection=projection if len(projection) else None,
     )
+
+
+def _refuse_implausible(newest: pd.DataFrame, munis: pd.DataFrame) -> None:
+    """Raise ValueError naming every impossible value the engine would compute on
+    (municipalities.plausibility; a shipped estimate's only warns and is logged)."""
+    values: dict[int, dict[str, Plausible]] = defaultdict(dict)
+    for code, indicator, value, status, imported in newest[
+        ["municipality_id", "indicator", "value", "status", "imported"]
+    ].itertuples(index=False):
+        values[code][indicator] = Plausible(
+            float(value), estimated=status == DataStatus.ESTIMATED and not imported
+        )
+    errors: list[str] = []
+    for code, row in munis.iterrows():
+        base_year = row["population_date"].year
+        for finding in check(
+            kommunekode=int(code),
+            name=str(row["name"]),
+            year=base_year,
+            population=int(row["population"]),
+            population_year=base_year,
+            values=values.get(int(code), {}),
+            today_year=base_year,
+        ):
+            if finding.is_error:
+                errors.append(f"{code} {row['name']}, {finding.indicator}: {finding.message}")
+            else:
+                logger.debug("plausibility warning in the engine's inputs: %s", finding)
+    if errors:
+        raise ValueError(
+            "the demand data holds impossible values; correct them before a run: "
+            + "; ".join(errors[:10])
+            + (f" (and {len(errors) - 10} more)" if len(errors) > 10 else "")
+        )
 
 
 # --- runs and results ------------------------------------------------------------------
@@ -127,6 +182,13 @@ RESULT_SUMS = (
     "weighted_citizens",
     "supply_today",
     "supply_at_horizon",
+    # Need and supply at both ends (null for runs stored before they were projected).
+    "weighted_citizens_base",
+    "population_horizon",
+    "pop_80_plus_base",
+    "pop_80_plus_horizon",
+    "retiring",
+    "replaced",
 )
 AREA_FIELDS = (
     "area",
@@ -280,6 +342,8 @@ def result_rows(
                 "municipality__region_id",
                 "municipality__population",
                 *RESULT_SUMS,
+                "population_base",
+                "coverage_cap",
                 "load_before",
                 "load_after",
                 "coverage_rank",
@@ -297,6 +361,8 @@ def result_rows(
                 "municipalities": 1,
                 "population": r["municipality__population"],
                 **{k: r[k] for k in (*RESULT_SUMS, "load_before", "load_after", "coverage_rank")},
+                "population_base": r["population_base"],
+                "coverage_cap": r["coverage_cap"],
             }
             for r in values
         ]
@@ -627,6 +693,7 @@ class MunicipalityExplanation:
     components: list[WeightComponent]
     placements_by_practice: dict[str, list[Placement]]
     new_ydernumre: dict[str, list[Placement]]
+    horizon: HorizonSummary | None = None
 
     @property
     def index_pillars(self) -> list[IndexPillar]:
@@ -720,4 +787,160 @@ def municipality_explanation(
         ],
         placements_by_practice=by_practice,
         new_ydernumre={k: v for k, v in by_practice.items() if k not in known},
+        horizon=_horizon(
+            run=run,
+            row=result,
+            cap=result.coverage_cap,
+            codes=[kommunekode],
+            base_estimated=(
+                indicators[Indicator.POP_80_PLUS].status == DataStatus.ESTIMATED
+                if Indicator.POP_80_PLUS in indicators
+                else None
+            ),
+        ),
+    )
+
+
+# --- need and supply at the horizon (the waterfall of the pages) ------------------------
+
+
+@dataclass(frozen=True)
+class HorizonSummary:
+    """Need and supply of a municipality, an area or Denmark from the base year to the
+    horizon, as stored with the run (docs/model.md#need-at-the-horizon).
+
+    Supply: today → minus the retiring capacities → plus the replaced ones → at the horizon
+    before the new capacities → plus each pillar's new capacities → after. ``available`` is
+    False for a run stored before need and supply were projected (its rows have no base year).
+    """
+
+    base_year: int
+    horizon: int
+    need_base: float | None
+    need_horizon: float
+    pop_80_plus_base: float | None
+    pop_80_plus_horizon: float | None
+    supply_today: float
+    retiring: float | None
+    replaced: float | None
+    supply_at_horizon: float
+    new: dict[str, int]
+    supply_after: float
+    replacement_share: float
+    coverage_cap: int | None
+    base_estimated: bool  # the base year's citizens 80+ (an estimated indicator)
+    projection_estimated: bool
+
+    @property
+    def available(self) -> bool:
+        return self.need_base is not None and self.retiring is not None
+
+    @property
+    def need_growth(self) -> float | None:
+        if self.need_base is None or self.need_base <= 0:
+            return None
+        return self.need_horizon / self.need_base - 1.0
+
+    @property
+    def not_replaced(self) -> float | None:
+        if self.retiring is None or self.replaced is None:
+            return None
+        return self.retiring - self.replaced
+
+
+def _estimated_flags(*, base_year: int, horizon: int, codes: Collection[int] | None) -> set[str]:
+    """Which of the base year's 80+ ("base") and the horizon's projection ("projection") are
+    estimated for ``codes`` (all municipalities when None); one query."""
+    indicators = DemandIndicator.objects.filter(
+        indicator=Indicator.POP_80_PLUS, year__lte=base_year, status=DataStatus.ESTIMATED
+    )
+    projection = PopulationProjection.objects.filter(year=horizon, status=DataStatus.ESTIMATED)
+    if codes is not None:
+        indicators = indicators.filter(municipality_id__in=list(codes))
+        projection = projection.filter(municipality_id__in=list(codes))
+    # DISTINCT on a constant gives one row per table at most (a LIMIT is not allowed in a
+    # compound statement on SQLite).
+    flags = (
+        indicators.annotate(flag=Value("base", output_field=CharField()))
+        .order_by()
+        .values_list("flag", flat=True)
+        .distinct()
+    )
+    more = (
+        projection.annotate(flag=Value("projection", output_field=CharField()))
+        .order_by()
+        .values_list("flag", flat=True)
+        .distinct()
+    )
+    return set(flags.union(more))
+
+
+def horizon_summary(
+    *,
+    run: AllocationRun,
+    kommunekode: int | None = None,
+    geography: str = "",
+    area: str = "",
+    members: Collection[int] | None = None,
+) -> HorizonSummary | None:
+    """The summary for one municipality, one area of ``geography``, or (neither given) all
+    of Denmark; None where the run has no such result. ``members``: the area's
+    municipalities, if the caller has them. Whether a figure is estimated or synthetic is
+    read from the data (the indicators' and the projection's status). Two queries (three for
+    an area without ``members``)."""
+    row: Any
+    codes: Collection[int] | None
+    if kommunekode is not None:
+        row = MunicipalityResult.objects.filter(run=run, municipality_id=kommunekode).first()
+        codes = [kommunekode]
+        cap = None if row is None else row.coverage_cap
+    else:
+        geo, slug = (geography, area) if geography else (NATION, "danmark")
+        row = AreaResult.objects.filter(run=run, geography=geo, area=slug).first()
+        codes = members
+        if geography and codes is None:
+            codes = list(
+                Membership.objects.filter(geography__slug=geography, area__slug=area).values_list(
+                    "municipality_id", flat=True
+                )
+            )
+        cap = None
+    if row is None:
+        return None
+    return _horizon(run=run, row=row, cap=cap, codes=codes)
+
+
+def _horizon(
+    *,
+    run: AllocationRun,
+    row: MunicipalityResult | AreaResult,
+    cap: int | None,
+    codes: Collection[int] | None,
+    base_estimated: bool | None = None,
+) -> HorizonSummary:
+    params = run.params or {}
+    base_year = int(params.get("base_year", 2026))
+    horizon = int(params.get("horizon", 2035))
+    estimated = _estimated_flags(base_year=base_year, horizon=horizon, codes=codes)
+    if base_estimated is not None:
+        estimated.discard("base")
+        if base_estimated:
+            estimated.add("base")
+    return HorizonSummary(
+        base_year=base_year,
+        horizon=horizon,
+        need_base=row.weighted_citizens_base,
+        need_horizon=row.weighted_citizens,
+        pop_80_plus_base=row.pop_80_plus_base,
+        pop_80_plus_horizon=row.pop_80_plus_horizon,
+        supply_today=row.supply_today,
+        retiring=row.retiring,
+        replaced=row.replaced,
+        supply_at_horizon=row.supply_at_horizon,
+        new={p: int(getattr(row, p)) for p in PILLARS},
+        supply_after=row.supply_at_horizon + row.total,
+        replacement_share=float(params.get("replacement_share", 1.0)),
+        coverage_cap=cap,
+        base_estimated="base" in estimated,
+        projection_estimated="projection" in estimated,
     )

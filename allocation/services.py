@@ -175,6 +175,12 @@ def inputs_hash(*, inputs: EngineInputs, params: Mapping[str, Any]) -> str:
         digest.update(slug.encode())
         series = inputs.geographies[slug]
         digest.update(pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes())
+    # The population projection is an input too: importing one must give a new run.
+    for year in inputs.projection_years:
+        bands = inputs.projected_bands(year)
+        assert bands is not None
+        digest.update(f"projection {year}".encode())
+        digest.update(bands.tobytes())
     return digest.hexdigest()
 
 
@@ -182,7 +188,8 @@ def inputs_hash(*, inputs: EngineInputs, params: Mapping[str, Any]) -> str:
 
 
 def _current_inputs() -> EngineInputs:
-    return build_engine_inputs()
+    # A value for a later year is a projection, not today's data: runs read up to today.
+    return build_engine_inputs(year=timezone.localdate().year)
 
 
 @transaction.atomic
@@ -248,6 +255,7 @@ def _rerun_shared(*, trigger: str, user: User = None) -> list[AllocationRun]:
 DEMAND_IMPORT = "demand import"
 PRACTICE_IMPORT = "practice import"
 PRACTICE_EDIT = "practice edit"
+PROJECTION_IMPORT = "population projection import"
 
 
 def data_changed(*, source: str, batch: Any = None, user: User = None) -> list[AllocationRun]:
@@ -563,8 +571,21 @@ def _write_results(
             "accessibility": _ints(m["accessibility"]),
             "total": _ints(m["total"]),
             "weighted_citizens": m["weighted_citizens"].to_numpy(np.float64).tolist(),
+            **{
+                c: m[c].to_numpy(np.float64).tolist()
+                for c in (
+                    "weighted_citizens_base",
+                    "population_base",
+                    "population_horizon",
+                    "pop_80_plus_base",
+                    "pop_80_plus_horizon",
+                    "retiring",
+                    "replaced",
+                )
+            },
             "supply_today": m["capacities_today"].to_numpy(np.float64).tolist(),
             "supply_at_horizon": m["supply_at_horizon"].to_numpy(np.float64).tolist(),
+            "coverage_cap": [None if pd.isna(v) else int(v) for v in m["coverage_cap"]],
             "load_before": _finite(m["load_before"]),
             "load_after": _finite(m["load_after"]),
             "coverage_rank": _ints(m["load_rank_before"]),
@@ -584,7 +605,16 @@ def _write_results(
         areas["name"] += frame["name"].astype(str).tolist()
         for column in ("municipalities", "population", *PILLAR_COLUMNS):
             areas[column] += _ints(frame[column])
-        areas["weighted_citizens"] += frame["weighted_citizens"].astype(float).tolist()
+        for column in (
+            "weighted_citizens",
+            "weighted_citizens_base",
+            "population_horizon",
+            "pop_80_plus_base",
+            "pop_80_plus_horizon",
+            "retiring",
+            "replaced",
+        ):
+            areas[column] += frame[column].astype(float).tolist()
         areas["supply_today"] += frame["capacities_today"].astype(float).tolist()
         areas["supply_at_horizon"] += frame["supply_at_horizon"].astype(float).tolist()
         areas["supply_after"] += supply_after.astype(float).tolist()
@@ -652,6 +682,12 @@ AREA_COLUMNS = (
     "population",
     *PILLAR_COLUMNS,
     "weighted_citizens",
+    "weighted_citizens_base",
+    "population_horizon",
+    "pop_80_plus_base",
+    "pop_80_plus_horizon",
+    "retiring",
+    "replaced",
     "supply_today",
     "supply_at_horizon",
     "supply_after",

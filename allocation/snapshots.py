@@ -13,9 +13,15 @@ from typing import Any
 import pandas as pd
 
 from allocation.engine import EngineInputs
-from allocation.engine.inputs import DOCTOR_COLUMNS, MUNICIPALITY_COLUMNS, PRACTICE_COLUMNS
+from allocation.engine.inputs import (
+    AGE_BAND_COLUMNS,
+    DOCTOR_COLUMNS,
+    MUNICIPALITY_COLUMNS,
+    PRACTICE_COLUMNS,
+)
 
-SNAPSHOT_VERSION = 1
+# 2 adds the population projection; a version 1 snapshot (before it) has none.
+SNAPSHOT_VERSION = 2
 
 
 def _columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -37,11 +43,30 @@ def inputs_to_frames(inputs: EngineInputs) -> dict[str, Any]:
             slug: series.to_numpy().tolist() for slug, series in inputs.geographies.items()
         },
         "area_names": {g: dict(names) for g, names in inputs.area_names.items()},
+        "projection": _projection(inputs),
     }
 
 
+def _projection(inputs: EngineInputs) -> dict[str, list[Any]] | None:
+    """Long columns kommunekode, year, band, value, as EngineInputs takes them back."""
+    if not inputs.projection_years:
+        return None
+    codes = inputs.municipalities.index.to_numpy().tolist()
+    out: dict[str, list[Any]] = {"kommunekode": [], "year": [], "band": [], "value": []}
+    for year in inputs.projection_years:
+        bands = inputs.projected_bands(year)
+        assert bands is not None
+        for i, code in enumerate(codes):
+            for j, band in enumerate(AGE_BAND_COLUMNS):
+                out["kommunekode"].append(code)
+                out["year"].append(year)
+                out["band"].append(band)
+                out["value"].append(float(bands[i, j]))
+    return out
+
+
 def inputs_from_frames(frames: dict[str, Any]) -> EngineInputs:
-    if frames.get("version") != SNAPSHOT_VERSION:
+    if frames.get("version") not in (1, SNAPSHOT_VERSION):
         raise ValueError(f"unknown inputs snapshot version {frames.get('version')!r}")
     munis = dict(frames["municipalities"])
     codes = pd.Index(munis.pop("kommunekode"), name="kommunekode")
@@ -53,4 +78,5 @@ def inputs_from_frames(frames: dict[str, Any]) -> EngineInputs:
             slug: pd.Series(areas, index=codes) for slug, areas in frames["geographies"].items()
         },
         area_names=frames["area_names"],
+        projection=pd.DataFrame(projection) if (projection := frames.get("projection")) else None,
     )

@@ -327,9 +327,29 @@ class ResultRowSerializer(serializers.Serializer):
     coverage = serializers.IntegerField()
     accessibility = serializers.IntegerField()
     total = serializers.IntegerField()
-    weighted_citizens = serializers.FloatField()
+    weighted_citizens = serializers.FloatField(
+        help_text="disease-weighted citizens at the horizon (the need the allocation uses)"
+    )
+    weighted_citizens_base = serializers.FloatField(
+        allow_null=True, help_text="the same at the base year, on one scale"
+    )
+    population_base = serializers.FloatField(
+        allow_null=True, required=False, help_text="municipalities only"
+    )
+    population_horizon = serializers.FloatField(allow_null=True)
+    pop_80_plus_base = serializers.FloatField(allow_null=True)
+    pop_80_plus_horizon = serializers.FloatField(allow_null=True)
     supply_today = serializers.FloatField()
+    retiring = serializers.FloatField(
+        allow_null=True, help_text="capacities retiring by the horizon"
+    )
+    replaced = serializers.FloatField(allow_null=True, help_text="the replaced part of them")
     supply_at_horizon = serializers.FloatField()
+    coverage_cap = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="the recruitment limit over the period where it binds (municipalities)",
+    )
     load_before = serializers.FloatField(allow_null=True)
     load_after = serializers.FloatField(allow_null=True)
     coverage_rank = serializers.IntegerField(allow_null=True)

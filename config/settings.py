@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "practices",
     "allocation",
     "reports",
+    "imports",
 ]
 
 MIDDLEWARE = [

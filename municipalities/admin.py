@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from municipalities.models import DemandIndicator, ImportBatch, Municipality, Region
+from municipalities.models import (
+    DemandIndicator,
+    ImportBatch,
+    Municipality,
+    PopulationProjection,
+    Region,
+)
 
 
 @admin.register(Region)
@@ -26,6 +32,14 @@ class MunicipalityAdmin(admin.ModelAdmin):
 class DemandIndicatorAdmin(admin.ModelAdmin):
     list_display = ("municipality", "year", "indicator", "value", "status")
     list_filter = ("status", "indicator", "year", "municipality__region")
+    search_fields = ("municipality__name",)
+    list_select_related = ("municipality",)
+
+
+@admin.register(PopulationProjection)
+class PopulationProjectionAdmin(admin.ModelAdmin):
+    list_display = ("municipality", "year", "age_band", "value", "status", "imported")
+    list_filter = ("status", "imported", "age_band", "year", "municipality__region")
     search_fields = ("municipality__name",)
     list_select_related = ("municipality",)
 

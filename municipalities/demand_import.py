@@ -19,6 +19,7 @@ The file has one row per municipality and year and one column per indicator::
   not tell is refused, not guessed: a wrong guess would be off by a factor of 1,000.
 - XLSX: the first sheet, header in its first row. Number cells are taken as they are; a
   number typed as text is read like CSV text (a comma there is a decimal comma).
+- Files are read by :mod:`municipalities.tabular`, within its limits (size, rows, columns).
 
 :func:`parse_demand` touches no database: it is given the known municipality codes and either
 returns every value or raises :class:`ImportFailed` with every problem, each naming its row
@@ -27,30 +28,24 @@ and column.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
 import hashlib
-import io
 import math
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import openpyxl
-from openpyxl.utils import get_column_letter
+from typing import Any
 
 from municipalities.importing import ErrorCollector, ImportFailed
 from municipalities.models import DataStatus, Indicator
+from municipalities.tabular import Decimals, Table, UnsavedFormula, read_table
 
 KEY_COLUMNS: tuple[str, ...] = ("kommunekode", "year")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("status", "source")
 INDICATOR_COLUMNS: tuple[str, ...] = tuple(Indicator.values)
 YEAR_MIN, YEAR_MAX = 2000, 2050
 
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 binary .xls format
 # Thousands may be grouped with a dot (Danish) or a space (also non-breaking, as Excel
 # writes them); the grouping characters are removed before the number is read.
 _GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f")
@@ -59,9 +54,6 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 # "14.375" is 14375 with Danish thousands grouping and 14.375 with a decimal point.
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
 
-# How a file writes decimals: "comma" (1.234,5), "point" (1234.5), or "unknown" when nothing
-# in the file tells (then a number that reads both ways is refused rather than guessed).
-Decimals = Literal["comma", "point", "unknown"]
 _WHOLE = re.compile(r"[+-]?\d+")
 
 
@@ -84,22 +76,12 @@ class DemandFile:
     values: tuple[DemandValue, ...]
 
 
-@dataclass(frozen=True)
-class _Table:
-    kind: Literal["csv", "xlsx"]
-    header: list[Any]
-    rows: list[tuple[int, list[Any]]]  # (1-based data row, cells); the header is row 0
-    # How text numbers write decimals, decided per file for CSV (see the module docstring).
-    decimals: Decimals
-    # Where a cell is, for messages: Excel users look for "C5", not "row 4".
-    cell_ref: Callable[[int, int], str]
-
-
 def parse_demand(content: bytes, *, file_name: str, known_codes: Collection[int]) -> DemandFile:
     """Every value in ``content``, or :class:`ImportFailed` listing every problem found."""
     ec = ErrorCollector(file_name)
-    table = _read_table(content, file_name=file_name, ec=ec)
+    table = read_table(content, file_name=file_name, ec=ec, numeric_columns=INDICATOR_COLUMNS)
     if table is None:  # the file could not be read as a table; ec says why
+        ec.raise_if_any()
         raise ImportFailed(ec.errors)
     values, rows = _validate(table, file_name=file_name, known_codes=set(known_codes), ec=ec)
     if not ec.errors and rows == 0:
@@ -115,126 +97,11 @@ def parse_demand(content: bytes, *, file_name: str, known_codes: Collection[int]
     )
 
 
-# --- reading ---------------------------------------------------------------------------------
-
-
-def _read_table(content: bytes, *, file_name: str, ec: ErrorCollector) -> _Table | None:
-    if not content.strip() or content.strip() == b"\xef\xbb\xbf":
-        ec.add(None, "file", "the file is empty")
-        return None
-    if content.startswith(_OLE_MAGIC) or file_name.lower().endswith(".xls"):
-        ec.add(None, "file", "the old .xls format is not supported; save it as .xlsx or CSV UTF-8")
-        return None
-    if content.startswith(_ZIP_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(content, ec=ec)
-    return _read_csv(content, ec=ec)
-
-
-def _read_csv(content: bytes, *, ec: ErrorCollector) -> _Table | None:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        ec.add(
-            None,
-            "file",
-            f"not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' or as .xlsx",
-        )
-        return None
-    # The header line decides: it holds only names, so its separators are unambiguous.
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[list[str]] = []
-    try:
-        records.extend(reader)
-    except csv.Error as exc:
-        # The reader stops at the broken record; it is the next data row after those read.
-        ec.add(len(records), "file", f"cannot read the CSV here: {exc}")
-        return None
-    while records and not any(c.strip() for c in records[0]):
-        records.pop(0)  # blank lines before the header
-    if not records:
-        ec.add(None, "file", "the file is empty")
-        return None
-    header, body = records[0], records[1:]
-    decimals: Decimals = _decimals_of(header, body) if delimiter == ";" else "point"
-    return _Table(
-        kind="csv",
-        header=list(header),
-        rows=[(n, list(cells)) for n, cells in enumerate(body, start=1)],
-        decimals=decimals,
-        cell_ref=lambda _row, _col: "",
-    )
-
-
-def _decimals_of(header: Sequence[str], body: Sequence[Sequence[str]]) -> Decimals:
-    """How a ``;`` file writes decimals, from the evidence in its indicator cells.
-
-    A ``;`` file usually comes from Danish Excel (comma decimals, dot thousands), but it may
-    also come from a program writing dot decimals; a cell like ``3.58`` or ``1,5`` decides.
-    """
-    columns = [i for i, h in enumerate(header) if h.strip().lower() in INDICATOR_COLUMNS]
-    cells = [
-        row[i].strip().translate(_GROUP_SPACES) for row in body for i in columns if i < len(row)
-    ]
-    if any("," in c for c in cells):
-        return "comma"  # cells with a dot decimal, if any, are then reported one by one
-    if any("." in c and _PLAIN_NUMBER.fullmatch(c) and not _GROUPED.fullmatch(c) for c in cells):
-        return "point"
-    return "unknown"
-
-
-def _read_xlsx(content: bytes, *, ec: ErrorCollector) -> _Table | None:
-    try:
-        # data_only gives formulas' saved results; the second read shows which cells hold a
-        # formula, so that one never saved by Excel is reported instead of read as empty.
-        values_wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        formula_wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file: report any
-        ec.add(None, "file", f"cannot read the file as XLSX: {exc}")
-        return None
-    try:
-        if not values_wb.worksheets:
-            ec.add(None, "file", "the workbook has no worksheet")
-            return None
-        values_ws, formula_ws = values_wb.worksheets[0], formula_wb.worksheets[0]
-        grid = [list(r) for r in values_ws.iter_rows(values_only=True)]
-        formulas = [list(r) for r in formula_ws.iter_rows(values_only=True)]
-    finally:
-        values_wb.close()
-        formula_wb.close()
-    while grid and all(_blank(c) for c in grid[0]):
-        grid.pop(0)  # blank rows above the header
-        formulas.pop(0)
-    if not grid:
-        ec.add(None, "file", "the file is empty: its first sheet has no cells")
-        return None
-    offset = len(formulas) - len(grid)  # sheet rows above the header
-    for cells, raw in zip(grid[1:], formulas[1:], strict=True):
-        for i, (value, formula) in enumerate(zip(cells, raw, strict=False)):
-            if value is None and isinstance(formula, str) and formula.startswith("="):
-                # Mark it so validation reports it at its row and column.
-                cells[i] = _UnsavedFormula(formula)
-    return _Table(
-        kind="xlsx",
-        header=grid[0],
-        rows=[(n, cells) for n, cells in enumerate(grid[1:], start=1)],
-        # XLSX numbers are typed; a text cell stands alone, so nothing is assumed for it.
-        decimals="unknown",
-        cell_ref=lambda row, col: f" (cell {get_column_letter(col + 1)}{row + 1 + offset})",
-    )
-
-
-@dataclass(frozen=True)
-class _UnsavedFormula:
-    formula: str
-
-
 # --- validating ------------------------------------------------------------------------------
 
 
 def _validate(
-    table: _Table, *, file_name: str, known_codes: set[int], ec: ErrorCollector
+    table: Table, *, file_name: str, known_codes: set[int], ec: ErrorCollector
 ) -> tuple[list[DemandValue], int]:
     columns = _check_header(table, ec=ec)
     if columns is None:
@@ -309,7 +176,7 @@ def _validate(
     return values, count
 
 
-def _check_header(table: _Table, *, ec: ErrorCollector) -> dict[str, int] | None:
+def _check_header(table: Table, *, ec: ErrorCollector) -> dict[str, int] | None:
     """Column name -> position; None (with errors) when a row cannot be read at all.
 
     Problems with the columns are reported at row 0, the header (RowError's convention).
@@ -366,9 +233,9 @@ def _check_header(table: _Table, *, ec: ErrorCollector) -> dict[str, int] | None
 
 
 def _number(
-    cell: Any, *, n: int, column: str, ec: ErrorCollector, table: _Table, ref: str
+    cell: Any, *, n: int, column: str, ec: ErrorCollector, table: Table, ref: str
 ) -> float | None:
-    if isinstance(cell, _UnsavedFormula):
+    if isinstance(cell, UnsavedFormula):
         ec.add(
             n,
             column,

@@ -1,6 +1,7 @@
 """Denmark's regions and municipalities, and the demand data recorded for each municipality."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -121,6 +122,58 @@ class DemandIndicator(models.Model):
         return self.status == DataStatus.ESTIMATED
 
 
+class AgeBand(models.TextChoices):
+    """The engine's age bands; a projection's single ages are summed into them."""
+
+    POP_0_17 = "pop_0_17", _("aged 0-17")
+    POP_18_64 = "pop_18_64", _("aged 18-64")
+    POP_65_79 = "pop_65_79", _("aged 65-79")
+    POP_80_PLUS = "pop_80_plus", _("aged 80+")
+
+
+class PopulationProjection(models.Model):
+    """Projected citizens of a municipality by year and age band.
+
+    Kept apart from DemandIndicator on purpose: the engine reads each indicator's latest
+    year as today's value, and a projected year is not today. The shipped rows are estimated
+    (the method in ``source``); a planner's import (Statistics Denmark's FRKM) is marked
+    ``imported`` and survives reloading the reference data.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="projections"
+    )
+    year = models.PositiveSmallIntegerField()
+    age_band = models.CharField(max_length=20, choices=AgeBand.choices)
+    value = models.FloatField(validators=[MinValueValidator(0.0)])
+    status = models.CharField(max_length=10, choices=DataStatus.choices)
+    source = models.TextField(help_text=_("where the value comes from, or how it was estimated"))
+    imported = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["municipality_id", "year", "age_band"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "year", "age_band"], name="unique_projection_value"
+            ),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="projection_nonneg"),
+        ]
+        verbose_name = _("population projection")
+        verbose_name_plural = _("population projections")
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.year} {self.age_band}={self.value:g}"
+
+    @property
+    def is_estimated(self) -> bool:
+        return self.status == DataStatus.ESTIMATED
+
+
+class ImportKind(models.TextChoices):
+    DEMAND = "demand", _("demand data")
+    PROJECTION = "projection", _("population projection")
+
+
 class ImportBatch(models.Model):
     """One applied demand-data file: the audit record of who changed which values, and when.
 
@@ -137,12 +190,25 @@ class ImportBatch(models.Model):
         verbose_name=_("who"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=12, choices=ImportKind.choices, default=ImportKind.DEMAND)
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the file's bytes"))
     rows = models.PositiveIntegerField(help_text=_("data rows in the file"))
     values_created = models.PositiveIntegerField()
     values_updated = models.PositiveIntegerField()
+    values_unchanged = models.PositiveIntegerField(default=0)
+    # Confirmed plausibility warnings, as shown to whoever confirmed them.
+    warnings_accepted = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reverted by"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -151,3 +217,31 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class DemandChange(models.Model):
+    """One value an import batch wrote, with the state it replaced, so that the batch can be
+    reverted to exactly what was there (``old_value`` None: the value did not exist)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    indicator = models.CharField(max_length=40, choices=Indicator.choices)
+    old_value = models.FloatField(null=True, blank=True)
+    old_status = models.CharField(max_length=10, choices=DataStatus.choices, blank=True)
+    old_source = models.TextField(blank=True)
+    old_imported = models.BooleanField(default=False)
+    new_value = models.FloatField()
+    new_status = models.CharField(max_length=10, choices=DataStatus.choices)
+    new_source = models.TextField()
+
+    class Meta:
+        ordering = ["batch_id", "municipality_id", "year", "indicator"]
+        verbose_name = _("demand value change")
+        verbose_name_plural = _("demand value changes")
+
+    def __str__(self) -> str:
+        return (
+            f"{self.municipality_id} {self.year} {self.indicator}: "
+            f"{self.old_value} → {self.new_value}"
+        )

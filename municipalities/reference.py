@@ -92,6 +92,16 @@ class IndicatorRecord:
     source: str
 
 
+@dataclass(frozen=True)
+class ProjectionRecord:
+    kommunekode: int
+    year: int
+    age_band: str
+    value: float
+    status: str
+    source: str
+
+
 @dataclass
 class ReferenceData:
     municipalities: list[MunicipalityRecord] = field(default_factory=list)
@@ -99,6 +109,7 @@ class ReferenceData:
     # (geography, kommunekode) -> (area slug, confidence)
     memberships: dict[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
     indicators: list[IndicatorRecord] = field(default_factory=list)
+    projections: list[ProjectionRecord] = field(default_factory=list)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -258,18 +269,44 @@ SOCIO_COLUMNS: dict[str, tuple[str, int, str, str]] = {
 SHARE_COLUMNS = {
     "pct_0_17_2024": "pct_0_17",
     "pct_65plus_2024": "pct_65plus",
-    "pct_80plus_2022": "pct_80plus",
+    "pop_65plus_2022": "pop_65plus_2022",
+    "pop_80plus_2022": "pop_80plus_2022",
 }
+NATIONAL_AGES = range(65, estimates.OLDEST + 1)
+
+
+def read_national_ages(data_dir: Path, errors: list[RowError]) -> pd.DataFrame | None:
+    """population_age_national.csv: Denmark's citizens by single age 65..100+ (DST FOLK1A)."""
+    path = data_dir / "population_age_national.csv"
+    rows = _rows(path)
+    if not _require_columns(rows, path, ["age", "pop_2019q1", "pop_2022q1"], errors):
+        return None
+    ec = ErrorCollector(path.name)
+    out: dict[int, dict[str, float]] = {}
+    for i, row in enumerate(rows, start=1):
+        age = ec.integer(i, "age", row["age"])
+        if age not in NATIONAL_AGES:
+            ec.add(i, "age", f"expected an age from 65 to 100 (100 = 100 and over), got {age}")
+        elif age in out:
+            ec.add(i, "age", f"age {age} twice")
+        out[age] = {c: ec.number(i, c, row[c], minimum=1.0) for c in ("pop_2019q1", "pop_2022q1")}
+    for age in NATIONAL_AGES:
+        if age not in out:
+            ec.add(None, "age", f"age {age} has no row")
+    errors.extend(ec.errors)
+    return None if ec.errors else pd.DataFrame.from_dict(out, orient="index").sort_index()
+
+
 REFERENCE_YEAR = 2026
 
 
 def read_indicators(
     data_dir: Path, municipalities: list[MunicipalityRecord], errors: list[RowError]
-) -> list[IndicatorRecord]:
+) -> tuple[list[IndicatorRecord], list[ProjectionRecord]]:
     path = data_dir / "demand_indicators.csv"
     rows = _rows(path)
     if not _require_columns(rows, path, ["kommunekode", *SOCIO_COLUMNS, *SHARE_COLUMNS], errors):
-        return []
+        return [], []
     ec = ErrorCollector(path.name)
     known = {m.kommunekode: m for m in municipalities}
     out: list[IndicatorRecord] = []
@@ -293,19 +330,32 @@ def read_indicators(
     for code in sorted(set(known) - set(base)):
         ec.add(None, "kommunekode", f"municipality {code} has no row")
     errors.extend(ec.errors)
-    if ec.errors:
-        return out
+    national = read_national_ages(data_dir, errors)
+    if ec.errors or national is None:
+        return out, []
     frame = pd.DataFrame.from_dict(base, orient="index")
     frame["population"] = pd.Series({c: m.population for c, m in known.items()})
     frame["area_km2"] = pd.Series({c: m.area_km2 for c, m in known.items()})
-    bands = estimates.age_bands(frame)
+    bands = estimates.age_bands_2026(frame, national)
     for ind in bands.columns:
         for kode, v in zip(bands.index, bands[ind], strict=True):
             out.append(
                 IndicatorRecord(
-                    int(kode), REFERENCE_YEAR, ind, float(v), "estimated", estimates.AGE_BAND_METHOD
+                    int(kode),
+                    REFERENCE_YEAR,
+                    ind,
+                    float(v),
+                    "estimated",
+                    estimates.AGE_BAND_METHOD_2026,
                 )
             )
+    projection = estimates.project_population(bands, national, base_year=REFERENCE_YEAR)
+    projections = [
+        ProjectionRecord(int(k), int(y), str(b), float(v), "estimated", projection.method)
+        for k, y, b, v in projection.frame[["kommunekode", "year", "band", "value"]].itertuples(
+            index=False
+        )
+    ]
     for ind, (series, method) in estimates.drivers(frame.join(bands)).items():
         for kode, v in zip(series.index, series, strict=True):
             out.append(
@@ -313,7 +363,7 @@ def read_indicators(
                     int(kode), REFERENCE_YEAR, ind, round(float(v), 1), "estimated", method
                 )
             )
-    return out
+    return out, projections
 
 
 def read_reference(data_dir: Path = DATA_DIR) -> ReferenceData:
@@ -323,7 +373,9 @@ def read_reference(data_dir: Path = DATA_DIR) -> ReferenceData:
     dupes = [c for c, n in Counter(m.kommunekode for m in municipalities).items() if n > 1]
     codes = {m.kommunekode for m in municipalities} if not dupes else set()
     areas, memberships = read_geographies(data_dir, codes, errors)
-    indicators = read_indicators(data_dir, municipalities, errors) if not errors else []
+    indicators, projections = (
+        read_indicators(data_dir, municipalities, errors) if not errors else ([], [])
+    )
     if errors:
         raise ImportFailed(errors)
-    return ReferenceData(municipalities, areas, memberships, indicators)
+    return ReferenceData(municipalities, areas, memberships, indicators, projections)

@@ -170,3 +170,61 @@ class PracticeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practice_id} {self.changed_at:%Y-%m-%d %H:%M}: {', '.join(self.changes)}"
+
+
+class RegisterBatch(models.Model):
+    """One applied practice register file: who, when, which file, and what it changed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="register_import_batches",
+        verbose_name=_("who"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the file's bytes"))
+    rows = models.PositiveIntegerField(help_text=_("data rows in the file"))
+    practices_created = models.PositiveIntegerField()
+    practices_updated = models.PositiveIntegerField()
+    practices_deleted = models.PositiveIntegerField(default=0)
+    practices_unchanged = models.PositiveIntegerField()
+    warnings_accepted = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reverted by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("practice import batch")
+        verbose_name_plural = _("practice import batches")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class RegisterChange(models.Model):
+    """One practice an import batch created, changed or removed: its state before and after
+    (practice fields and doctors), so that the batch can be reverted exactly."""
+
+    batch = models.ForeignKey(RegisterBatch, on_delete=models.CASCADE, related_name="changes")
+    ydernummer = models.CharField(max_length=12)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch_id", "ydernummer"]
+        verbose_name = _("practice import change")
+        verbose_name_plural = _("practice import changes")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.ydernummer}"

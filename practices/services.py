@@ -2,150 +2,42 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 
-from municipalities.importing import ErrorCollector
+from accounts.policies import importable_regions
+from municipalities.importing import ImportFailed, RevertRefused, RowError
 from municipalities.models import DemandIndicator, Indicator, Municipality
 from municipalities.sync import SyncCount, sync_table
-from practices.models import Doctor, Practice, PracticeChange, PracticeForm, RecordSource
+from practices.models import (
+    Doctor,
+    Practice,
+    PracticeChange,
+    RecordSource,
+    RegisterBatch,
+    RegisterChange,
+)
+from practices.register_import import plan_register, snapshot
 from practices.selectors import forget_register_sources
 from practices.synthetic import MunicipalityInput, PracticeRow, generate_register
+from practices.validation import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    ValidPractice,
+    doctor_fte,
+    validate_practice_rows,
+)
+
+__all__ = ["OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "ValidPractice", "validate_practice_rows"]
 
 DEFAULT_SEED = 2035
-REQUIRED_COLUMNS = (
-    "ydernummer",
-    "name",
-    "kommunekode",
-    "form",
-    "open_to_new_patients",
-    "listed_patients",
-    "capacities",
-)
-_TRUE = {"1", "true", "yes", "ja", "open", "åben", "aaben"}
-_FALSE = {"0", "false", "no", "nej", "closed", "lukket"}
-
-
-@dataclass(frozen=True)
-class ValidPractice:
-    ydernummer: str
-    name: str
-    kommunekode: int
-    form: str
-    open_to_new_patients: bool
-    listed_patients: int
-    capacities: Decimal
-    doctor_birth_years: tuple[int, ...]
-
-
-def doctor_fte(capacities: Decimal, doctors: int) -> Decimal:
-    """Each listed doctor's share of a practice's capacities (a register lists doctors by
-    birth year only, so the capacities are shared equally)."""
-    return (capacities / doctors).quantize(Decimal("0.01"))
-
-
-def _model_errors(record: Practice | Doctor, *, exclude: list[str]) -> dict[str, list[str]]:
-    """The model's own validation (field validators, choices, ``clean``) as field -> messages."""
-    try:
-        # The check constraints repeat the field validators; checking them would cost a
-        # query per record.
-        record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
-    return {}
-
-
-def validate_practice_rows(
-    rows: Sequence[Mapping[str, str]], *, file: str, known_codes: set[int]
-) -> list[ValidPractice]:
-    """Check every row; raise ImportFailed naming each bad row and field, or return them all.
-
-    A row is read here (columns, numbers, yes/no, duplicates) and then validated by the
-    models, as the web form and the API are: the bounds and their messages are the model's.
-    ``doctor_birth_years`` is optional: birth years separated by ``;``, ``|`` or spaces
-    (use ``|`` in a semicolon-separated file), one per doctor.
-    """
-    ec = ErrorCollector(file)
-    present = set(rows[0].keys()) if rows else set()
-    for col in REQUIRED_COLUMNS:
-        if col not in present:
-            ec.add(None, col, "required column is missing")
-    ec.raise_if_any()
-    seen: dict[str, int] = {}
-    out: list[ValidPractice] = []
-    forms = set(PracticeForm.values)
-    for i, row in enumerate(rows, start=1):
-        errors_before = len(ec.errors)
-        ydernummer = ec.text(i, "ydernummer", row.get("ydernummer"))
-        if ydernummer in seen:
-            ec.add(
-                i,
-                "ydernummer",
-                f"duplicate ydernummer {ydernummer} (first on row {seen[ydernummer]})",
-            )
-        seen.setdefault(ydernummer, i)
-        code = ec.integer(i, "kommunekode", row.get("kommunekode"))
-        if code not in known_codes:
-            ec.add(i, "kommunekode", f"unknown municipality {row.get('kommunekode')!r}")
-        form = (row.get("form") or "").strip()
-        if form not in forms:
-            ec.add(i, "form", f"must be one of {', '.join(sorted(forms))}, got {form!r}")
-        flag = (row.get("open_to_new_patients") or "").strip().lower()
-        if flag not in _TRUE | _FALSE:
-            ec.add(i, "open_to_new_patients", f"expected yes/no, got {flag!r}")
-        listed = ec.integer(i, "listed_patients", row.get("listed_patients"))
-        try:
-            capacities = Decimal((row.get("capacities") or "").strip().replace(",", "."))
-            if not capacities.is_finite():
-                raise InvalidOperation
-            capacities = capacities.quantize(Decimal("0.01"))
-        except InvalidOperation:
-            ec.add(i, "capacities", f"expected a number, got {row.get('capacities')!r}")
-            capacities = Decimal(1)
-        name = ec.text(i, "name", row.get("name"))
-        # The model validates what could be read; a field that could not is named once.
-        unread = {e.field for e in ec.errors[errors_before:]}
-        practice = Practice(
-            ydernummer=ydernummer,
-            name=name,
-            form=form,
-            open_to_new_patients=flag in _TRUE,
-            listed_patients=listed,
-            capacities=capacities,
-        )
-        exclude = ["municipality", "source", *unread]
-        for field, messages in _model_errors(practice, exclude=exclude).items():
-            for message in messages:
-                ec.add(i, field, message)
-        years_raw = (row.get("doctor_birth_years") or "").strip()
-        years: list[int] = []
-        for part in re.split(r"[;| ]+", years_raw) if years_raw else []:
-            years.append(ec.integer(i, "doctor_birth_years", part))
-        for year in sorted(set(years)):
-            doctor = Doctor(birth_year=year, fte=doctor_fte(capacities, len(years)))
-            for messages in _model_errors(doctor, exclude=["practice", "source"]).values():
-                for message in messages:
-                    ec.add(i, "doctor_birth_years", f"{year}: {message}")
-        out.append(
-            ValidPractice(
-                ydernummer=ydernummer,
-                name=name,
-                kommunekode=code,
-                form=form,
-                open_to_new_patients=flag in _TRUE,
-                listed_patients=listed,
-                capacities=capacities,
-                doctor_birth_years=tuple(sorted(years)),
-            )
-        )
-    ec.raise_if_any()
-    return out
 
 
 @dataclass
@@ -160,16 +52,27 @@ class RegisterResult:
 
 @transaction.atomic
 def apply_register(
-    *, practices: Iterable[ValidPractice], source: str, replace: bool
+    *,
+    practices: Iterable[ValidPractice],
+    source: str,
+    replace: bool,
+    regions: Collection[int] | None = None,
 ) -> RegisterResult:
-    """Write validated practices of one source; with ``replace`` remove that source's others.
+    """Write validated practices of one source; with ``replace`` remove that source's others
+    (in ``regions`` only, when given: a planner replaces their own region's register).
 
     Doctors are derived from ``doctor_birth_years``: one doctor per year, the capacities shared
     equally (a practice without birth years keeps its doctors as they are).
     """
     rows = list(practices)
+    scope = Practice.objects.filter(source=source)
+    if regions is not None:
+        scope = scope.filter(
+            Q(municipality__region_id__in=list(regions))
+            | Q(ydernummer__in=[p.ydernummer for p in rows])
+        )
     practice_count = sync_table(
-        Practice.objects.filter(source=source),
+        scope,
         key=("ydernummer",),
         desired={
             p.ydernummer: {
@@ -275,10 +178,149 @@ def load_synthetic_register(*, seed: int = DEFAULT_SEED) -> RegisterResult:
 def import_register(
     *, rows: Sequence[Mapping[str, str]], file: str, replace: bool = False
 ) -> RegisterResult:
-    """Import a real register (CSV rows); marked imported. Nothing is written if any row fails."""
+    """Import a real register (rows read already); marked imported. Nothing is written if
+    any row fails. The upload page and the command use :func:`import_register_file`."""
     known = set(Municipality.objects.values_list("kommunekode", flat=True))
     valid = validate_practice_rows(rows, file=file, known_codes=known)
     return apply_register(practices=valid, source=RecordSource.IMPORTED, replace=replace)
+
+
+def _snapshots(
+    ydernumre: Collection[str] | None, *, regions: Collection[int] | None = None
+) -> dict[str, Any]:
+    """ydernummer -> snapshot of the imported practices named (all in ``regions`` when
+    ``ydernumre`` is None); three queries."""
+    qs = Practice.objects.filter(source=RecordSource.IMPORTED)
+    if ydernumre is not None:
+        qs = qs.filter(ydernummer__in=list(ydernumre))
+    elif regions is not None:
+        qs = qs.filter(municipality__region_id__in=list(regions))
+    found = list(qs)
+    doctors: dict[int, list[tuple[int, Decimal, str]]] = {}
+    for pid, year, fte, source in Doctor.objects.filter(practice__in=found).values_list(
+        "practice_id", "birth_year", "fte", "source"
+    ):
+        doctors.setdefault(pid, []).append((year, fte, source))
+    return {p.ydernummer: snapshot(p, doctors.get(p.pk, [])) for p in found}
+
+
+@transaction.atomic
+def import_register_file(
+    *,
+    content: bytes,
+    file_name: str,
+    user: Any,
+    replace: bool = False,
+    accept_warnings: bool = False,
+    expected_sha256: str | None = None,
+    note: str = "",
+) -> RegisterBatch:
+    """Check a register file as its preview shows it (:func:`practices.register_import.
+    plan_register`), then apply it and record the batch with each practice's state before
+    and after, so that :func:`revert_register_batch` can restore it.
+
+    Raises ImportFailed on an error, WarningsNotAccepted on unconfirmed warnings, before
+    anything is written. ``user`` imports for their own region only (None: a shell command
+    without a user); ``replace`` removes the imported practices of those regions that are
+    not in the file.
+    """
+    plan = plan_register(content=content, file_name=file_name, user=user)
+    if expected_sha256 is not None and plan.preview.sha256 != expected_sha256:
+        raise ImportFailed(
+            [RowError(file_name, None, "file", gettext("the file differs from the one previewed"))]
+        )
+    plan.preview.raise_unless_applicable(accept_warnings=accept_warnings)
+    regions = importable_regions(user)
+    names = [p.ydernummer for p in plan.practices]
+    before = _snapshots(None, regions=regions) if replace else _snapshots(names)
+    result = apply_register(
+        practices=plan.practices, source=RecordSource.IMPORTED, replace=replace, regions=regions
+    )
+    after = _snapshots(set(before) | set(names))
+    batch = RegisterBatch.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        file_name=file_name,
+        file_sha256=plan.preview.sha256,
+        rows=plan.preview.rows,
+        practices_created=result.practices.created,
+        practices_updated=len(plan.preview.updated),
+        practices_deleted=result.practices.deleted,
+        practices_unchanged=plan.preview.unchanged,
+        warnings_accepted=[str(w) for w in plan.preview.warnings],
+        note=note,
+    )
+    RegisterChange.objects.bulk_create(
+        [
+            RegisterChange(batch=batch, ydernummer=y, before=before.get(y), after=after.get(y))
+            for y in sorted(set(before) | set(after))
+            if before.get(y) != after.get(y)
+        ]
+    )
+    return batch
+
+
+@transaction.atomic
+def revert_register_batch(*, batch: RegisterBatch, user: Any) -> int:
+    """Restore every practice ``batch`` changed to its state before; the number restored.
+
+    Refused (RevertRefused) when reverted already, outside ``user``'s region, or when a
+    later change has touched one of its practices (revert that first).
+    """
+    batch = RegisterBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.reverted_at is not None:
+        raise RevertRefused(
+            gettext("it was reverted on %(when)s") % {"when": f"{batch.reverted_at:%Y-%m-%d %H:%M}"}
+        )
+    changes = list(batch.changes.all())
+    allowed = importable_regions(user)
+    if allowed is not None:
+        regions = dict(Municipality.objects.values_list("kommunekode", "region_id"))
+        outside = sorted(
+            c.ydernummer
+            for c in changes
+            if any(
+                s is not None and regions[s["municipality_id"]] not in allowed
+                for s in (c.before, c.after)
+            )
+        )
+        if outside:
+            raise RevertRefused(
+                gettext("outside your region: %(what)s") % {"what": ", ".join(outside)}
+            )
+    now = _snapshots([c.ydernummer for c in changes])
+    conflicts = [c.ydernummer for c in changes if now.get(c.ydernummer) != c.after]
+    if conflicts:
+        raise RevertRefused(
+            gettext("changed since this batch (revert the later change first): ")
+            + ", ".join(conflicts[:20])
+        )
+    for c in changes:
+        practice = Practice.objects.filter(ydernummer=c.ydernummer).first()
+        if c.before is None:
+            if practice is not None:
+                practice.delete()
+            continue
+        fields = {k: v for k, v in c.before.items() if k != "doctors"}
+        fields["capacities"] = Decimal(fields["capacities"])
+        if practice is None:
+            practice = Practice(ydernummer=c.ydernummer)
+        for k, v in fields.items():
+            setattr(practice, k, v)
+        practice.save()
+        if c.after is not None and c.after["doctors"] == c.before["doctors"]:
+            continue  # the batch left the doctors as they were: keep their rows
+        practice.doctors.all().delete()
+        Doctor.objects.bulk_create(
+            [
+                Doctor(practice=practice, birth_year=year, fte=Decimal(fte), source=source)
+                for year, fte, source in c.before["doctors"]
+            ]
+        )
+    batch.reverted_at = timezone.now()
+    batch.reverted_by = user if user is not None and user.is_authenticated else None
+    batch.save(update_fields=["reverted_at", "reverted_by"])
+    transaction.on_commit(forget_register_sources)
+    return len(changes)
 
 
 @transaction.atomic

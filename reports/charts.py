@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from allocation.selectors import HorizonSummary
 from reports.selectors import PILLARS, AreaResult, MuniResult
 
 PILLAR_COLOURS = {"transition": "#0072B2", "coverage": "#D55E00", "accessibility": "#009E73"}
@@ -503,5 +504,59 @@ def sensitivity_bands(
             yaxis={"automargin": True},
             legend={"orientation": "h", "y": -0.12},
             margin={"l": 10, "r": 10, "t": 48, "b": 60},
+        ),
+    }
+
+
+# --- supply from the base year to the horizon --------------------------------------------
+
+
+def supply_waterfall(summary: HorizonSummary, *, title: str) -> dict[str, Any]:
+    """Capacities today → retiring → replaced → at the horizon → new by pillar → after."""
+    if not summary.available:
+        return {}
+    labels = pillar_labels()
+    b, h = summary.base_year, summary.horizon
+    x = [
+        _("Today (%(y)s)") % {"y": b},
+        _("Retiring by %(y)s") % {"y": h},
+        _("Replaced (assumed %(share)s)") % {"share": f"{summary.replacement_share:.0%}"},
+        _("%(y)s before the new") % {"y": h},
+        *(labels[p] for p in PILLARS),
+        _("%(y)s with the new") % {"y": h},
+    ]
+    y = [
+        summary.supply_today,
+        -(summary.retiring or 0.0),
+        summary.replaced or 0.0,
+        summary.supply_at_horizon,
+        *(float(summary.new[p]) for p in PILLARS),
+        summary.supply_after,
+    ]
+    measure = ["absolute", "relative", "relative", "total", *(["relative"] * 3), "total"]
+    return {
+        "data": [
+            {
+                "type": "waterfall",
+                "x": x,
+                "y": y,
+                "measure": measure,
+                "text": [
+                    f"{v:+,.1f}" if m == "relative" else f"{v:,.1f}"
+                    for v, m in zip(y, measure, strict=True)
+                ],
+                "textposition": "outside",
+                "connector": {"line": {"color": GREY}},
+                "increasing": {"marker": {"color": PILLAR_COLOURS["transition"]}},
+                "decreasing": {"marker": {"color": MORE_IN_A}},
+                "totals": {"marker": {"color": "#555555"}},
+                "hovertemplate": "%{x}: %{text}<extra></extra>",
+            }
+        ],
+        "layout": base_layout(
+            title,
+            height=340,
+            showlegend=False,
+            yaxis={"title": {"text": _("GP capacities")}, "rangemode": "tozero"},
         ),
     }

@@ -7,17 +7,18 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from allocation.models import RunStatus
-from allocation.selectors import latest_run, run_get, scenario_get
+from allocation.selectors import horizon_summary, latest_run, run_get, scenario_get
 from clusters.models import DEFAULT_GEOGRAPHY
 from clusters.selectors import geographies, memberships
 from reports import charts, selectors
 from reports.access import reader_required
 from reports.parameters import parameter_groups
 from reports.summaries import key_figures
-from reports.views import muni_link_factory
+from reports.views import add_horizon, muni_link_factory
 from reports.workbooks import run_sheets, workbook_response
 
 
@@ -47,6 +48,7 @@ def scenario_report(request: HttpRequest, pk: int) -> HttpResponse:
                 height=560,
             ),
         )
+        add_horizon(context, horizon_summary(run=run), _("Denmark"))
     return render(request, "reports/scenario_report.html", context)
 
 

@@ -81,7 +81,7 @@ class ScenarioForm(forms.Form):
                 field = forms.CharField(
                     required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 24})
                 )
-            elif name == "pipeline":
+            elif name in ("pipeline", "training_pipeline"):
                 field = forms.CharField(required=False)
             elif name == "geography":
                 field = forms.ChoiceField(choices=list(geographies) or [(default, default)])
@@ -121,15 +121,21 @@ class ScenarioForm(forms.Form):
                     initial[f"{name}__{key}"] = round(float(value[key]), 6)
             elif name in ("caps", "floors"):
                 initial[name] = "\n".join(f"{k}: {v}" for k, v in value.items())
-            elif name == "pipeline":
-                explicit = scenario.params.get("pipeline")
+            elif name in ("pipeline", "training_pipeline"):
+                explicit = scenario.params.get(name)
                 initial[name] = " ".join(str(v) for v in explicit) if explicit else ""
             else:
                 initial[name] = value
         return initial
 
     def clean_pipeline(self) -> list[int]:
-        text = (self.cleaned_data.get("pipeline") or "").strip()
+        return self._whole_numbers("pipeline")
+
+    def clean_training_pipeline(self) -> list[int]:
+        return self._whole_numbers("training_pipeline")
+
+    def _whole_numbers(self, name: str) -> list[int]:
+        text = (self.cleaned_data.get(name) or "").strip()
         if not text:
             return []
         parts = [p for p in re.split(r"[\s;,]+", text) if p]

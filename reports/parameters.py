@@ -42,6 +42,11 @@ GROUPS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
         ),
     ),
     ("norms", _("Norms and retirement"), ("list_norm", "retirement_age", "replacement_share")),
+    (
+        "supply",
+        _("Training pipeline and recruitment"),
+        ("training_pipeline", "pipeline_binding", "recruitment_rate", "recruitment_min"),
+    ),
     ("methods", _("Methods"), ("coverage_method", "transition_method", "accessibility_method")),
     (
         "caps",
@@ -78,6 +83,10 @@ LABELS: dict[str, Any] = {
     "list_norm": _("List norm"),
     "retirement_age": _("Retirement age"),
     "replacement_share": _("Share of retirements replaced"),
+    "training_pipeline": _("New GP specialists per year"),
+    "pipeline_binding": _("The training pipeline limits the phase-in"),
+    "recruitment_rate": _("Recruitment limit per year (share of capacities today)"),
+    "recruitment_min": _("Recruitment limit per year, at least"),
     "coverage_method": _("Coverage method"),
     "transition_method": _("Rounding method, transition"),
     "accessibility_method": _("Rounding method, accessibility"),
@@ -108,7 +117,19 @@ HELP: dict[str, Any] = {
     "accessibility_weights": _("How much each driver counts; rescaled to sum to 1."),
     "list_norm": _("Disease-weighted citizens per capacity regarded as a full list."),
     "retirement_age": _("Doctors reaching this age by the horizon retire."),
-    "replacement_share": _("Share of retiring capacities ordinary recruitment replaces (0-1)."),
+    "replacement_share": _("Share of retiring capacities that are replaced (0-1; assumed 0.7)."),
+    "training_pipeline": _(
+        "New specialists in general practice who take up a capacity, one per year separated "
+        "by spaces; empty = 255 a year."
+    ),
+    "pipeline_binding": _(
+        "Never place more new capacities by a year than the pipeline leaves after replacements."
+    ),
+    "recruitment_rate": _(
+        "A municipality gets at most this share of its capacities today in new coverage "
+        "capacities a year (0 = no limit)."
+    ),
+    "recruitment_min": _("So that a municipality without practices can still get one."),
     "coverage_method": _("min-max: each capacity to the highest load at the time."),
     "transition_method": _("How quotas become whole capacities."),
     "accessibility_method": _("How quotas become whole capacities."),

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET
 from accounts.policies import can_request_run
 from allocation.selectors import (
     PILLARS,
+    HorizonSummary,
     area_phasing,
+    horizon_summary,
     municipality_explanation,
     phasing_totals,
     placement_list,
@@ -161,6 +163,11 @@ def area(request: HttpRequest, geography: str, slug: str) -> HttpResponse:
             ),
             placements=list(placement_list(run=scope.run, municipalities=members)),
         )
+        add_horizon(
+            context,
+            horizon_summary(run=scope.run, geography=geography, area=slug, members=members),
+            found.name,
+        )
     context["practices"] = list(practice_list(municipalities=members, by_municipality=True))
     return render(request, "reports/area.html", context)
 
@@ -192,7 +199,20 @@ def municipality(request: HttpRequest, code: int) -> HttpResponse:
             pillar_series(phasing_totals(run_id=scope.run.pk, codes=[code]), years),
             title=_("Phase-in in %(name)s, by pillar") % {"name": muni.name},
         )
+        explanation = context["explanation"]
+        add_horizon(context, explanation.horizon if explanation else None, muni.name)
     return render(request, "reports/municipality.html", context)
+
+
+def add_horizon(context: dict[str, Any], summary: HorizonSummary | None, name: str) -> None:
+    """The need-and-supply section's summary and its waterfall (templates/_horizon.html)."""
+    context["horizon"] = summary
+    if summary is not None:
+        context["horizon_figure"] = charts.supply_waterfall(
+            summary,
+            title=_("GP capacities in %(name)s, %(b)s → %(h)s")
+            % {"name": name, "b": summary.base_year, "h": summary.horizon},
+        )
 
 
 @require_GET

@@ -9,7 +9,9 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.models import Group, User
 
+from accounts.models import Profile
 from municipalities.models import Municipality, Region
 from practices.models import Doctor, Practice, PracticeForm, RecordSource
 
@@ -57,3 +59,12 @@ class DoctorFactory(factory.django.DjangoModelFactory):
     birth_year = 1970
     fte = Decimal("1.00")
     source = RecordSource.IMPORTED
+
+
+def user_with_role(username: str, role: str, *, region: int | None = None) -> User:
+    """A user in ``role`` (a group, as accounts.services makes them), with a region."""
+    user = User.objects.create_user(username)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if region is not None:
+        Profile.objects.create(user=user, region_id=region)
+    return user

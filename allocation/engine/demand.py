@@ -1,6 +1,7 @@
-"""Demand and supply per municipality: disease-weighted citizens W, supply at the horizon S,
-and the driver indices of the proportional pillars (docs/model.md#disease-weighted-citizens,
-#supply-at-the-horizon, #load, #transition).
+"""Demand and supply per municipality: disease-weighted citizens W at the base year and the
+horizon, supply at the horizon S, and the driver indices of the proportional pillars
+(docs/model.md#disease-weighted-citizens, #need-at-the-horizon, #supply-at-the-horizon, #load,
+#transition).
 
 Functions take arrays with a leading axis of draws (R) so that the sensitivity analysis runs
 the same arithmetic as the base run (R = 1).
@@ -15,7 +16,7 @@ import pandas as pd
 
 from .apportion import FloatArray
 from .inputs import EngineInputs
-from .params import AGE_BANDS, AllocationParams
+from .params import AGE_BANDS, CARRY_FORWARD, AllocationParams, ParamsError
 
 # Columns of the weighted-citizens feature matrix, in the order of `w_weights`.
 W_FEATURES: tuple[str, ...] = (*AGE_BANDS, "chronic", "multimorbid", "vulnerable")
@@ -24,6 +25,70 @@ W_FEATURES: tuple[str, ...] = (*AGE_BANDS, "chronic", "multimorbid", "vulnerable
 def w_features(inputs: EngineInputs) -> FloatArray:
     """(M, 7) counts whose weighted sum is W."""
     return inputs.matrix(W_FEATURES)
+
+
+def growth(inputs: EngineInputs, params: AllocationParams, columns: tuple[str, ...]) -> FloatArray:
+    """(M, len(columns)) factors that carry each count from the base year to the horizon.
+
+    Each column's age-expected value (the projected bands times its CARRY_FORWARD rates) at
+    the horizon over the same at the base year; 1 where the base is zero. Without a
+    projection every factor is 1 (the population is held at the base year). The factors
+    depend on the projection only, so a perturbed or imported base count moves with them.
+    """
+    n = len(inputs.municipalities)
+    if not inputs.projection_years:
+        return np.ones((n, len(columns)))
+    base, horizon = (inputs.projected_bands(y) for y in (params.base_year, params.horizon))
+    for year, bands in ((params.base_year, base), (params.horizon, horizon)):
+        if bands is None:
+            raise ParamsError(
+                "horizon",
+                f"the population projection has no {year}; it covers "
+                f"{', '.join(str(y) for y in inputs.projection_years)}",
+            )
+    assert base is not None and horizon is not None
+    rates = np.array([CARRY_FORWARD[c] for c in columns], dtype=np.float64).T  # (4, C)
+    expected_base, expected_horizon = base @ rates, horizon @ rates
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(expected_base > 0, expected_horizon / expected_base, 1.0)
+
+
+def at_horizon(
+    inputs: EngineInputs, params: AllocationParams, columns: tuple[str, ...]
+) -> FloatArray:
+    """(M, len(columns)) municipal counts carried to the horizon (see `growth`)."""
+    return inputs.matrix(columns) * growth(inputs, params, columns)
+
+
+@dataclass(frozen=True)
+class Need:
+    """W at both ends, on one scale: W at the base year sums to the base population, and the
+    horizon's W keeps that scale (not renormalised), so ageing shows as load."""
+
+    base: FloatArray  # (R, M)
+    horizon: FloatArray  # (R, M)
+    scale: FloatArray  # (R,) the factor applied to the raw weighted sums
+
+
+def need(
+    features_base: FloatArray,
+    features_horizon: FloatArray,
+    weights: FloatArray,
+    population: FloatArray | None,
+) -> Need:
+    """W of both years; features (R, M, F) or (M, F), weights (R, F) or (F,).
+
+    With `population` (base year) the scale is Σ population / Σ raw W of the base year, per
+    draw; without it the scale is 1.
+    """
+    raw_base = weighted_citizens(features_base, weights)
+    raw_horizon = weighted_citizens(features_horizon, weights)
+    scale = (
+        w_scale(raw_base, population)
+        if population is not None
+        else np.ones(raw_base.shape[0], dtype=np.float64)
+    )
+    return Need(raw_base * scale[:, None], raw_horizon * scale[:, None], scale)
 
 
 def w_weights(params: AllocationParams) -> FloatArray:
@@ -104,7 +169,9 @@ class Supply:
     practice_municipality: np.ndarray  # (P,) position of the practice's municipality
     today: FloatArray  # (M,)
     retiring: FloatArray  # (M,) retiring FTE before replacement
+    replaced: FloatArray  # (M,) the replaced part of it
     horizon: FloatArray  # (M,) S
+    retiring_by_year: FloatArray  # (Y,) national retiring FTE in each year of params.years
 
 
 def supply(inputs: EngineInputs, params: AllocationParams) -> Supply:
@@ -115,7 +182,17 @@ def supply(inputs: EngineInputs, params: AllocationParams) -> Supply:
     pos = codes.get_indexer(pd.Index(practices["kommunekode"]))
     today = practices["capacities"].to_numpy(dtype=np.float64)
 
-    retiring_doc = doctors["birth_year"].to_numpy() + params.retirement_age <= params.horizon
+    # A doctor already past the retirement age in the base year retires in the base year.
+    retire_year = np.maximum(
+        doctors["birth_year"].to_numpy() + params.retirement_age, params.base_year
+    )
+    retiring_doc = retire_year <= params.horizon
+    fte = doctors["fte"].to_numpy(dtype=np.float64)
+    by_year = np.bincount(
+        (retire_year[retiring_doc] - params.base_year).astype(np.int64),
+        weights=fte[retiring_doc],
+        minlength=len(params.years),
+    )
     practice_pos = doctors["practice"].to_numpy()
     retiring_p = _sum_by(
         practice_pos,
@@ -124,13 +201,18 @@ def supply(inputs: EngineInputs, params: AllocationParams) -> Supply:
     )
     leaving = np.minimum((1.0 - params.replacement_share) * retiring_p, today)
     horizon_p = today - leaving
+    today_m = _sum_by(pos, today, n_m)
+    retiring_m = _sum_by(pos, retiring_p, n_m)
+    horizon_m = _sum_by(pos, horizon_p, n_m)
     return Supply(
         practice_today=today,
         practice_horizon=horizon_p,
         practice_municipality=pos,
-        today=_sum_by(pos, today, n_m),
-        retiring=_sum_by(pos, retiring_p, n_m),
-        horizon=_sum_by(pos, horizon_p, n_m),
+        today=today_m,
+        retiring=retiring_m,
+        replaced=retiring_m - (today_m - horizon_m),
+        horizon=horizon_m,
+        retiring_by_year=np.asarray(by_year, dtype=np.float64),
     )
 
 

@@ -8,6 +8,7 @@ into a structured dict and a short sentence.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,19 +28,26 @@ def effective_weights(
     return {d: (present.get(d, 0.0) / total if total > 0 else 0.0) for d in drivers}
 
 
-def driver_frame(inputs: EngineInputs, w_weights: np.ndarray) -> pd.DataFrame:
-    """Per municipality: driver values and national shares, weighted-citizen components."""
+def driver_frame(
+    inputs: EngineInputs,
+    w_weights: np.ndarray,
+    at_horizon: Callable[[tuple[str, ...]], np.ndarray],
+) -> pd.DataFrame:
+    """Per municipality: driver values and national shares, weighted-citizen components,
+    all at the horizon (``at_horizon`` carries municipal columns there, see engine.demand)."""
     names: list[str] = []
     blocks: list[np.ndarray] = []
     for pillar, drivers in (
         ("transition", TRANSITION_DRIVERS),
         ("accessibility", ACCESSIBILITY_DRIVERS),
     ):
-        values = inputs.matrix(drivers)
+        values = at_horizon(drivers)
         blocks += [values, driver_shares(values)]
         names += [f"{pillar}.{d}.value" for d in drivers]
         names += [f"{pillar}.{d}.share" for d in drivers]
-    blocks.append(inputs.matrix(W_FEATURES) * w_weights[None, :])
+    counts = at_horizon(W_FEATURES)
+    blocks += [counts, counts * w_weights[None, :]]
+    names += [f"count.{f}" for f in W_FEATURES]
     names += [f"w.{f}" for f in W_FEATURES]
     return pd.DataFrame(np.hstack(blocks), index=inputs.municipalities.index, columns=names)
 
@@ -66,7 +74,6 @@ def explain_municipality(
         raise KeyError(f"unknown kommunekode {kommunekode}")
     row = _row(municipalities, kommunekode)
     d = _row(drivers, kommunekode)
-    counts = _row(inputs_frame, kommunekode)
     w_weights = {
         **{b: params.age_weights[b] for b in W_FEATURES[:4]},
         "chronic": params.chronic_weight,
@@ -76,11 +83,24 @@ def explain_municipality(
     out: dict[str, Any] = {
         "kommunekode": int(kommunekode),
         "name": str(row["name"]),
+        "need": {
+            "base_year": params.base_year,
+            "horizon": params.horizon,
+            "weighted_citizens_base": float(row["weighted_citizens_base"]),
+            "weighted_citizens_horizon": float(row["weighted_citizens_horizon"]),
+            "growth": _ratio(row["weighted_citizens_horizon"], row["weighted_citizens_base"]),
+            "population_base": float(row["population_base"]),
+            "population_horizon": float(row["population_horizon"]),
+            "pop_80_plus_base": float(row["pop_80_plus_base"]),
+            "pop_80_plus_horizon": float(row["pop_80_plus_horizon"]),
+        },
+        # The components at the horizon (the counts carried forward, docs/model.md).
         "weighted_citizens": {
+            "year": params.horizon,
             "total": float(row["weighted_citizens"]),
             "components": {
                 f: {
-                    "citizens": float(counts[f]),
+                    "citizens": float(d[f"count.{f}"]),
                     "weight": w_weights[f],
                     "weighted": float(d[f"w.{f}"]),
                 }
@@ -90,7 +110,9 @@ def explain_municipality(
         "supply": {
             "capacities_today": float(row["capacities_today"]),
             "retiring_fte": float(row["retiring_fte"]),
+            "retirement_age": params.retirement_age,
             "replacement_share": params.replacement_share,
+            "replaced": float(row["replaced"]),
             "supply_at_horizon": float(row["supply_at_horizon"]),
         },
         "load": {
@@ -137,10 +159,21 @@ def explain_municipality(
         "first_position": None if pd.isna(first) else int(first),
         "last_position": None if pd.isna(last) else int(last),
         "load_rank_before": int(row["load_rank_before"]),
+        "cap_per_year": _int_or_none(row["coverage_cap_per_year"]),
+        "cap_binding": _int_or_none(row["coverage_cap"]) is not None,
+        "cap_total": _int_or_none(row["coverage_cap"]),
     }
     out["total"] = int(row["total"])
     out["sentence"] = _sentence(out)
     return out
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    return float(a) / float(b) if float(b) > 0 else None
+
+
+def _int_or_none(x: Any) -> int | None:
+    return None if pd.isna(x) else int(x)
 
 
 def _fmt(x: float | None) -> str:
@@ -161,8 +194,32 @@ def _sentence(e: dict[str, Any]) -> str:
             f"{c['pillar_total']} in the coverage order; load {_fmt(e['load']['before'])} → "
             f"{_fmt(e['load']['after_coverage'])} weighted citizens per capacity)"
         )
+    n, s = e["need"], e["supply"]
+    growth = "" if n["growth"] is None else f", {n['growth'] - 1:+.1%}"
+    need_text = (
+        f"In {n['horizon']} {e['name']} has {n['weighted_citizens_horizon']:,.0f} "
+        f"disease-weighted citizens ({n['weighted_citizens_base']:,.0f} in {n['base_year']}"
+        f"{growth}; citizens 80+ {n['pop_80_plus_base']:,.0f} → {n['pop_80_plus_horizon']:,.0f})."
+    )
+    supply_text = (
+        f"Of its {s['capacities_today']:,.1f} capacities today, {s['retiring_fte']:,.1f} reach "
+        f"the retirement age of {s['retirement_age']} by {n['horizon']} and "
+        f"{s['replaced']:,.1f} of them are replaced (the assumed replacement share of "
+        f"{s['replacement_share']:.0%}), leaving {s['supply_at_horizon']:,.1f} in "
+        f"{n['horizon']}."
+    )
+    cap_text = ""
+    if c["cap_per_year"] is not None:
+        per_year = c["cap_per_year"]
+        limit = f"{per_year} new {'capacity' if per_year == 1 else 'capacities'} a year"
+        if c["cap_binding"]:
+            cap_text = f" Coverage is held at {c['cap_total']} by its recruitment limit of {limit}."
+        else:
+            cap_text = f" Its recruitment limit of {limit} does not bind."
     return (
+        f"{need_text} {supply_text} "
         f"{e['name']} gets {e['total']} new capacities: {t['result']} for transition "
         f"({t['index']:.2%} of the weighted drivers, quota {t['quota']:.2f}), {cov} and "
         f"{a['result']} for accessibility ({a['index']:.2%}, quota {a['quota']:.2f})."
+        f"{cap_text}"
     )

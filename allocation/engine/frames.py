@@ -46,13 +46,33 @@ def area_codes(inputs: EngineInputs, geography: str) -> tuple[np.ndarray, list[s
     return np.array([lookup[s] for s in series.to_numpy()], dtype=np.int64), slugs
 
 
-def caps_total(inputs: EngineInputs, params: AllocationParams) -> np.ndarray:
-    """Cap per municipality over the whole period (cap per year x years; inf = none)."""
+def caps_per_year(inputs: EngineInputs, params: AllocationParams) -> np.ndarray:
+    """Most new coverage capacities per municipality and year (inf = none).
+
+    The recruitment rule (docs/model.md#caps-and-floors): ceil(recruitment_rate x capacities
+    today), at least recruitment_min; an explicit cap in `caps` replaces it.
+    """
     out = np.full(len(inputs.municipalities), np.inf)
+    if params.recruitment_rate > 0:
+        practices = inputs.practices
+        today = np.bincount(
+            inputs.municipalities.index.get_indexer(pd.Index(practices["kommunekode"])),
+            weights=practices["capacities"].to_numpy(np.float64),
+            minlength=len(out),
+        )
+        # The epsilon keeps 10 % of 20 at 2, not 3 from a floating-point 2.0000000000000004.
+        out = np.maximum(
+            float(params.recruitment_min), np.ceil(params.recruitment_rate * today - 1e-9)
+        )
     if params.caps:
         where = inputs.municipalities.index.get_indexer(pd.Index(list(params.caps)))
-        out[where] = np.array(list(params.caps.values()), dtype=np.float64) * len(params.years)
+        out[where] = np.array(list(params.caps.values()), dtype=np.float64)
     return out
+
+
+def caps_total(inputs: EngineInputs, params: AllocationParams) -> np.ndarray:
+    """Cap per municipality over the whole period (cap per year x years; inf = none)."""
+    return caps_per_year(inputs, params) * len(params.years)
 
 
 def floors_by_area(params: AllocationParams, slugs: list[str]) -> np.ndarray:

@@ -35,6 +35,9 @@ PRACTICE_COLUMNS: tuple[str, ...] = (
     "open",
 )
 DOCTOR_COLUMNS: tuple[str, ...] = ("ydernummer", "kommunekode", "birth_year", "fte")
+AGE_BAND_COLUMNS: tuple[str, ...] = ("pop_0_17", "pop_18_64", "pop_65_79", "pop_80_plus")
+PROJECTION_COLUMNS: tuple[str, ...] = ("kommunekode", "year", "band", "value")
+MAX_POPULATION = 1e8
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class EngineInputs:
     - doctors: DOCTOR_COLUMNS; fte per practice should add up to about its capacities.
     - geographies: slug -> Series (index kommunekode) of area slugs, each a partition.
     - area_names: slug -> area slug -> display name (optional).
+    - projection: projected citizens, long: PROJECTION_COLUMNS, band one of the age bands,
+      every municipality and band in each year it gives (optional; without it the
+      population is held at the base year, docs/model.md#need-at-the-horizon).
 
     The frames are normalised on construction: municipalities sorted by kommunekode,
     practices by (kommunekode, ydernummer), numeric columns as float/int, and doctors get a
@@ -57,6 +63,9 @@ class EngineInputs:
     doctors: pd.DataFrame
     geographies: Mapping[str, pd.Series]
     area_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    projection: pd.DataFrame | None = None
+    # year -> (M, 4) projected bands, built from `projection` on construction.
+    _bands_by_year: dict[int, np.ndarray] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -68,6 +77,15 @@ class EngineInputs:
         if not isinstance(self.area_names, Mapping):
             raise ValueError("area_names must be a mapping geography -> area -> name")
         set_(self, "area_names", {g: dict(names) for g, names in self.area_names.items()})
+        set_(self, "_bands_by_year", _projection(self.projection, codes))
+
+    @property
+    def projection_years(self) -> tuple[int, ...]:
+        return tuple(sorted(self._bands_by_year))
+
+    def projected_bands(self, year: int) -> np.ndarray | None:
+        """(M, 4) projected citizens per age band in ``year``, or None if not projected."""
+        return self._bands_by_year.get(int(year))
 
     @property
     def codes(self) -> np.ndarray:
@@ -138,6 +156,25 @@ def _municipalities(frame: pd.DataFrame) -> pd.DataFrame:
                 f"{index[np.flatnonzero(values < 0)[0]]}"
             )
         out[column] = values
+    # No municipality holds a hundred million people, and no count of its citizens (or of
+    # places for them) exceeds its population: such inputs are typing errors, and the engine
+    # would otherwise turn them into capacities (1e308 chronically ill citizens moved
+    # København from 99 to 777).
+    population = out["population"].to_numpy()
+    if (population > MAX_POPULATION).any():
+        row = index[np.flatnonzero(population > MAX_POPULATION)[0]]
+        raise ValueError(
+            f"municipalities: population {out.at[row, 'population']:g} for kommunekode {row} "
+            f"is not plausible (at most {MAX_POPULATION:,.0f})"
+        )
+    for column in MUNICIPALITY_COLUMNS[1:]:
+        over = out[column].to_numpy() > population * (1 + 1e-9)
+        if over.any():
+            row = index[np.flatnonzero(over)[0]]
+            raise ValueError(
+                f"municipalities: column {column} is {out.at[row, column]:g} for kommunekode "
+                f"{row}, more than its population {out.at[row, 'population']:g}"
+            )
     return out.sort_index()
 
 
@@ -236,4 +273,44 @@ def _geographies(geographies: Mapping[str, pd.Series], codes: pd.Index) -> dict[
                 f"geography {slug}: kommunekode {areas.index[areas.isna()][0]} has no area"
             )
         out[str(slug)] = areas.astype(str).reindex(codes).rename("area")
+    return out
+
+
+def _projection(frame: pd.DataFrame | None, codes: pd.Index) -> dict[int, np.ndarray]:
+    """year -> (M, 4) citizens per age band, in municipality order."""
+    if frame is None:
+        return {}
+    what = "projection"
+    _require(frame, PROJECTION_COLUMNS, what)
+    code = _numeric(frame, "kommunekode", what).astype(np.int64)
+    year = _numeric(frame, "year", what).astype(np.int64)
+    value = _numeric(frame, "value", what)
+    band = frame["band"].astype(str).to_numpy()
+    if (value < 0).any():
+        row = np.flatnonzero(value < 0)[0]
+        raise ValueError(f"projection: value is negative for kommunekode {code[row]}, {year[row]}")
+    unknown_band = ~np.isin(band, AGE_BAND_COLUMNS)
+    if unknown_band.any():
+        raise ValueError(f"projection: unknown band {band[np.flatnonzero(unknown_band)[0]]!r}")
+    row_of = codes.get_indexer(pd.Index(code))
+    if (row_of < 0).any():
+        raise ValueError(f"projection: unknown kommunekode {code[np.flatnonzero(row_of < 0)[0]]}")
+    col_of = np.array([AGE_BAND_COLUMNS.index(b) for b in band], dtype=np.int64)
+    out: dict[int, np.ndarray] = {}
+    for y in np.unique(year):
+        at = year == y
+        cells = row_of[at] * len(AGE_BAND_COLUMNS) + col_of[at]
+        if len(np.unique(cells)) != len(cells):
+            raise ValueError(f"projection: a municipality and band twice in {y}")
+        if len(cells) != len(codes) * len(AGE_BAND_COLUMNS):
+            grid = np.zeros(len(codes) * len(AGE_BAND_COLUMNS), dtype=bool)
+            grid[cells] = True
+            gap = np.flatnonzero(~grid)[0]
+            raise ValueError(
+                f"projection: kommunekode {codes[gap // len(AGE_BAND_COLUMNS)]} has no "
+                f"{AGE_BAND_COLUMNS[gap % len(AGE_BAND_COLUMNS)]} in {y}"
+            )
+        bands = np.zeros(len(codes) * len(AGE_BAND_COLUMNS))
+        bands[cells] = value[at]
+        out[int(y)] = bands.reshape(len(codes), len(AGE_BAND_COLUMNS))
     return out

@@ -44,6 +44,44 @@ DEFAULT_ACCESSIBILITY_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {d: 1.0 for d in ACCESSIBILITY_DRIVERS}
 )
 
+# How each count is carried from the base year to the horizon (docs/model.md#need-at-the-horizon).
+# The age bands come from the population projection itself. Every other count is multiplied
+# by the growth of its age-expected value: the projected bands times the band rates below,
+# at the horizon over the base year. So the drivers that follow age move with the bands.
+# - chronic: the national band rates of the estimate, 3 / 13 / 38 / 45 % (SSI 2015: 20 % of
+#   adults, 45 % of those 85+; municipalities/estimates.py).
+# - multimorbid: the chronic rates times the multimorbid share of the chronically ill, 15 %
+#   under 65 and 25 % over (SSI 2015).
+# - nursing-home places: 1.3 % of 65-79 and 10.6 % of 80+ (Ældre Sagen 2020): they follow
+#   the old, above all the 80+.
+# - residential-facility residents: with the citizens 18-64 (adults in botilbud).
+# - socially vulnerable citizens: with the adults (18+).
+# - psychiatric illness and citizens far from an open practice: with the whole population
+#   (ASSUMED: no age profile is sourced for either).
+# - citizens 80+ (a transition driver): the projected band itself.
+CARRY_FORWARD: Mapping[str, tuple[float, float, float, float]] = MappingProxyType(
+    {
+        "population": (1.0, 1.0, 1.0, 1.0),
+        "pop_0_17": (1.0, 0.0, 0.0, 0.0),
+        "pop_18_64": (0.0, 1.0, 0.0, 0.0),
+        "pop_65_79": (0.0, 0.0, 1.0, 0.0),
+        "pop_80_plus": (0.0, 0.0, 0.0, 1.0),
+        "chronic": (0.03, 0.13, 0.38, 0.45),
+        "multimorbid": (0.03 * 0.15, 0.13 * 0.15, 0.38 * 0.25, 0.45 * 0.25),
+        "nursing_home_places": (0.0, 0.0, 0.013, 0.106),
+        "residential_residents": (0.0, 1.0, 0.0, 0.0),
+        "vulnerable": (0.0, 1.0, 1.0, 1.0),
+        "psychiatric": (1.0, 1.0, 1.0, 1.0),
+        "far_from_practice": (1.0, 1.0, 1.0, 1.0),
+    }
+)
+
+# New specialists in general practice a year who take up a capacity, 2026-2035
+# (data/denmark/SOURCES.md, "The GP training pipeline"): 350 hoveduddannelsesforløb
+# dimensioned for 2020 (ism.dk 2019) x 81 % filled (2018, same source) x 90 % who take up a
+# capacity in practice rather than a post elsewhere (ASSUMED) = 255.
+DEFAULT_TRAINING_PER_YEAR = 255
+
 
 class ParamsError(ValueError):
     """An invalid parameter; `field` names it."""
@@ -89,11 +127,28 @@ class AllocationParams:
     # The weights are relative: scale W so that Denmark's weighted citizens add up to its
     # citizens. Then W per capacity is comparable with list_norm, a count of patients.
     normalise_weighted_citizens: bool = True
-    # Retirement age of GPs (the ordinary age of retirement from practice; ASSUMED).
+    # Retirement age of GPs (the ordinary age of retirement from practice; ASSUMED). A doctor
+    # already past it in the base year retires in the base year.
     retirement_age: int = 65
-    # Share of retiring capacities that ordinary recruitment replaces: by default all, so
-    # the 1,500 come on top of an unchanged supply (docs/model.md#supply-at-the-horizon).
-    replacement_share: float = 1.0
+    # Share of retiring capacities that are replaced (docs/model.md#supply-at-the-horizon).
+    # ASSUMED 0.7: the same training pipeline must also give the 1,500, and at
+    # DEFAULT_TRAINING_PER_YEAR it cannot replace every retiring capacity as well (the
+    # shortfall in the metrics); no published figure.
+    replacement_share: float = 0.7
+    # New specialists in general practice a year who take up a capacity, base_year..horizon
+    # (docs/model.md#the-training-pipeline). Empty: DEFAULT_TRAINING_PER_YEAR every year.
+    training_pipeline: tuple[int, ...] = ()
+    # The pipeline binds the phase-in: by every year, the new capacities placed so far are at
+    # most what the pipeline has given so far after replacing the retired capacities. False
+    # places `pipeline` as it is and reports the years that overrun.
+    pipeline_binding: bool = True
+    # Recruitment limit per municipality and year in the coverage step
+    # (docs/model.md#caps-and-floors): ceil(recruitment_rate x capacities today), at least
+    # recruitment_min so that a municipality without practices can still get one. ASSUMED:
+    # general practice in a municipality can grow by about a twentieth a year. 0 switches the
+    # rule off (then only `caps` limit).
+    recruitment_rate: float = 0.05
+    recruitment_min: int = 1
     # Disease-weighted citizens per capacity regarded as a full list: a practice may close
     # to new patients at 1,600 (docs/model.md#sources).
     list_norm: float = 1600.0
@@ -110,7 +165,8 @@ class AllocationParams:
     transition_method: str = "sainte-lague"
     accessibility_method: str = "sainte-lague"
     # kommunekode -> most new coverage capacities a municipality can recruit per year; the
-    # cap over the period is cap x years. None of them by default (no published limits).
+    # cap over the period is cap x years. Overrides the recruitment rule for that
+    # municipality; none by default.
     caps: Mapping[int, int] = field(default_factory=dict)
     # area slug (of `geography`) -> least new capacities, all pillars together. None by
     # default.
@@ -169,6 +225,11 @@ class AllocationParams:
             raise ParamsError("retirement_age", "must be between 40 and 90")
         if not 0.0 <= self.replacement_share <= 1.0:
             raise ParamsError("replacement_share", "must be between 0 and 1")
+        set_(self, "training_pipeline", self._validated_training())
+        if not 0.0 <= self.recruitment_rate <= 10.0:
+            raise ParamsError("recruitment_rate", "must be between 0 and 10")
+        if self.recruitment_min < 0:
+            raise ParamsError("recruitment_min", "must not be negative")
         if self.list_norm <= 0:
             raise ParamsError("list_norm", "must be positive")
         set_(
@@ -222,6 +283,24 @@ class AllocationParams:
             )
         return tuple(int(x) for x in self.pipeline)
 
+    def _validated_training(self) -> tuple[int, ...]:
+        years = self.horizon - self.base_year + 1
+        value = self.training_pipeline
+        if isinstance(value, str | bytes) or not isinstance(value, tuple | list):
+            raise ParamsError("training_pipeline", "must be a list of whole specialists per year")
+        if len(value) == 0:
+            return (DEFAULT_TRAINING_PER_YEAR,) * years
+        for x in value:
+            _check_int("training_pipeline", x)
+            if x < 0:
+                raise ParamsError("training_pipeline", "specialists per year must not be negative")
+        if len(value) != years:
+            raise ParamsError(
+                "training_pipeline",
+                f"needs {years} values ({self.base_year}-{self.horizon}), got {len(value)}",
+            )
+        return tuple(int(x) for x in value)
+
     @property
     def years(self) -> tuple[int, ...]:
         return tuple(range(self.base_year, self.horizon + 1))
@@ -235,7 +314,7 @@ class AllocationParams:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "pipeline":
+            if f.name in ("pipeline", "training_pipeline"):
                 value = list(value)
             elif f.name == "caps":
                 value = {str(k): v for k, v in sorted(value.items())}
@@ -254,8 +333,9 @@ class AllocationParams:
         if unknown:
             raise ParamsError(unknown[0], "is not a parameter")
         kwargs = dict(data)
-        if "pipeline" in kwargs and isinstance(kwargs["pipeline"], list):
-            kwargs["pipeline"] = tuple(kwargs["pipeline"])
+        for name in ("pipeline", "training_pipeline"):
+            if name in kwargs and isinstance(kwargs[name], list):
+                kwargs[name] = tuple(kwargs[name])
         return cls(**kwargs)
 
     def __hash__(self) -> int:

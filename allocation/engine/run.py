@@ -16,16 +16,24 @@ import pandas as pd
 
 from .apportion import order_base, order_items
 from .demand import (
+    W_FEATURES,
+    at_horizon,
     driver_index,
     load,
+    need,
     supply,
     w_features,
-    w_scale,
     w_weights,
-    weighted_citizens,
 )
 from .explain import driver_frame, explain_municipality
-from .frames import area_codes, caps_total, check_against_inputs, floors_by_area, json_safe, records
+from .frames import (
+    area_codes,
+    caps_per_year,
+    check_against_inputs,
+    floors_by_area,
+    json_safe,
+    records,
+)
 from .inputs import EngineInputs
 from .metrics import (
     OPEN_LIST_SIZE,
@@ -43,6 +51,7 @@ from .params import (
 )
 from .phasing import phase, split_pipeline
 from .pillars import allocate_pillars
+from .pipeline import plan
 from .placement import place
 
 NATION = "nation"  # pseudo-geography for aggregate(): all of Denmark as one area
@@ -117,23 +126,29 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
     sup = supply(inputs, params)
     w_vec = w_weights(params)
     population = muni["population"].to_numpy(np.float64)
-    features = w_features(inputs)
-    weighted = weighted_citizens(
-        features, w_vec, population if params.normalise_weighted_citizens else None
-    )[0]
-    if params.normalise_weighted_citizens:  # the explanation quotes the scaled weights
-        w_vec = w_vec * w_scale(weighted_citizens(features, w_vec), population)[0]
+    # Need at both ends on one scale (docs/model.md#need-at-the-horizon): the allocation,
+    # the loads and the metrics use the horizon's.
+    need_ = need(
+        w_features(inputs),
+        at_horizon(inputs, params, W_FEATURES),
+        w_vec,
+        population if params.normalise_weighted_citizens else None,
+    )
+    weighted_base, weighted = need_.base[0], need_.horizon[0]
+    w_vec = w_vec * need_.scale[0]  # the explanation quotes the scaled weights
+    bands_h = at_horizon(inputs, params, ("population", "pop_80_plus"))
     t_index = driver_index(
-        inputs.matrix(TRANSITION_DRIVERS),
+        at_horizon(inputs, params, TRANSITION_DRIVERS),
         np.array([params.transition_weights[d] for d in TRANSITION_DRIVERS]),
         "transition",
     )[0]
     a_index = driver_index(
-        inputs.matrix(ACCESSIBILITY_DRIVERS),
+        at_horizon(inputs, params, ACCESSIBILITY_DRIVERS),
         np.array([params.accessibility_weights[d] for d in ACCESSIBILITY_DRIVERS]),
         "accessibility",
     )[0]
-    caps = caps_total(inputs, params)
+    cap_year = caps_per_year(inputs, params)
+    caps = cap_year * len(params.years)
     counts = allocate_pillars(
         weighted=weighted[None, :],
         supply=sup.horizon[None, :],
@@ -149,6 +164,7 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
     total = trans + cov + acc
 
     cov_owner, _ = order_items(cov, weighted, sup.horizon)
+    pipe = plan(params, sup.retiring_by_year)
     new = _phase_in(
         params,
         {
@@ -156,7 +172,8 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
             "coverage": cov_owner,
             "accessibility": order_items(acc, a_index, order_base(params.accessibility_method))[0],
         },
-        caps / len(params.years),
+        cap_year,
+        pipe.new,
     )  # (Y, P, M)
     years = params.years
     phasing = _phasing_frame(new, years, codes)
@@ -180,13 +197,27 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
     np.maximum.at(last_pos, cov_owner, positions)
     first_pos[cov_owner[::-1]] = positions[::-1]
     load_before = load(weighted, sup.horizon)
+    # The recruitment limit binds where coverage reached it (docs/model.md#caps-and-floors).
+    cap_binding = np.isfinite(caps) & (cov >= caps - 1e-9)
+    cap_mask = ~cap_binding
     frame = pd.DataFrame(
         {
             "name": muni["name"].to_numpy(dtype=object),
+            # The base year's population (sourced); the horizon's is population_horizon.
             "population": muni["population"].to_numpy(),
+            # The need the allocation uses: the horizon's (as weighted_citizens_horizon).
             "weighted_citizens": weighted,
+            "weighted_citizens_base": weighted_base,
+            "weighted_citizens_horizon": weighted,
+            "population_base": population,
+            "population_horizon": bands_h[:, 0],
+            "pop_80_plus_base": muni["pop_80_plus"].to_numpy(np.float64),
+            "pop_80_plus_horizon": bands_h[:, 1],
             "capacities_today": sup.today,
+            "supply_today": sup.today,
             "retiring_fte": sup.retiring,
+            "retiring": sup.retiring,
+            "replaced": sup.replaced,
             "supply_at_horizon": sup.horizon,
             "transition_index": t_index,
             "accessibility_index": a_index,
@@ -204,11 +235,22 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
             # coverage order; missing when it gets no coverage capacity.
             "coverage_first_position": pd.arrays.IntegerArray(first_pos, first_pos < 0),
             "coverage_last_position": pd.arrays.IntegerArray(last_pos, last_pos < 0),
+            # The recruitment limit per year (missing: none) and over the period where it
+            # binds (missing where it does not).
+            "coverage_cap_per_year": pd.arrays.IntegerArray(
+                np.where(np.isfinite(cap_year), cap_year, 0).astype(np.int64),
+                ~np.isfinite(cap_year),
+            ),
+            "coverage_cap": pd.arrays.IntegerArray(
+                np.where(cap_binding, caps, 0).astype(np.int64), cap_mask
+            ),
         },
         index=muni.index,
     )
 
     metrics = _metrics(inputs, params, frame, sup.practice_horizon, placements, added)
+    metrics.update(pipe.metrics())
+    metrics["coverage_caps_binding"] = int(cap_binding.sum())
     outcome = Outcome(
         params=params,
         municipalities=frame,
@@ -216,7 +258,7 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
         placements=placements,
         areas=pd.DataFrame(),
         metrics=metrics,
-        explanations=driver_frame(inputs, w_vec),
+        explanations=driver_frame(inputs, w_vec, lambda cols: at_horizon(inputs, params, cols)),
         inputs_frame=muni,
     )
     object.__setattr__(outcome, "areas", aggregate(outcome, inputs, params.geography))
@@ -224,20 +266,24 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
 
 
 def _phase_in(
-    params: AllocationParams, sequences: dict[str, np.ndarray], caps_per_year: np.ndarray
+    params: AllocationParams,
+    sequences: dict[str, np.ndarray],
+    caps_per_year: np.ndarray,
+    budgets: np.ndarray,
 ) -> np.ndarray:
     """(Y, P, M) new capacities per year, pillar and municipality (see engine.phasing).
 
-    sequences: per pillar the municipality of each single capacity in priority order.
+    sequences: per pillar the municipality of each single capacity in priority order;
+    budgets: new capacities per year after the training pipeline (engine.pipeline).
     Caps bind the coverage pillar only: cumulatively cap x years elapsed.
     """
     per_year = split_pipeline(
         np.array([params.transition, params.coverage, params.accessibility]),
-        np.array(params.pipeline),
+        np.asarray(budgets, dtype=np.int64),
     )
     n_m = len(caps_per_year)
     elapsed = np.arange(1, len(params.years) + 1, dtype=np.float64)[:, None]
-    bounds = caps_per_year[None, :] * elapsed if params.caps else None
+    bounds = caps_per_year[None, :] * elapsed if np.isfinite(caps_per_year).any() else None
     return np.stack(
         [
             phase(
@@ -278,9 +324,10 @@ def _metrics(
     added: np.ndarray,
 ) -> dict[str, Any]:
     codes = frame.index.to_numpy()
-    w = frame["weighted_citizens"].to_numpy()
+    w = frame["weighted_citizens_horizon"].to_numpy()
     s = frame["supply_at_horizon"].to_numpy()
-    pop = frame["population"].to_numpy(dtype=np.float64)
+    pop = frame["population_horizon"].to_numpy(dtype=np.float64)
+    w_base = float(frame["weighted_citizens_base"].sum())
     practices = inputs.practices
     listed = practices["listed_patients"].to_numpy(dtype=np.float64)
     new_practices = int((placements["kind"] == "new").sum())
@@ -291,6 +338,17 @@ def _metrics(
     after["open_share"] = open_share(listed, practice_horizon + added, new_practices)
     coverage_only = load_metrics(w, s + frame["coverage"].to_numpy(), pop, codes, params.list_norm)
     return {
+        "base_year": params.base_year,
+        "horizon": params.horizon,
+        "weighted_citizens_base": w_base,
+        "weighted_citizens_horizon": float(w.sum()),
+        "need_growth": float(w.sum()) / w_base if w_base > 0 else None,
+        "population_base": float(frame["population_base"].sum()),
+        "population_horizon": float(pop.sum()),
+        "pop_80_plus_base": float(frame["pop_80_plus_base"].sum()),
+        "pop_80_plus_horizon": float(frame["pop_80_plus_horizon"].sum()),
+        "supply_today": float(frame["supply_today"].sum()),
+        "supply_at_horizon": float(s.sum()),
         "list_norm": params.list_norm,
         "before": before,
         "after": after,
@@ -307,7 +365,13 @@ def _metrics(
 AREA_SUMS: tuple[str, ...] = (
     "population",
     "weighted_citizens",
+    "weighted_citizens_base",
+    "population_horizon",
+    "pop_80_plus_base",
+    "pop_80_plus_horizon",
     "capacities_today",
+    "retiring",
+    "replaced",
     "supply_at_horizon",
     *PILLARS,
     "total",

@@ -28,8 +28,16 @@ import numpy as np
 import pandas as pd
 
 from .apportion import FloatArray
-from .demand import W_FEATURES, driver_index, supply, w_weights, weighted_citizens
-from .frames import area_codes, caps_total, check_against_inputs, floors_by_area, json_safe, records
+from .demand import W_FEATURES, driver_index, growth, need, supply, w_weights
+from .frames import (
+    area_codes,
+    caps_per_year,
+    caps_total,
+    check_against_inputs,
+    floors_by_area,
+    json_safe,
+    records,
+)
 from .inputs import EngineInputs
 from .params import ACCESSIBILITY_DRIVERS, AGE_BANDS, TRANSITION_DRIVERS, AllocationParams
 from .pillars import allocate_pillars
@@ -135,20 +143,25 @@ def evaluate(inputs: EngineInputs, params: AllocationParams, draws: Draws) -> np
     """(R, M) total new capacities for every draw, all draws at once."""
     col = {c: i for i, c in enumerate(INPUT_COLUMNS)}
     x = draws.inputs
+    # The same carry-forward as the base run: each perturbed base count grows as the
+    # projection says (docs/model.md#need-at-the-horizon).
+    xh = x * growth(inputs, params, INPUT_COLUMNS)[None, :, :]
     areas, slugs = area_codes(inputs, params.geography)
-    weighted = weighted_citizens(
-        x[:, :, [col[c] for c in W_FEATURES]],
+    w_cols = [col[c] for c in W_FEATURES]
+    weighted = need(
+        x[:, :, w_cols],
+        xh[:, :, w_cols],
         draws.w_weights,
         x[:, :, col["population"]] if params.normalise_weighted_citizens else None,
-    )
+    ).horizon
     counts = allocate_pillars(
         weighted=weighted,
         supply=draws.supply,
         transition_index=driver_index(
-            x[:, :, [col[c] for c in TRANSITION_DRIVERS]], draws.transition_weights, "transition"
+            xh[:, :, [col[c] for c in TRANSITION_DRIVERS]], draws.transition_weights, "transition"
         ),
         accessibility_index=driver_index(
-            x[:, :, [col[c] for c in ACCESSIBILITY_DRIVERS]],
+            xh[:, :, [col[c] for c in ACCESSIBILITY_DRIVERS]],
             draws.accessibility_weights,
             "accessibility",
         ),
@@ -199,7 +212,12 @@ def draw_as_engine_call(
     doctors = inputs.doctors.copy()
     doctors["fte"] = doctors["fte"] * doctors["kommunekode"].map(factor)
     ww = draws.w_weights[r]
+    # The draws keep the scenario's recruitment limits (the vectorised path uses those of the
+    # unperturbed capacities) and do not phase in, so the training pipeline is not applied.
+    cap = caps_per_year(inputs, params)
     changed = params.with_changes(
+        caps={int(c): int(v) for c, v in zip(muni.index, cap, strict=True) if np.isfinite(v)},
+        pipeline_binding=False,
         age_weights=dict(zip(AGE_BANDS, (float(v) for v in ww[:4]), strict=True)),
         chronic_weight=float(ww[4]),
         multimorbid_weight=float(ww[5]),
@@ -222,6 +240,7 @@ def draw_as_engine_call(
             doctors=doctors,
             geographies=inputs.geographies,
             area_names=inputs.area_names,
+            projection=inputs.projection,
         ),
         changed,
     )

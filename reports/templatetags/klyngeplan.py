@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -12,7 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts.policies import can_create_scenario, can_read, has_role, roles_of
+from accounts.policies import can_create_scenario, can_import, can_read, has_role, roles_of
 from accounts.roles import Role
 from allocation.models import RunStatus
 
@@ -124,6 +125,7 @@ def role_info(user: Any) -> dict[str, Any]:
         "reader": can_read(user),
         "negotiator": can_create_scenario(user),
         "planner": has_role(user, Role.PLANNER),
+        "can_import": can_import(user),
         "names": names,
     }
 
@@ -149,3 +151,22 @@ def figure(fig: Any, element_id: str, label: str = "") -> SafeString:
 def run_status(value: Any) -> str:
     """A run's status in words of the active language."""
     return str(dict(RunStatus.choices).get(value, value or ""))
+
+
+@register.filter
+def value(value: Any) -> str:
+    """A stored or imported value in words and the language's format: Ja/Nej, 1.234,5,
+    3,5; an en dash when there is none."""
+    if _is_missing(value):
+        return "–"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, int | float | Decimal) or (
+        isinstance(value, str) and value.replace(".", "", 1).isdigit()
+    ):
+        number = float(value)
+        places = 0 if number.is_integer() else (1 if round(number, 1) == number else 2)
+        return format_number(number, places)
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)

@@ -211,7 +211,9 @@ def test_demand_import_reruns_shared_scenarios_on_the_new_data(tmp_path: Path) -
     before = services.request_run(scenario=shared)
     thisted_before = MunicipalityResult.objects.get(run=before, municipality_id=787)
     path = tmp_path / "thisted.csv"
-    path.write_bytes(b"kommunekode,year,chronic,multimorbid\n787,2026,60000,30000\n")
+    # Plausible values (Thisted has 42,572 citizens): more than two and a half times the
+    # estimate of chronically ill citizens, multimorbid half as many again.
+    path.write_bytes(b"kommunekode,year,chronic,multimorbid\n787,2026,20000,15000\n")
     call_command("import_demand", str(path), stdout=StringIO())
     after = latest_run(scenario=shared)
     assert after is not None and after.pk != before.pk

@@ -17,6 +17,7 @@ from allocation.selectors import (
     result_rows,
     run_inputs,
 )
+from municipalities.models import PopulationProjection
 from tests.allocation.factories import ScenarioFactory
 
 pytestmark = pytest.mark.usefixtures("denmark", "eager_tasks")
@@ -118,3 +119,43 @@ def test_the_api_gives_the_stage_code_and_its_label() -> None:
         data = RunSerializer(run).data
     assert data["stage"] == "sensitivity" and data["stage_label"] == "Følsomhedsanalyse (2 af 4)"
     assert (data["stage_count"], data["stage_total"]) == (2, 4)
+
+
+def test_a_run_stores_need_and_supply_at_both_ends_and_keeps_its_projection() -> None:
+    run = finished()
+    inputs = build_engine_inputs()
+    assert inputs.projection_years == tuple(range(2026, 2036))
+    outcome = allocate(inputs, AllocationParams.from_dict(run.params))
+    frame = outcome.municipalities
+    stored = {r.municipality_id: r for r in run.results.all()}
+    for code in (360, 147, 825):
+        r, row = stored[code], frame.loc[code]
+        assert r.weighted_citizens == row["weighted_citizens_horizon"]
+        assert r.weighted_citizens_base == row["weighted_citizens_base"]
+        assert (r.pop_80_plus_base, r.pop_80_plus_horizon) == (
+            row["pop_80_plus_base"],
+            row["pop_80_plus_horizon"],
+        )
+        assert (r.retiring, r.replaced) == (row["retiring"], row["replaced"])
+        assert r.replaced is not None and r.retiring is not None and r.replaced <= r.retiring
+    assert stored[360].coverage_cap == frame.at[360, "coverage_cap"]  # Lolland: it binds
+    nation = AreaResult.objects.get(run=run, geography=NATION)
+    assert nation.pop_80_plus_horizon == pytest.approx(frame["pop_80_plus_horizon"].sum())
+    metrics = run.metrics
+    assert metrics["need_growth"] > 1 and metrics["shortfall"] > 0
+    assert [y["year"] for y in metrics["years"]] == list(range(2026, 2036))
+    # The stored inputs rebuild the projection: the explanation is the engine's own.
+    rebuilt = run_inputs(run=run)
+    assert rebuilt is not None and rebuilt.projection_years == inputs.projection_years
+    explanation = explanation_get(run=run, kommunekode=360)
+    assert explanation is not None
+    assert explanation["sentence"] == outcome.explain(360)["sentence"]
+    assert "recruitment limit" in explanation["sentence"]
+
+
+def test_importing_a_projection_changes_the_inputs_hash() -> None:
+    params = AllocationParams().to_dict()
+    before = services.inputs_hash(inputs=build_engine_inputs(), params=params)
+    PopulationProjection.objects.filter(municipality_id=360, year=2035).update(value=1.0)
+    after = services.inputs_hash(inputs=build_engine_inputs(), params=params)
+    assert before != after

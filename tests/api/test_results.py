@@ -23,8 +23,16 @@ NUMERIC = (
     "accessibility",
     "total",
     "weighted_citizens",
+    "weighted_citizens_base",
+    "population_base",
+    "population_horizon",
+    "pop_80_plus_base",
+    "pop_80_plus_horizon",
     "supply_today",
+    "retiring",
+    "replaced",
     "supply_at_horizon",
+    "coverage_cap",
     "load_before",
     "load_after",
     "coverage_rank",
@@ -65,6 +73,11 @@ def test_cluster_results_as_json_and_csv_with_a_token(
     _same_rows(rows, csv_rows, fmt)
     if fmt == "csv-da":  # decimal comma where JSON has a fraction
         assert "," in csv_rows[0]["weighted_citizens"] and "." not in csv_rows[0]["load_after"]
+    # Need and supply at both ends: the horizon's need above the base year's nationally.
+    assert sum(r["weighted_citizens"] for r in rows) > sum(
+        r["weighted_citizens_base"] for r in rows
+    )
+    assert all(r["replaced"] <= r["retiring"] for r in rows)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "csv-da"])

@@ -213,3 +213,100 @@ def test_pages_and_api_docs_break_no_policy_and_ask_no_other_server(
     assert violations == [], violations
     assert errors == []
     assert outside == [], f"requests left the machine: {outside}"
+
+
+@pytest.fixture
+def planner(transactional_db: None, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    """Denmark, the demo users, a run of the default scenario, and two files: updated chronic
+    counts for Region Nordjylland (XLSX) and a bad CSV (1e308 chronically ill in Aalborg)."""
+    import openpyxl
+    from django.contrib.auth.models import User
+
+    from accounts.services import create_demo_users
+    from allocation import services
+    from config.celery import app
+    from municipalities.models import DemandIndicator
+    from tests.conftest import _ensure_denmark
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    _ensure_denmark()
+    create_demo_users(with_admin=False)
+    user = User.objects.get(username="planner")  # Region Nordjylland
+    user.set_password("browser-test")
+    user.save()
+    default = services.ensure_default_scenario()
+    services.update_scenario(scenario=default, params={**default.params, "sensitivity_draws": 40})
+    assert services.request_run(scenario=default).pk
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["kommunekode", "year", "chronic"])
+    for value in DemandIndicator.objects.filter(
+        municipality__region_id=1081, year=2026, indicator="chronic"
+    ).order_by("municipality_id"):
+        ws.append([value.municipality_id, 2026, round(value.value * 1.1)])
+    good = tmp_path / "kroniske-nordjylland.xlsx"
+    wb.save(good)
+    bad = tmp_path / "absurd.csv"
+    bad.write_bytes(b"kommunekode;year;chronic\n851;2026;1e308\n")
+    yield "planner", good, bad
+    app.conf.task_always_eager = eager
+
+
+def test_planner_uploads_previews_confirms_runs_and_reverts(
+    live_server: Any, page: Any, planner: tuple[str, Path, Path]
+) -> None:
+    from municipalities.models import DemandIndicator
+    from tests.checksums import checksums
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    username, good, bad = planner
+    before = checksums(DemandIndicator)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "browser-test")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+
+    # A bad file: a clear message with row and column, and nothing to confirm.
+    page.click("nav >> text=Import")
+    page.wait_for_url(re.compile(r"/imports/$"))
+    page.set_input_files("input[type=file]", str(bad))
+    page.click("button[name=preview]")
+    page.wait_for_selector('[data-preview="errors"]')
+    text = page.inner_text('[data-preview="errors"]')
+    assert "851 Aalborg" in text and "chronic" in text
+    assert page.locator("button[name=confirm]").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "5-upload-error.png"), full_page=True)
+    page.click("button:has-text('Kassér filen')")
+
+    # The planner's XLSX: preview, confirm the warnings, apply.
+    page.set_input_files("input[type=file]", str(good))
+    page.click("button[name=preview]")
+    page.wait_for_selector('[data-preview="ok"]')
+    assert page.inner_text('[data-count="updated"]') == "11"
+    assert checksums(DemandIndicator) == before
+    page.screenshot(path=str(ARTIFACTS / "6-upload-preview.png"), full_page=True)
+    page.check("input[name=accept_warnings]")
+    page.click("button[name=confirm]")
+    page.wait_for_url(re.compile(r"/imports/batches/demand/\d+/"))
+    assert checksums(DemandIndicator) != before
+
+    # The shared scenario's re-run: follow it to the end.
+    page.click("a[data-run]")
+    page.wait_for_url(re.compile(r"/runs/\d+/$"))
+    page.wait_for_selector('progress[value="100"]', timeout=60_000)
+    page.wait_for_selector('[data-status="succeeded"]')
+    page.screenshot(path=str(ARTIFACTS / "7-upload-run.png"), full_page=True)
+
+    # Revert from the history: the tables are as before.
+    page.goto(live_server.url + "/imports/")
+    page.click("table a[href*='/imports/batches/demand/']")
+    page.click("button[name=revert]")
+    page.wait_for_selector('[data-batch="reverted"]')
+    page.screenshot(path=str(ARTIFACTS / "8-upload-reverted.png"), full_page=True)
+    assert checksums(DemandIndicator) == before
+    assert errors == []

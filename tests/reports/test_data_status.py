@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from openpyxl import load_workbook
 
-from municipalities.models import DemandIndicator
+from municipalities.models import DemandIndicator, PopulationProjection
 from practices.models import Practice, RecordSource
 from tests.reports.conftest import Site
 
@@ -66,6 +66,8 @@ def test_an_imported_register_is_not_marked_synthetic(
 
 def test_without_estimated_drivers_nothing_is_called_estimated(site: Site, as_user: Any) -> None:
     DemandIndicator.objects.filter(status="estimated").update(status="sourced")
+    # The population projection is data too (estimated unless imported).
+    PopulationProjection.objects.filter(status="estimated").update(status="sourced")
     cache.clear()
     client = as_user("viewer")
     report = client.get(f"/scenarios/{site.default.pk}/report/").content.decode()

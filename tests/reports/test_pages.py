@@ -150,7 +150,8 @@ def test_area_page_shows_the_stored_supply_after_with_its_decimal(site: Site, as
 
 @pytest.mark.parametrize("role", ROLES)
 def test_municipality_page_explains_each_pillar(site: Site, as_user: Any, role: str) -> None:
-    html = get(as_user(role), "/municipalities/787/", 16)
+    # 17: the need-and-supply section reads whether the projection is estimated (one query).
+    html = get(as_user(role), "/municipalities/787/", 17)
     assert "Hvorfor Thisted får" in html
     assert "dækningskapaciteter" in html and "højeste af de 98" in html
     assert html.count('class="est"') >= 9  # estimated drivers are marked
@@ -214,3 +215,32 @@ def test_login_page_then_the_overview(site: Site, client: Client) -> None:
     user.save()
     good = client.post("/login/", {"username": "viewer", "password": "right-one", "next": "/"})
     assert good.status_code == 302 and good["Location"] == "/"
+
+
+def test_pages_show_need_and_supply_from_the_base_year_to_the_horizon(
+    site: Site, as_user: Any
+) -> None:
+    from allocation.models import MunicipalityResult
+
+    client = as_user("viewer")
+    lolland = MunicipalityResult.objects.get(run=site.default_run, municipality_id=360)
+    client.get("/")  # warm the per-process caches, as the other page tests find them
+    html = get(client, "/municipalities/360/", 17)
+    assert "Behov og kapacitet, 2026 → 2035" in html
+    assert "Går på pension inden 2035" in html and "Genbesat (antaget 70 %" in html
+    assert "Kapaciteter i 2035 før de nye" in html and "Kapaciteter i 2035 med de nye" in html
+    # The 2035 need is the stored one, marked estimated (the shipped projection).
+    assert f"{lolland.weighted_citizens:,.0f}".replace(",", ".") in html
+    assert 'class="est"' in html
+    waterfall = figure(html, "horizon-waterfall")["data"][0]
+    assert waterfall["type"] == "waterfall"
+    assert waterfall["y"][0] == lolland.supply_today
+    assert lolland.retiring is not None
+    assert waterfall["y"][1] == -lolland.retiring and waterfall["y"][2] == lolland.replaced
+    assert waterfall["y"][-1] == lolland.supply_at_horizon + lolland.total
+    if lolland.coverage_cap is not None:
+        assert "holdt på" in html and "rekrutteringsgrænsen" in html
+    area = get(client, "/areas/sundhedsklynger-21/nordjylland-vest/", 16)
+    assert "Behov og kapacitet, 2026 → 2035" in area and "horizon-waterfall" in area
+    report = client.get(f"/scenarios/{site.default.pk}/report/").content.decode()
+    assert "Behov og kapacitet, 2026 → 2035" in report

@@ -32,7 +32,17 @@ MUNICIPALITY_FIELDS = (
     "accessibility",
     "total",
     "weighted_citizens",
+    "weighted_citizens_base",
+    "weighted_citizens_horizon",
+    "population_base",
+    "population_horizon",
+    "pop_80_plus_base",
+    "pop_80_plus_horizon",
+    "supply_today",
+    "retiring",
+    "replaced",
     "supply_at_horizon",
+    "coverage_cap",
     "load_before",
     "load_after",
 )
@@ -45,6 +55,13 @@ AREA_FIELDS = (
     "accessibility",
     "total",
     "weighted_citizens",
+    "weighted_citizens_base",
+    "population_horizon",
+    "pop_80_plus_base",
+    "pop_80_plus_horizon",
+    "capacities_today",
+    "retiring",
+    "replaced",
     "supply_at_horizon",
     "load_before",
     "load_after",
@@ -122,6 +139,11 @@ def _result(label: str, outcome: Outcome, inputs: EngineInputs, geography: str) 
         "municipalities": records(frame.loc[:, list(MUNICIPALITY_FIELDS)]),
         "areas": records(areas.loc[:, list(AREA_FIELDS)]),
         "metrics": json_safe(outcome.metrics),
+        # The one-sentence explanation of every municipality (the full one is in the API).
+        "explanations": [
+            {"kommunekode": int(k), "sentence": outcome.explain(int(k))["sentence"]}
+            for k in outcome.municipalities.index
+        ],
     }
 
 
@@ -160,10 +182,21 @@ def _table(result: dict[str, Any]) -> str:
             f"{a['accessibility']:>8}{a['total']:>7}{_load(a['load_before']):>13}"
             f"{_load(a['load_after']):>12}"
         )
-    before, after = result["metrics"]["before"], result["metrics"]["after"]
+    m = result["metrics"]
+    before, after = m["before"], m["after"]
     lines += [
         "",
-        "Metrics (before → after):",
+        f"Need {m['base_year']} → {m['horizon']}: {m['weighted_citizens_base']:,.0f} → "
+        f"{m['weighted_citizens_horizon']:,.0f} disease-weighted citizens (x "
+        f"{m['need_growth']:.3f}); citizens 80+ {m['pop_80_plus_base']:,.0f} → "
+        f"{m['pop_80_plus_horizon']:,.0f}",
+        f"Supply {m['base_year']} → {m['horizon']}: {m['supply_today']:,.0f} today, "
+        f"{m['retiring']:,.0f} retiring, {m['replaced']:,.0f} replaced, "
+        f"{m['supply_at_horizon']:,.0f} at the horizon before the new capacities",
+        f"Training pipeline: gross need {m['gross_need']:,.0f}, pipeline {m['pipeline_total']:,}, "
+        f"shortfall {m['shortfall']:,.0f}",
+        "",
+        f"Metrics in {m['horizon']} (before → after):",
         f"  largest load         {_load(before['max_load'])} → {_load(after['max_load'])}",
         f"  90th percentile load {_load(before['p90_load'])} → {_load(after['p90_load'])}",
         f"  municipalities above the norm {before['municipalities_above_norm']} → "

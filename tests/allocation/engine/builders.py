@@ -85,8 +85,15 @@ def small_inputs(
 
 
 @cache
+def national_ages() -> pd.DataFrame:
+    """Denmark's citizens by single age 65..100+ in 2019 and 2022 (DST FOLK1A)."""
+    return pd.read_csv(DATA / "population_age_national.csv").set_index("age")
+
+
+@cache
 def denmark_inputs(seed: int = 2026) -> EngineInputs:
-    """The 98 municipalities with estimated drivers and the seeded synthetic register."""
+    """The 98 municipalities with estimated drivers, the shipped population projection and
+    the seeded synthetic register."""
     muni = pd.read_csv(DATA / "municipalities.csv").set_index("kommunekode")
     demand = pd.read_csv(DATA / "demand_indicators.csv").set_index("kommunekode")
     frame = pd.DataFrame(
@@ -95,13 +102,14 @@ def denmark_inputs(seed: int = 2026) -> EngineInputs:
             "area_km2": muni["area_km2"],
             "pct_0_17": demand["pct_0_17_2024"],
             "pct_65plus": demand["pct_65plus_2024"],
-            "pct_80plus": demand["pct_80plus_2022"],
+            "pop_65plus_2022": demand["pop_65plus_2022"],
+            "pop_80plus_2022": demand["pop_80plus_2022"],
             "unemployment_pct": demand["unemployment_pct_2024"],
             "avg_disposable_income_dkk": demand["avg_disposable_income_dkk_2024"],
             "higher_education_pct": demand["higher_education_pct_2022"],
         }
     )
-    frame = frame.join(estimates.age_bands(frame))
+    frame = frame.join(estimates.age_bands_2026(frame, national_ages()))
     for name, (series, _method) in estimates.drivers(frame).items():
         frame[name] = series
     frame["name"] = muni["name"]
@@ -144,10 +152,13 @@ def denmark_inputs(seed: int = 2026) -> EngineInputs:
         str(g): dict(zip(rows["area_id"].astype(str), rows["area_name"], strict=False))
         for g, rows in geo_rows.groupby("geography")
     }
+    bands = frame.loc[:, list(estimates.BANDS)]
+    projection = estimates.project_population(bands, national_ages()).frame
     return EngineInputs(
         municipalities=frame.loc[:, ["name", *ENGINE_COLUMNS]],
         practices=practices,
         doctors=doctors,
         geographies=geographies,
         area_names=names,
+        projection=projection,
     )

@@ -70,8 +70,10 @@ def brute_force_minmax(
     return min(max_load(weighted, supply, c) for c in compositions(n, len(weighted), list(caps)))
 
 
-def highs_minmax(weighted: np.ndarray, supply: np.ndarray, n: int) -> tuple[float, np.ndarray]:
-    """min max W/(S+c) over whole c >= 0 with sum n, as a MILP solved by HiGHS.
+def highs_minmax(
+    weighted: np.ndarray, supply: np.ndarray, n: int, caps: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
+    """min max W/(S+c) over whole 0 <= c <= caps with sum n, as a MILP solved by HiGHS.
 
     Maximise y = 1/load subject to W_m y - c_m <= S_m: linear, one integer per
     municipality. y is scaled by a lower bound on the optimal load so that HiGHS's absolute
@@ -87,7 +89,10 @@ def highs_minmax(weighted: np.ndarray, supply: np.ndarray, n: int) -> tuple[floa
         objective,
         constraints=[LinearConstraint(rows, -np.inf, supply), LinearConstraint(total, n, n)],
         integrality=np.r_[0, np.ones(m)],
-        bounds=Bounds(np.zeros(m + 1), np.r_[np.inf, np.full(m, n)]),
+        bounds=Bounds(
+            np.zeros(m + 1),
+            np.r_[np.inf, np.minimum(n, np.inf if caps is None else caps)],
+        ),
         options={"mip_rel_gap": 0.0},
     )
     assert result.status == 0, result.message

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from allocation.engine import AllocationParams, ParamsError, allocate
 from allocation.engine.apportion import order_items
 from allocation.engine.coverage import coverage, deficit, minmax, national_model
+from allocation.engine.frames import caps_total
 
 from .builders import denmark_inputs
 from .reference import brute_force_minmax, greedy, highs_minmax, max_load
@@ -70,8 +71,12 @@ def test_realistic_largest_load_equals_the_highs_optimum() -> None:
     s = frame["supply_at_horizon"].to_numpy()
     c = frame["coverage"].to_numpy()
     ours = max_load(w.tolist(), s.tolist(), c.tolist())
-    optimum, highs_counts = highs_minmax(w, s, 600)
+    # The default recruitment limits are part of the problem: HiGHS gets them as bounds.
+    caps = caps_total(inputs, AllocationParams())
+    assert np.isfinite(caps).all()
+    optimum, highs_counts = highs_minmax(w, s, 600, caps)
     assert highs_counts.sum() == 600
+    assert (highs_counts <= caps).all() and (c <= caps).all()
     assert ours == pytest.approx(optimum, rel=1e-9)
     assert ours == pytest.approx(max_load(w.tolist(), s.tolist(), highs_counts.tolist()), rel=1e-12)
     # Læsø has no practice: unbounded load, so it gets the first coverage capacity.

@@ -22,7 +22,10 @@ from allocation.engine import (
     aggregate,
     allocate,
 )
+from allocation.engine.demand import supply
+from allocation.engine.frames import caps_per_year
 from allocation.engine.phasing import split_pipeline
+from allocation.engine.pipeline import plan
 
 from .builders import denmark_inputs, small_inputs
 
@@ -61,8 +64,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     total = sum(pillars)
     cuts = sorted(draw(st.lists(st.integers(0, total), min_size=years - 1, max_size=years - 1)))
     pipeline = tuple(b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True))
-    # Caps on some municipalities, never the first, which keeps every scenario feasible.
+    # Caps on some municipalities, never the first, which keeps every scenario feasible; the
+    # recruitment rule, when on, caps them all, so the first gets room for everything.
     caps = {101 + i: draw(st.integers(0, 3)) for i in range(1, m) if draw(st.booleans())}
+    recruitment_rate = draw(st.sampled_from([0.0, 0.25, 1.0]))
+    if recruitment_rate > 0:
+        caps[101] = total
     floors = {"area-0": draw(st.integers(0, total))} if draw(st.booleans()) else {}
     params = AllocationParams(
         total=total,
@@ -77,6 +84,10 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         caps=caps,
         floors=floors,
         replacement_share=draw(st.sampled_from([0.0, 0.5, 1.0])),
+        recruitment_rate=recruitment_rate,
+        recruitment_min=draw(st.integers(0, 2)),
+        training_pipeline=tuple(draw(st.integers(0, 60)) for _ in range(years)),
+        pipeline_binding=draw(st.booleans()),
         max_practice_capacities=draw(st.sampled_from([1.0, 3.0, 8.0])),
         normalise_weighted_citizens=draw(st.booleans()),
     )
@@ -91,6 +102,11 @@ def run(s: Scenario) -> Outcome | None:
         if err.field == "floors":  # the floors ask for more than coverage can add
             assert s.params.floors["area-0"] > s.params.coverage
             return None
+        if err.field == "training_pipeline":  # binding, and too little room by the horizon
+            assert s.params.pipeline_binding
+            room = plan(s.params.with_changes(pipeline_binding=False), retiring(s)).room
+            assert min(room.min(), room[-1]) < s.params.total
+            return None
         assert err.field == "caps", err
         assert not phasing_feasible(s), "the engine refused a feasible phase-in"
         return None
@@ -101,24 +117,31 @@ def phasing_feasible(s: Scenario) -> bool:
     year, sum over municipalities of min(final coverage, cap x years so far) must reach the
     cumulative coverage due by then."""
     years = len(s.params.years)
-    late = s.params.with_changes(pipeline=(0,) * (years - 1) + (s.params.total,))
-    final = allocate(s.inputs, late).municipalities["coverage"]
+    late = s.params.with_changes(
+        pipeline=(0,) * (years - 1) + (s.params.total,), pipeline_binding=False
+    )
+    try:
+        final = allocate(s.inputs, late).municipalities["coverage"]
+    except ParamsError as err:
+        assert err.field == "caps", err  # the caps leave too little room even at the end
+        return False
+    budgets = plan(s.params, retiring(s)).new
     due = np.cumsum(
         split_pipeline(
             np.array([s.params.transition, s.params.coverage, s.params.accessibility]),
-            np.array(s.params.pipeline),
+            budgets,
         )[:, 1]
     )
+    cap = caps_per_year(s.inputs, s.params)
     for y in range(years):
-        room = sum(
-            min(int(final[code]), s.params.caps[code] * (y + 1))
-            if code in s.params.caps
-            else int(final[code])
-            for code in final.index
-        )
+        room = sum(min(int(final[code]), cap[i] * (y + 1)) for i, code in enumerate(final.index))
         if room < due[y]:
             return False
     return True
+
+
+def retiring(s: Scenario) -> np.ndarray:
+    return supply(s.inputs, s.params).retiring_by_year
 
 
 @settings(max_examples=50, deadline=None)
@@ -165,7 +188,9 @@ def test_phase_in_is_monotone_and_ends_at_the_full_allocation(s: Scenario) -> No
     for pillar in PILLARS:
         assert (last[f"cumulative_{pillar}"] == outcome.municipalities[pillar]).all()
     per_year = ph.groupby("year")["total"].sum()
-    assert per_year.tolist() == list(s.params.pipeline)
+    assert per_year.tolist() == [y["new"] for y in outcome.metrics["years"]]
+    if not s.params.pipeline_binding:
+        assert per_year.tolist() == list(s.params.pipeline)
 
 
 @settings(max_examples=60, deadline=None)
@@ -175,10 +200,13 @@ def test_caps_hold_every_year_and_floors_are_met(s: Scenario) -> None:
     if outcome is None:
         return
     ph = outcome.phasing
-    for code, cap in s.params.caps.items():
+    caps = caps_per_year(s.inputs, s.params)
+    for i, code in enumerate(s.inputs.municipalities.index):
         rows = ph[ph["kommunekode"] == code].sort_values("year")
-        allowed = cap * np.arange(1, len(rows) + 1)
+        allowed = caps[i] * np.arange(1, len(rows) + 1)
         assert (rows["cumulative_coverage"].to_numpy() <= allowed).all()
+        if code in s.params.caps:
+            assert caps[i] == s.params.caps[code]
     for area, floor in s.params.floors.items():
         members = s.inputs.geographies[s.params.geography] == area
         assert outcome.municipalities.loc[members, "total"].sum() >= floor
@@ -253,6 +281,9 @@ def test_municipality_without_practice_comes_first_and_metrics_report_it() -> No
             accessibility=5,
             horizon=2028,
             pipeline=(10, 10, 10),
+            # Three small municipalities cannot recruit 15 in three years at 5 % a year;
+            # this test is about the one without a practice, not about recruitment limits.
+            recruitment_rate=0.0,
         ),
     )
     frame = outcome.municipalities
@@ -314,6 +345,112 @@ def test_realistic_run_is_exact_and_explained() -> None:
     assert outcome.metrics["after"]["max_load"] < outcome.metrics["before"]["max_load"]
     assert outcome.metrics["before"]["without_supply"] == [825]  # Læsø
     sentence = outcome.explain(787)["sentence"]
-    assert sentence.startswith("Thisted gets ")
+    assert sentence.startswith("In 2035 Thisted has ")
+    assert "disease-weighted citizens" in sentence and "in 2026" in sentence
+    assert "Thisted gets " in sentence and "replacement share of 70%" in sentence
     for geography in inputs.geographies:
         assert aggregate(outcome, inputs, geography)["total"].sum() == 1500
+
+
+# --- need and supply at the horizon -------------------------------------------------------
+
+
+def _projection(inputs: EngineInputs, horizon_bands: dict[int, list[float]]) -> pd.DataFrame:
+    """A projection with the base year as in `inputs` and the given bands at 2035."""
+    rows = []
+    bands = ("pop_0_17", "pop_18_64", "pop_65_79", "pop_80_plus")
+    for code in inputs.municipalities.index:
+        for band in bands:
+            rows.append((code, 2026, band, float(inputs.municipalities.at[code, band])))
+        for band, value in zip(bands, horizon_bands[code], strict=True):
+            rows.append((code, 2035, band, value))
+    return pd.DataFrame(rows, columns=["kommunekode", "year", "band", "value"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.floats(1000, 1e5), min_size=2, max_size=5),
+    st.floats(0.01, 0.5),
+    st.integers(0, 4),
+)
+def test_need_grows_when_a_population_only_ages(
+    population: list[float], moved: float, who: int
+) -> None:
+    """Same citizens, older: W at the horizon exceeds W at the base year, on one scale."""
+    base = small_inputs(population, [[5.0, 3.0]] * len(population))
+    code = int(base.municipalities.index[who % len(population)])
+    horizon: dict[int, list[float]] = {}
+    for c in base.municipalities.index:
+        b = base.municipalities.loc[c, ["pop_0_17", "pop_18_64", "pop_65_79", "pop_80_plus"]]
+        bands = [float(x) for x in b]
+        if c == code:  # a share of the 18-64 become 65-79 and of the 65-79 become 80+
+            up, old = bands[1] * moved, bands[2] * moved
+            bands = [bands[0], bands[1] - up, bands[2] + up - old, bands[3] + old]
+        horizon[int(c)] = bands
+    inputs = EngineInputs(
+        base.municipalities,
+        base.practices,
+        base.doctors,
+        base.geographies,
+        projection=_projection(base, horizon),
+    )
+    params = AllocationParams(
+        total=6, transition=2, coverage=2, accessibility=2, recruitment_rate=0
+    )
+    frame = allocate(inputs, params).municipalities
+    # The base year's W adds up to the base population; the horizon's is not renormalised.
+    assert frame["weighted_citizens_base"].sum() == pytest.approx(sum(population), rel=1e-9)
+    assert frame["population_horizon"].sum() == pytest.approx(sum(population), rel=1e-9)
+    assert frame.at[code, "weighted_citizens_horizon"] > frame.at[code, "weighted_citizens_base"]
+    others = frame.index != code
+    assert np.allclose(
+        frame.loc[others, "weighted_citizens_horizon"], frame.loc[others, "weighted_citizens_base"]
+    )
+    assert frame.at[code, "pop_80_plus_horizon"] > frame.at[code, "pop_80_plus_base"]
+    # Drivers that follow age move with the bands: more chronic and nursing-home need.
+    e = allocate(inputs, params).explain(code)
+    assert e["need"]["growth"] > 1
+    assert e["transition"]["drivers"]["nursing_home_places"]["value"] > float(
+        inputs.municipalities.at[code, "nursing_home_places"]
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenarios())
+def test_the_pipeline_constraint_holds_every_year(s: Scenario) -> None:
+    outcome = run(s)
+    if outcome is None:
+        return
+    years = outcome.metrics["years"]
+    placed = outcome.phasing.groupby("year")["total"].sum().cumsum().tolist()
+    assert placed == [y["new_cumulative"] for y in years]
+    assert placed[-1] == s.params.total
+    replaced = np.cumsum([y["replaced"] for y in years])
+    trained = np.cumsum([y["pipeline"] for y in years])
+    if s.params.pipeline_binding:
+        # By every year the placed capacities fit in what the pipeline left after replacing
+        # (nothing where the replacements alone use it up: the room cannot go below zero).
+        room = trained - replaced
+        assert (np.array(placed) <= np.maximum(room, 0.0) + 1e-6).all()
+        assert all(p == 0 for p, r in zip(placed, room, strict=True) if r < 1)
+    m = outcome.metrics
+    assert m["gross_need"] == pytest.approx(s.params.total + m["retiring"])
+    assert m["shortfall"] == pytest.approx(max(0.0, m["gross_need"] - m["pipeline_total"]))
+    assert m["replaced"] == pytest.approx(s.params.replacement_share * m["retiring"])
+
+
+def test_the_realistic_horizon_ages_retires_and_falls_short() -> None:
+    outcome = allocate(denmark_inputs())
+    m = outcome.metrics
+    assert 1.2 < m["pop_80_plus_horizon"] / m["pop_80_plus_base"] < 1.7
+    assert m["need_growth"] > 1
+    assert m["weighted_citizens_base"] == pytest.approx(m["population_base"], rel=1e-9)
+    assert m["replaced"] < m["retiring"]
+    assert m["shortfall"] > 0
+    frame = outcome.municipalities
+    caps = caps_per_year(denmark_inputs(), AllocationParams()) * 10
+    assert (frame["coverage"] <= caps).all()
+    binding = frame["coverage_cap"].notna()
+    assert (frame.loc[binding, "coverage"] == frame.loc[binding, "coverage_cap"]).all()
+    for code in frame.index[binding]:
+        assert "recruitment limit" in outcome.explain(int(code))["sentence"]

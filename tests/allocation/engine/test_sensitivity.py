@@ -56,6 +56,9 @@ def test_a_draw_with_the_scenario_itself_is_the_base_run() -> None:
         accessibility=10,
         horizon=2028,
         pipeline=(20, 20, 20),
+        # Four small municipalities cannot recruit 30 in three years at the default 5 % a
+        # year; the test is about an unperturbed draw, not recruitment limits.
+        recruitment_rate=0.0,
     )
     unperturbed = Draws(
         inputs=inputs.matrix(INPUT_COLUMNS)[None, :, :],
