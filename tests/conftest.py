@@ -130,20 +130,27 @@ def committed_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None
             conn.close()
 
 
-@pytest.fixture
-def committed_live_server(committed_db: None, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """pytest-django's live server over `committed_db`. (Its `live_server` fixture would
-    make the test transactional, and Django would empty the database after it.)"""
+@pytest.fixture(scope="session")
+def _committed_live_server(django_db_setup: None, request: pytest.FixtureRequest) -> Iterator[Any]:
+    # One server for the session, as pytest-django's: stopping one after each test raced
+    # the threads still closing Chromium's keep-alive connections.
     address = (
         request.config.getvalue("liveserver")
         or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
         or "localhost"
     )
     server = LiveServer(address)
-    server._live_server_modified_settings.enable()
     yield server
-    server._live_server_modified_settings.disable()
     server.stop()
+
+
+@pytest.fixture
+def committed_live_server(committed_db: None, _committed_live_server: Any) -> Iterator[Any]:
+    """pytest-django's live server over `committed_db`. (Its `live_server` fixture would
+    make the test transactional, and Django would empty the database after it.)"""
+    _committed_live_server._live_server_modified_settings.enable()
+    yield _committed_live_server
+    _committed_live_server._live_server_modified_settings.disable()
 
 
 @pytest.fixture

@@ -216,7 +216,7 @@ def test_pages_and_api_docs_break_no_policy_and_ask_no_other_server(
 
 
 @pytest.fixture
-def planner(transactional_db: None, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+def planner(committed_db: None, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     """Denmark, the demo users, a run of the default scenario, and two files: updated chronic
     counts for Region Nordjylland (XLSX) and a bad CSV (1e308 chronically ill in Aalborg)."""
     import openpyxl
@@ -255,8 +255,9 @@ def planner(transactional_db: None, tmp_path: Path) -> Iterator[tuple[str, Path,
 
 
 def test_planner_uploads_previews_confirms_runs_and_reverts(
-    live_server: Any, page: Any, planner: tuple[str, Path, Path]
+    committed_live_server: Any, page: Any, planner: tuple[str, Path, Path]
 ) -> None:
+    live_server = committed_live_server
     from municipalities.models import DemandIndicator
     from tests.checksums import checksums
 
