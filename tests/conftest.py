@@ -1,7 +1,32 @@
-"""Shared fixtures: Denmark's reference data is loaded once into the test database."""
+"""Shared fixtures. Denmark is loaded once per test database and shared by every test.
+
+The contract:
+
+- What is shared. When the test database is created, `load_denmark` runs once and commits
+  Denmark's reference data (regions, municipalities, geographies, demand indicators), the
+  synthetic practice register and the default scenario. Then every table is snapshotted
+  (`tests.shared_data`). Every test starts from exactly that committed state.
+- Ordinary database tests (`db`, `@pytest.mark.django_db`, `denmark`) run inside a
+  transaction that is rolled back: they may change anything, shared rows included.
+- Tests whose data another thread or process must see (a live server, a Celery worker) use
+  `committed_db` (or `committed_live_server`): no wrapping transaction, so their writes
+  commit, and no flush afterwards; every table that differs from before the test is put
+  back, row for row. Do not combine it with `db`, which would wrap the test in a
+  transaction after all.
+- Django's transactional tests (`transactional_db`, `django_db(transaction=True)`,
+  pytest-django's `live_server`) still work, but Django empties the database after each
+  one. Before the next test starts, the snapshot is written back (a fraction of a second),
+  so Denmark is never reloaded; prefer `committed_db`, which only rewrites what changed.
+- A module- or session-scoped fixture that commits data through `django_db_blocker` takes
+  `shared_data.take()` first and `shared_data.restore()`s it at teardown.
+- `denmark` and `_ensure_denmark()` stay for the tests that name them: they check that
+  Denmark is there (it always is) and load it only if it is not.
+"""
 
 from __future__ import annotations
 
+import gc
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -9,11 +34,20 @@ from typing import Any
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.test.utils import setup_databases, teardown_databases
+from pytest_django.live_server_helper import LiveServer
+
+from municipalities.models import Municipality
+from tests import shared_data
+
+
+class _Shared:
+    snapshot: shared_data.Snapshot | None = None  # set while the test database exists
+    blocker: Any = None
 
 
 def _ensure_denmark() -> None:
-    from municipalities.models import Municipality
-
     if Municipality.objects.count() != 98:
         call_command("load_denmark", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
 
@@ -27,16 +61,96 @@ def _own_login_failure_counts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+def django_db_setup(
+    django_db_setup: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    request: pytest.FixtureRequest,
+) -> Iterator[None]:
+    created: list[Any] = []
     with django_db_blocker.unblock():
+        test_name = connection.creation._get_test_db_name()  # type: ignore[attr-defined]
+        if connection.settings_dict["NAME"] != test_name:
+            # pytest-django creates the test database only when a test it knows of needs it
+            # (`db`, `django_db`, `transactional_db`, `live_server`), not for `committed_db`
+            # tests run on their own.
+            created = setup_databases(
+                verbosity=request.config.option.verbose,
+                interactive=False,
+                aliases={DEFAULT_DB_ALIAS},  # type: ignore[arg-type]  # Django iterates it
+                keepdb=django_db_keepdb and not django_db_createdb,
+            )
         _ensure_denmark()
+        _Shared.snapshot = shared_data.take()
+    _Shared.blocker = django_db_blocker
     yield
+    _Shared.snapshot = None
+    if created and not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=request.config.option.verbose)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move everything imported so far (Django, numpy, pandas, hypothesis, the test
+    modules: some 190,000 objects) out of the garbage collector's sight. Every full
+    collection walked them again, about 0.2 s each, 90 times a run."""
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Write the snapshot back if a transactional test flushed the database."""
+    if _Shared.snapshot is None:
+        return
+    with _Shared.blocker.unblock():
+        if not Municipality.objects.exists():
+            shared_data.restore(_Shared.snapshot)
 
 
 @pytest.fixture
 def denmark(db: None) -> None:
-    """The real reference data and the default synthetic register (reloaded after a flush)."""
+    """The real reference data and the default synthetic register (always loaded)."""
     _ensure_denmark()
+
+
+@pytest.fixture
+def committed_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Database access without a wrapping transaction: what the test writes is committed
+    and seen by other threads and processes. Afterwards every table the test changed is
+    put back as it was (the shared data is not flushed)."""
+    with django_db_blocker.unblock():
+        before = shared_data.take()
+        yield
+        shared_data.restore(before)
+        # Closed as Django's transactional tests close them: otherwise a connection of the
+        # browser test stayed open and PostgreSQL refused to drop the test database.
+        for conn in connections.all(initialized_only=True):
+            conn.close()
+
+
+@pytest.fixture(scope="session")
+def _committed_live_server(django_db_setup: None, request: pytest.FixtureRequest) -> Iterator[Any]:
+    # One server for the session, as pytest-django's: stopping one after each test raced
+    # the threads still closing Chromium's keep-alive connections.
+    address = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(address)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def committed_live_server(committed_db: None, _committed_live_server: Any) -> Iterator[Any]:
+    """pytest-django's live server over `committed_db`. (Its `live_server` fixture would
+    make the test transactional, and Django would empty the database after it.)"""
+    _committed_live_server._live_server_modified_settings.enable()
+    yield _committed_live_server
+    _committed_live_server._live_server_modified_settings.disable()
 
 
 @pytest.fixture

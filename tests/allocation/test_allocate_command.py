@@ -15,8 +15,8 @@ PILLARS = ("transition", "coverage", "accessibility")
 
 
 @pytest.fixture
-def loaded(db: None) -> None:
-    call_command("load_denmark", stdout=StringIO())
+def loaded(denmark: None) -> None:
+    """Denmark as `load_denmark` leaves it (loaded once for the test database)."""
 
 
 def run(*args: str) -> str:

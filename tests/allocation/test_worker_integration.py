@@ -84,7 +84,7 @@ class Worker:
 
 
 @pytest.fixture
-def start_worker(transactional_db: None) -> Iterator[Callable[..., Worker]]:
+def start_worker(committed_db: None) -> Iterator[Callable[..., Worker]]:
     from config.celery import app
 
     _ensure_denmark()

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from tests import shared_data
 from tests.conftest import _ensure_denmark
 
 
@@ -28,13 +29,13 @@ class Site:
 def site(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Site]:
     from accounts.services import create_demo_users
     from allocation import services
-    from allocation.models import Scenario
     from config.celery import app
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     with django_db_blocker.unblock():
         _ensure_denmark()
+        before = shared_data.take()
         create_demo_users(with_admin=True)
         users = {u.username: u for u in User.objects.all()}
         default = services.ensure_default_scenario()
@@ -60,8 +61,7 @@ def site(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Site]:
         assert default_run.status == "succeeded", default_run.error
         assert variant_run.status == "succeeded", variant_run.error
         yield Site(default, variant, private, default_run, variant_run, users)
-        Scenario.objects.all().delete()
-        User.objects.all().delete()
+        shared_data.restore(before)
     app.conf.task_always_eager = eager
 
 

@@ -20,7 +20,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
 ]
 
@@ -54,7 +53,7 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture
-def negotiator(transactional_db: None) -> Iterator[str]:
+def negotiator(committed_db: None) -> Iterator[str]:
     """Denmark, the demo users and a run of the default scenario; tasks run in-process in
     the live server's thread (whatever REDIS_URL says)."""
     from django.contrib.auth.models import User
@@ -112,8 +111,9 @@ def preview_coverage(page: Any) -> int:
 
 
 def test_negotiator_clones_changes_split_runs_and_compares(
-    live_server: Any, page: Any, negotiator: str
+    committed_live_server: Any, page: Any, negotiator: str
 ) -> None:
+    live_server = committed_live_server
     ARTIFACTS.mkdir(exist_ok=True)
     outside: list[str] = []
     page.on(
@@ -232,8 +232,9 @@ def test_negotiator_clones_changes_split_runs_and_compares(
 
 
 def test_pages_and_api_docs_break_no_policy_and_ask_no_other_server(
-    live_server: Any, page: Any, negotiator: str
+    committed_live_server: Any, page: Any, negotiator: str
 ) -> None:
+    live_server = committed_live_server
     outside: list[str] = []
     page.on(
         "request",
@@ -289,7 +290,7 @@ def test_pages_and_api_docs_break_no_policy_and_ask_no_other_server(
 
 
 @pytest.fixture
-def planner(transactional_db: None, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+def planner(committed_db: None, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     """Denmark, the demo users, a run of the default scenario, and two files: updated chronic
     counts for Region Nordjylland (XLSX) and a bad CSV (1e308 chronically ill in Aalborg)."""
     import openpyxl
@@ -328,8 +329,9 @@ def planner(transactional_db: None, tmp_path: Path) -> Iterator[tuple[str, Path,
 
 
 def test_planner_uploads_previews_confirms_runs_and_reverts(
-    live_server: Any, page: Any, planner: tuple[str, Path, Path]
+    committed_live_server: Any, page: Any, planner: tuple[str, Path, Path]
 ) -> None:
+    live_server = committed_live_server
     from municipalities.models import DemandIndicator
     from tests.checksums import checksums
 
