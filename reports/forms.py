@@ -83,7 +83,7 @@ class ScenarioForm(forms.Form):
                 )
             elif name in ("pipeline", "training_pipeline"):
                 field = forms.CharField(required=False)
-            elif name == "geography":
+            elif name in ("geography", "statutory_geography"):
                 field = forms.ChoiceField(choices=list(geographies) or [(default, default)])
             elif name == "coverage_method":
                 field = forms.ChoiceField(choices=[(m, METHOD_LABELS[m]) for m in COVERAGE_METHODS])

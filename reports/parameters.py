@@ -23,6 +23,7 @@ MAPPINGS: dict[str, tuple[str, ...]] = {
     "age_weights": tuple(AGE_BANDS),
     "transition_weights": tuple(TRANSITION_DRIVERS),
     "accessibility_weights": tuple(ACCESSIBILITY_DRIVERS),
+    "list_relief": ("transition", "coverage", "accessibility"),
 }
 
 GROUPS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
@@ -52,6 +53,11 @@ GROUPS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
         "caps",
         _("Caps and floors"),
         ("caps", "floors", "geography", "max_practice_capacities"),
+    ),
+    (
+        "reference",
+        _("List relief and the statutory model"),
+        ("list_relief", "statutory_geography"),
     ),
     (
         "sensitivity",
@@ -93,6 +99,8 @@ LABELS: dict[str, Any] = {
     "caps": _("Caps per municipality and year"),
     "floors": _("Floors per area"),
     "geography": _("Planning geography"),
+    "list_relief": _("List relief per pillar"),
+    "statutory_geography": _("Geography of the statutory model"),
     "max_practice_capacities": _("Largest practice"),
     "sensitivity_draws": _("Draws"),
     "sensitivity_seed": _("Random seed"),
@@ -136,6 +144,13 @@ HELP: dict[str, Any] = {
     "caps": _("One per line, kommunekode: most new coverage capacities per year."),
     "floors": _("One per line, area: least new capacities in the area."),
     "geography": _("The areas for floors, aggregation and sensitivity bands."),
+    "list_relief": _(
+        "Share of a pillar's new capacities that shortens patient lists, 0 to 1; the loads "
+        "and the open share after use it."
+    ),
+    "statutory_geography": _(
+        "The areas over which the whole stock is distributed in proportion to need."
+    ),
     "max_practice_capacities": _("Above this a new ydernummer is opened instead."),
     "sensitivity_draws": _("How many perturbed runs the P5-P95 bands rest on."),
     "sensitivity_seed": _("Fixes the draws so a run can be repeated."),
