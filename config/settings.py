@@ -218,6 +218,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.csv_as_text",
+        "api.schema.unsupported_media_type",
     ],
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "allocation.models.RunStatus",
