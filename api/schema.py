@@ -127,3 +127,23 @@ def csv_as_text(result: dict[str, Any], generator: Any, request: Any, public: bo
                         }
                     }
     return result
+
+
+def unsupported_media_type(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict:
+    """Postprocessing hook: an operation that reads a body answers 415 to a body it cannot
+    parse by its Content-Type (none, or one it does not accept), as DRF does."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault(
+                    "415",
+                    {
+                        "description": "Unsupported media type: send JSON, a form or multipart.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Detail"}}
+                        },
+                    },
+                )
+    return result

@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.csv_as_text",
         "api.examples.add_examples",  # an example for every JSON body without one
+        "api.schema.unsupported_media_type",
     ],
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "allocation.models.RunStatus",
