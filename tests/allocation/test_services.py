@@ -306,7 +306,8 @@ def test_demand_import_reruns_shared_scenarios_on_the_new_data(tmp_path: Path) -
     # Plausible values (Thisted has 42,572 citizens): more than two and a half times the
     # estimate of chronically ill citizens, multimorbid half as many again.
     path.write_bytes(b"kommunekode,year,chronic,multimorbid\n787,2026,20000,15000\n")
-    call_command("import_demand", str(path), stdout=StringIO())
+    # Far above the estimates, so the plausibility check asks for a confirmation: given here.
+    call_command("import_demand", str(path), accept_warnings=True, stdout=StringIO())
     after = latest_run(scenario=shared)
     assert after is not None and after.pk != before.pk
     assert after.triggered_by == "data" and after.status == RunStatus.SUCCEEDED
