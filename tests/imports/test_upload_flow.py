@@ -36,7 +36,8 @@ def _chronic_xlsx() -> tuple[bytes, dict[int, float]]:
     new: dict[int, float] = {}
     for m in Municipality.objects.filter(region_id=NORDJYLLAND):
         old = DemandIndicator.objects.get(municipality=m, year=2026, indicator="chronic").value
-        new[m.kommunekode] = round(old * 1.1)
+        # Hjørring's count more than triples: a plausibility warning the planner confirms.
+        new[m.kommunekode] = round(old * (3.5 if m.kommunekode == 860 else 1.1))
         ws.append([m.kommunekode, 2026, new[m.kommunekode], "Region Nordjylland"])
     out = io.BytesIO()
     wb.save(out)
@@ -63,7 +64,7 @@ def test_upload_preview_confirm_rerun_and_revert() -> None:
         was = number_format(aalborg.value, decimal_pos=1, use_l10n=True, force_grouping=True)
         will = number_format(new[851], use_l10n=True, force_grouping=True)
     assert "851 Aalborg, 2026" in html and was in html and will in html
-    # The shipped multimorbid estimates exceed these counts: warnings to confirm.
+    # Hjørring's tripled count is a warning to confirm.
     assert 'data-preview="warnings"' in html
     assert checksums(DemandIndicator) == before  # a preview writes nothing
 
