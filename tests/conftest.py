@@ -60,6 +60,18 @@ def _own_login_failure_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lockout, "cache", LocMemCache(f"lockout-{uuid.uuid4()}", {}))
 
 
+@pytest.fixture(autouse=True)
+def _no_data_status_from_another_test() -> None:
+    """The footer's data status is cached (in CI, in a Redis that outlives the run); each
+    test reads it from its own database, so a page rendered without database access fails
+    whatever ran before."""
+    from municipalities.selectors import forget_estimated_indicators
+    from practices.selectors import forget_register_sources
+
+    forget_estimated_indicators()
+    forget_register_sources()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     django_db_setup: None,

@@ -27,6 +27,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.db import OperationalError, connection, connections, transaction
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from accounts import lockout
 from allocation import services
@@ -327,9 +328,11 @@ def test_simultaneous_run_requests_get_one_run(monkeypatch: pytest.MonkeyPatch) 
         active.update(status=RunStatus.FAILED)  # the next burst asks for a new run
 
 
-def _demand_file(path: Path, value: int) -> Path:
-    codes = (101, 147, 151, 153, 155, 157, 159, 161, 163, 165)
-    rows = "".join(f"{code};2034;{value + n}\n" for n, code in enumerate(codes))
+CODES = (101, 147, 151, 153, 155, 157, 159, 161, 163, 165)
+
+
+def _demand_file(path: Path, value: int, year: int) -> Path:
+    rows = "".join(f"{code};{year};{value + n}\n" for n, code in enumerate(CODES))
     path.write_text("kommunekode;year;chronic\n" + rows, encoding="utf-8")
     return path
 
@@ -345,9 +348,15 @@ def test_two_imports_at_once_apply_one_after_the_other_and_no_rerun_fails(
     if not shared.exists():
         ScenarioFactory.create(visibility=Visibility.SHARED)
     start_worker()
-    files = [_demand_file(tmp_path / f"{name}.csv", v) for name, v in (("a", 5000), ("b", 7000))]
-    # New keys in both files (a year nobody has): without the lock both would insert them.
-    assert not DemandIndicator.objects.filter(year=2034).exists()
+    # This year's values, which runs read (a later year is a projection, not today's data).
+    year = timezone.localdate().year
+    files = [
+        _demand_file(tmp_path / f"{name}.csv", v, year) for name, v in (("a", 5000), ("b", 7000))
+    ]
+    # New keys in both files: without the lock both would insert them. (The rows go back
+    # after the test, with the rest of the shared data.)
+    this_year = DemandIndicator.objects.filter(year=year, indicator="chronic")
+    this_year.filter(municipality_id__in=CODES).delete()
     outputs: dict[str, str] = {}
     errors: list[BaseException] = []
     barrier = threading.Barrier(len(files))
@@ -370,7 +379,7 @@ def test_two_imports_at_once_apply_one_after_the_other_and_no_rerun_fails(
         t.join()
     assert not errors, errors
     assert all("Demand data imported" in o for o in outputs.values()), outputs
-    values = set(DemandIndicator.objects.filter(year=2034).values_list("value", flat=True))
+    values = set(this_year.filter(municipality_id__in=CODES).values_list("value", flat=True))
     assert values in ({5000 + n for n in range(10)}, {7000 + n for n in range(10)})
     # Every re-run succeeds; the newest of each shared scenario is on the final data.
     reruns = AllocationRun.objects.filter(triggered_by="data")
@@ -378,7 +387,7 @@ def test_two_imports_at_once_apply_one_after_the_other_and_no_rerun_fails(
     for run in reruns:
         run = wait_for(run, finished, timeout=120)
         assert run.status == RunStatus.SUCCEEDED, run.error
-    final = build_engine_inputs()
+    final = build_engine_inputs(year=year)
     for scenario in shared:
         newest = reruns.filter(scenario=scenario).order_by("-created_at").first()
         assert newest is not None

@@ -43,7 +43,7 @@ def test_an_exception_is_one_json_line_with_its_traceback() -> None:
     assert "\n" not in text and "ValueError: bad" in json.loads(text)["exception"]
 
 
-def test_each_response_carries_its_request_id(client: Client) -> None:
+def test_each_response_carries_its_request_id(client: Client, db: None) -> None:
     first, second = client.get("/healthz"), client.get("/login/")
     assert len(second["X-Request-ID"]) == 32
     given = client.get("/login/", HTTP_X_REQUEST_ID="proxy-42.a")

@@ -31,7 +31,7 @@ def directives(header: str) -> dict[str, list[str]]:
     return out
 
 
-def test_the_policy_allows_only_this_origin_and_no_inline_script(client: Client) -> None:
+def test_the_policy_allows_only_this_origin_and_no_inline_script(client: Client, db: None) -> None:
     response = client.get("/login/")
     policy = directives(response["Content-Security-Policy"])
     assert policy["default-src"] == ["'self'"]
