@@ -21,44 +21,19 @@ from api.schema import errors
 from api.serializers import no_nul_characters
 
 TAG_SCENARIOS = ["scenarios"]
-MUNICIPALITY_COLUMNS = (
-    "name",
-    "population",
-    "transition",
-    "coverage",
-    "accessibility",
-    "total",
+# The figures a preview answers per area and per municipality (_FiguresSerializer's);
+# whole numbers are cast back to integers (the engine sums populations as floats).
+WHOLE_FIGURES = ("population", "transition", "coverage", "accessibility", "total")
+FIGURES = (
+    *WHOLE_FIGURES,
     "weighted_citizens",
     "capacities_today",
     "supply_at_horizon",
     "load_before",
     "load_after",
 )
-AREA_COLUMNS = (
-    "name",
-    "municipalities",
-    "population",
-    "transition",
-    "coverage",
-    "accessibility",
-    "total",
-    "weighted_citizens",
-    "capacities_today",
-    "supply_at_horizon",
-    "load_before",
-    "load_after",
-)
-
-
-WHOLE = {
-    "population": "int64",
-    "municipalities": "int64",
-    "transition": "int64",
-    "coverage": "int64",
-    "accessibility": "int64",
-    "total": "int64",
-}
-WHOLE_MUNI = {k: v for k, v in WHOLE.items() if k != "municipalities"}
+MUNICIPALITY_COLUMNS = ("name", *FIGURES)
+AREA_COLUMNS = ("name", "municipalities", *FIGURES)
 
 
 class CanPreview(CanRead):
@@ -78,35 +53,27 @@ class PreviewRequestSerializer(serializers.Serializer):
     )
 
 
-class PreviewAreaSerializer(serializers.Serializer):
+class _FiguresSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    population = serializers.IntegerField()
+    transition = serializers.IntegerField()
+    coverage = serializers.IntegerField()
+    accessibility = serializers.IntegerField()
+    total = serializers.IntegerField()
+    weighted_citizens = serializers.FloatField()
+    capacities_today = serializers.FloatField()
+    supply_at_horizon = serializers.FloatField()
+    load_before = serializers.FloatField(allow_null=True)
+    load_after = serializers.FloatField(allow_null=True)
+
+
+class PreviewAreaSerializer(_FiguresSerializer):
     area = serializers.CharField(help_text="the area's slug in `params.geography`")
-    name = serializers.CharField()
     municipalities = serializers.IntegerField()
-    population = serializers.IntegerField()
-    transition = serializers.IntegerField()
-    coverage = serializers.IntegerField()
-    accessibility = serializers.IntegerField()
-    total = serializers.IntegerField()
-    weighted_citizens = serializers.FloatField()
-    capacities_today = serializers.FloatField()
-    supply_at_horizon = serializers.FloatField()
-    load_before = serializers.FloatField(allow_null=True)
-    load_after = serializers.FloatField(allow_null=True)
 
 
-class PreviewMunicipalitySerializer(serializers.Serializer):
+class PreviewMunicipalitySerializer(_FiguresSerializer):
     kommunekode = serializers.IntegerField()
-    name = serializers.CharField()
-    population = serializers.IntegerField()
-    transition = serializers.IntegerField()
-    coverage = serializers.IntegerField()
-    accessibility = serializers.IntegerField()
-    total = serializers.IntegerField()
-    weighted_citizens = serializers.FloatField()
-    capacities_today = serializers.FloatField()
-    supply_at_horizon = serializers.FloatField()
-    load_before = serializers.FloatField(allow_null=True)
-    load_after = serializers.FloatField(allow_null=True)
 
 
 class PreviewSerializer(serializers.Serializer):
@@ -143,8 +110,10 @@ class ScenarioPreviewView(APIView):
                 {"params": {"caps": [f"the caps leave too little room: {exc}"]}}
             ) from exc
         # Whole numbers as whole numbers (the engine sums populations as floats).
-        munis = outcome.municipalities.loc[:, list(MUNICIPALITY_COLUMNS)].astype(WHOLE_MUNI)
-        areas = outcome.areas.loc[:, list(AREA_COLUMNS)].astype(WHOLE)
+        whole = dict.fromkeys(WHOLE_FIGURES, "int64")
+        munis = outcome.municipalities.loc[:, list(MUNICIPALITY_COLUMNS)].astype(whole)
+        areas = outcome.areas.loc[:, list(AREA_COLUMNS)]
+        areas = areas.astype({**whole, "municipalities": "int64"})
         return Response(
             {
                 "saved": False,
