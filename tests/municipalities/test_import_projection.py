@@ -13,8 +13,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from accounts.roles import Role
 from municipalities.models import DataStatus, ImportBatch, ImportKind, Municipality
 from municipalities.models import PopulationProjection as Projection
+from tests.api.conftest import make_user
 from tests.checksums import checksums
 
 pytestmark = pytest.mark.usefixtures("denmark")
@@ -178,3 +180,21 @@ def test_an_age_group_across_two_bands_and_a_missing_column_are_refused(tmp_path
         _write(tmp_path, "OMRÅDE;ALDER;INDHOLD\r\n101;7 år;5\r\n", name="noyear.csv"),
         "noyear.csv, row 0, field 'year': required column is missing",
     )
+
+
+def test_only_an_administrator_imports_the_national_projection(tmp_path: Path) -> None:
+    path = _write(tmp_path, _frkm(_counts()))
+    make_user("nord", Role.PLANNER, region=1081)
+    make_user("reader", Role.VIEWER)
+    before = checksums(*TABLES)
+    for username, expected in (
+        ("nord", "nord may not import this file: it holds national data"),
+        ("reader", "reader may not import this file: it holds national data"),
+        ("nobody", "There is no user 'nobody'."),
+    ):
+        with pytest.raises(CommandError, match=expected):
+            _import(path, "--user", username)
+    assert checksums(*TABLES) == before
+    make_user("chief", "admin")
+    assert "Population projection imported." in _import(path, "--user", "chief")
+    assert ImportBatch.objects.filter(kind=ImportKind.PROJECTION, user__username="chief").exists()

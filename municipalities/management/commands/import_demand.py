@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import IntegrityError
 
-from accounts.policies import can_import
-from allocation.services import DEMAND_IMPORT, data_changed, data_lock
+from allocation.models import AllocationRun
+from allocation.services import DEMAND_IMPORT
 from municipalities.demand_import import INDICATOR_COLUMNS, YEAR_MAX, YEAR_MIN
-from municipalities.importing import ImportFailed, WarningsNotAccepted
+from municipalities.import_command import ImportCommand
+from municipalities.models import ImportBatch
 from municipalities.services import import_demand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
+    source = DEMAND_IMPORT
+    keys = "values (municipality, year, indicator)"
     help = (
         "Import demand indicators from a CSV (';' or ',' separated, UTF-8, decimal comma "
         "accepted in ';' files) or XLSX file (first sheet) with columns kommunekode, year "
@@ -27,67 +27,28 @@ class Command(BaseCommand):
         "--user imports as that user: a planner for their own region only."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--user", metavar="USERNAME", help="who the import is recorded for")
-        parser.add_argument("--note", default="", help="a note kept with the import batch")
-        parser.add_argument(
-            "--accept-warnings",
-            action="store_true",
-            help="apply the file despite plausibility warnings (they are kept with the batch)",
-        )
-
     def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["file"]
-        user = None
-        if options["user"]:
-            try:
-                user = User.objects.get(username=options["user"])
-            except User.DoesNotExist as exc:
-                raise CommandError(f"There is no user {options['user']!r}.") from exc
-            if not can_import(user):
-                raise CommandError(
-                    f"{user.username} may not import data (a planner of a region, or an "
-                    "administrator, may)."
-                )
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{path.name}: cannot read the file: {exc}") from exc
-        # One writer at a time (a second import waits, then reads what the first wrote); the
-        # re-runs are requested inside the lock, on the data this import leaves.
-        try:
-            with data_lock(holder=f"import_demand {path.name}"):
-                batch = import_demand(
-                    content=content,
-                    file_name=path.name,
-                    user=user,
-                    note=options["note"],
-                    accept_warnings=options["accept_warnings"],
-                )
-                changed = bool(batch.values_created or batch.values_updated)
-                runs = data_changed(source=DEMAND_IMPORT, batch=batch, user=user) if changed else []
-        except WarningsNotAccepted as exc:
-            raise CommandError(
-                f"Nothing was imported; {exc.total} warning(s) to confirm with "
-                f"--accept-warnings:\n{exc}"
-            ) from exc
-        except ImportFailed as exc:
-            raise CommandError(f"Nothing was imported; {exc.total} problem(s):\n{exc}") from exc
-        except IntegrityError as exc:
-            raise CommandError(
-                f"{path.name}: nothing was imported: another change wrote the same values "
-                f"(municipality, year, indicator) at the same time ({exc}). Import the file "
-                "again: it is then checked against what the other change left."
-            ) from exc
-        self.stdout.write(
-            f"{batch.file_name}: {batch.rows} row(s); {batch.values_created} value(s) created, "
-            f"{batch.values_updated} updated (import batch {batch.pk})."
-        )
-        if changed:
-            self.stdout.write(self.style.SUCCESS("Demand data imported."))
-            self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")
-        else:
-            self.stdout.write(
-                self.style.SUCCESS("Nothing changed: the database already holds these values.")
+        def apply(content: bytes, file_name: str, user: User | None) -> tuple[ImportBatch, bool]:
+            batch = import_demand(
+                content=content,
+                file_name=file_name,
+                user=user,
+                note=options["note"],
+                accept_warnings=options["accept_warnings"],
             )
+            return batch, bool(batch.values_created or batch.values_updated)
+
+        def report(batch: ImportBatch, runs: list[AllocationRun] | None) -> None:
+            self.stdout.write(
+                f"{batch.file_name}: {batch.rows} row(s); {batch.values_created} value(s) "
+                f"created, {batch.values_updated} updated (import batch {batch.pk})."
+            )
+            if runs is None:
+                self.stdout.write(
+                    self.style.SUCCESS("Nothing changed: the database already holds these values.")
+                )
+            else:
+                self.stdout.write(self.style.SUCCESS("Demand data imported."))
+                self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")
+
+        self.run_import(options, apply, report)

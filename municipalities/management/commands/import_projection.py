@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from allocation.services import PROJECTION_IMPORT, data_changed
-from municipalities.importing import ImportFailed
-from municipalities.models import DataStatus
+from allocation.models import AllocationRun
+from allocation.services import PROJECTION_IMPORT
+from municipalities.import_command import ImportCommand
+from municipalities.models import DataStatus, ImportBatch
 from municipalities.projection_import import PROJECTION_YEAR_MAX, PROJECTION_YEAR_MIN
 from municipalities.services import import_projection
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
+    source = PROJECTION_IMPORT
+    keys = "projected values (municipality, year, age band)"
+    national = True
+    accepts_warnings = False
     help = (
         "Import a population projection by municipality, age and year from a CSV (';' or ',' "
         "separated, UTF-8, decimal comma accepted in ';' files) or XLSX file in Statistics "
@@ -23,13 +27,12 @@ class Command(BaseCommand):
         "'Alder i alt'), TID (year, "
         f"{PROJECTION_YEAR_MIN}-{PROJECTION_YEAR_MAX}), INDHOLD (count), optionally KØN. "
         "Single ages are summed into the bands 0-17, 18-64, 65-79 and 80+. Every row is "
-        "validated first; with any error nothing changes."
+        "validated first; with any error nothing changes. The projection is national: "
+        "--user must be an administrator."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--user", metavar="USERNAME", help="who the import is recorded for")
-        parser.add_argument("--note", default="", help="a note kept with the import batch")
+        super().add_arguments(parser)
         parser.add_argument(
             "--status",
             choices=DataStatus.values,
@@ -38,38 +41,27 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["file"]
-        user = None
-        if options["user"]:
-            try:
-                user = User.objects.get(username=options["user"])
-            except User.DoesNotExist as exc:
-                raise CommandError(f"There is no user {options['user']!r}.") from exc
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{path.name}: cannot read the file: {exc}") from exc
-        try:
+        def apply(content: bytes, file_name: str, user: User | None) -> tuple[ImportBatch, bool]:
             batch = import_projection(
                 content=content,
-                file_name=path.name,
+                file_name=file_name,
                 user=user,
                 status=options["status"],
                 note=options["note"],
             )
-        except ImportFailed as exc:
-            raise CommandError(
-                f"Nothing was imported; {len(exc.errors)} problem(s):\n{exc}"
-            ) from exc
-        self.stdout.write(
-            f"{batch.file_name}: {batch.rows} row(s); {batch.values_created} value(s) created, "
-            f"{batch.values_updated} updated (import batch {batch.pk})."
-        )
-        if batch.values_created or batch.values_updated:
-            self.stdout.write(self.style.SUCCESS("Population projection imported."))
-            runs = data_changed(source=PROJECTION_IMPORT, batch=batch, user=user)
-            self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")
-        else:
+            return batch, bool(batch.values_created or batch.values_updated)
+
+        def report(batch: ImportBatch, runs: list[AllocationRun] | None) -> None:
             self.stdout.write(
-                self.style.SUCCESS("Nothing changed: the database already holds these values.")
+                f"{batch.file_name}: {batch.rows} row(s); {batch.values_created} value(s) "
+                f"created, {batch.values_updated} updated (import batch {batch.pk})."
             )
+            if runs is None:
+                self.stdout.write(
+                    self.style.SUCCESS("Nothing changed: the database already holds these values.")
+                )
+            else:
+                self.stdout.write(self.style.SUCCESS("Population projection imported."))
+                self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")
+
+        self.run_import(options, apply, report)
