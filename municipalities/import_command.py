@@ -31,6 +31,8 @@ class ImportCommand(BaseCommand):
     #: Whether a planner may import (their region's rows) or only an administrator.
     national = False
     accepts_warnings = True
+    #: Said when a values file (demand, projection) changed something.
+    imported = "Imported."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -65,7 +67,7 @@ class ImportCommand(BaseCommand):
         self,
         options: dict[str, Any],
         apply: Callable[[bytes, str, User | None], tuple[Any, bool]],
-        report: Callable[[Any, list[AllocationRun] | None], None],
+        report: Callable[[Any, list[AllocationRun] | None], None] | None = None,
     ) -> None:
         path: Path = options["file"]
         user = self.importing_user(options["user"])
@@ -90,4 +92,18 @@ class ImportCommand(BaseCommand):
                 f"{self.keys} at the same time ({exc}). Import the file again: it is then "
                 "checked against what the other change left."
             ) from exc
-        report(batch, runs)
+        (report or self.report_values)(batch, runs)
+
+    def report_values(self, batch: Any, runs: list[AllocationRun] | None) -> None:
+        """What a demand or projection import says afterwards (both count values)."""
+        self.stdout.write(
+            f"{batch.file_name}: {batch.rows} row(s); {batch.values_created} value(s) "
+            f"created, {batch.values_updated} updated (import batch {batch.pk})."
+        )
+        if runs is None:
+            self.stdout.write(
+                self.style.SUCCESS("Nothing changed: the database already holds these values.")
+            )
+        else:
+            self.stdout.write(self.style.SUCCESS(self.imported))
+            self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")

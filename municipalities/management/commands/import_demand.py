@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from allocation.models import AllocationRun
 from allocation.services import DEMAND_IMPORT
 from municipalities.demand_import import INDICATOR_COLUMNS, YEAR_MAX, YEAR_MIN
 from municipalities.import_command import ImportCommand
@@ -17,6 +16,7 @@ from municipalities.services import import_demand
 class Command(ImportCommand):
     source = DEMAND_IMPORT
     keys = "values (municipality, year, indicator)"
+    imported = "Demand data imported."
     help = (
         "Import demand indicators from a CSV (';' or ',' separated, UTF-8, decimal comma "
         "accepted in ';' files) or XLSX file (first sheet) with columns kommunekode, year "
@@ -38,17 +38,4 @@ class Command(ImportCommand):
             )
             return batch, bool(batch.values_created or batch.values_updated)
 
-        def report(batch: ImportBatch, runs: list[AllocationRun] | None) -> None:
-            self.stdout.write(
-                f"{batch.file_name}: {batch.rows} row(s); {batch.values_created} value(s) "
-                f"created, {batch.values_updated} updated (import batch {batch.pk})."
-            )
-            if runs is None:
-                self.stdout.write(
-                    self.style.SUCCESS("Nothing changed: the database already holds these values.")
-                )
-            else:
-                self.stdout.write(self.style.SUCCESS("Demand data imported."))
-                self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")
-
-        self.run_import(options, apply, report)
+        self.run_import(options, apply)

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import CommandParser
 
-from allocation.models import AllocationRun
 from allocation.services import PROJECTION_IMPORT
 from municipalities.import_command import ImportCommand
 from municipalities.models import DataStatus, ImportBatch
@@ -20,6 +19,7 @@ class Command(ImportCommand):
     keys = "projected values (municipality, year, age band)"
     national = True
     accepts_warnings = False
+    imported = "Population projection imported."
     help = (
         "Import a population projection by municipality, age and year from a CSV (';' or ',' "
         "separated, UTF-8, decimal comma accepted in ';' files) or XLSX file in Statistics "
@@ -51,17 +51,4 @@ class Command(ImportCommand):
             )
             return batch, bool(batch.values_created or batch.values_updated)
 
-        def report(batch: ImportBatch, runs: list[AllocationRun] | None) -> None:
-            self.stdout.write(
-                f"{batch.file_name}: {batch.rows} row(s); {batch.values_created} value(s) "
-                f"created, {batch.values_updated} updated (import batch {batch.pk})."
-            )
-            if runs is None:
-                self.stdout.write(
-                    self.style.SUCCESS("Nothing changed: the database already holds these values.")
-                )
-            else:
-                self.stdout.write(self.style.SUCCESS("Population projection imported."))
-                self.stdout.write(f"{len(runs)} shared scenario(s) re-run on the new data.")
-
-        self.run_import(options, apply, report)
+        self.run_import(options, apply)
