@@ -62,6 +62,11 @@ def can_view_scenario(user: Any, scenario: Any) -> bool:
 
 
 def can_edit_scenario(user: Any, scenario: Any) -> bool:
+    """The owner (a negotiator) or an administrator; nobody edits the default scenario, which
+    is shared by everyone and ownerless (renamed or made private, it would vanish for every
+    other user): it is cloned and the clone edited."""
+    if scenario.is_default:
+        return False
     if user is not None and user.is_authenticated and user.is_superuser:
         return True
     return has_role(user, Role.NEGOTIATOR) and scenario.owner_id == user.pk

@@ -80,6 +80,19 @@ def test_editor_saves_and_a_viewer_cannot(site: Site, as_user: Any) -> None:
     assert "disabled" in html and ">Klon</button>" not in html
 
 
+def test_nobody_edits_the_default_scenario_in_the_editor(site: Site, as_user: Any) -> None:
+    """Shared and ownerless: an administrator's edit would rename or hide it for everyone."""
+    before = Scenario.objects.filter(pk=site.default.pk).values().get()
+    data = editor_data(site.default, name="Omdøbt", visibility="private")
+    admin = as_user("admin")
+    assert admin.post(f"/scenarios/{site.default.pk}/", data).status_code == 403
+    assert admin.post(f"/scenarios/{site.default.pk}/validate/", data).status_code == 403
+    html = admin.get(f"/scenarios/{site.default.pk}/").content.decode()
+    assert "disabled" in html and "nobody changes it, administrators included" not in html
+    assert "Det er standardscenariet" in html
+    assert Scenario.objects.filter(pk=site.default.pk).values().get() == before
+
+
 def test_clone_then_run_then_progress_ends_on_the_results(
     site: Site, as_user: Any, eager_tasks: None
 ) -> None:
