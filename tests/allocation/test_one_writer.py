@@ -67,7 +67,7 @@ def test_imports_take_the_data_lock_and_name_who_holds_it(tmp_path: Path) -> Non
         holders.append(holder)
         return real(holder=holder)
 
-    with patch("municipalities.management.commands.import_demand.data_lock", watched):
+    with patch("municipalities.management.import_command.data_lock", watched):
         call_command("import_demand", str(path), stdout=StringIO())
     assert holders == ["import_demand a.csv"]
     lock = DataLock.objects.get(name=services.DATA_LOCK)

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 
 from allocation.services import DEMAND_IMPORT
 from municipalities.demand_import import INDICATOR_COLUMNS, YEAR_MAX, YEAR_MIN
-from municipalities.import_command import ImportCommand
+from municipalities.management.import_command import ImportCommand
 from municipalities.models import ImportBatch
 from municipalities.services import import_demand
 

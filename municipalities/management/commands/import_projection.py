@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import CommandParser
 
 from allocation.services import PROJECTION_IMPORT
-from municipalities.import_command import ImportCommand
+from municipalities.management.import_command import ImportCommand
 from municipalities.models import DataStatus, ImportBatch
 from municipalities.projection_import import PROJECTION_YEAR_MAX, PROJECTION_YEAR_MIN
 from municipalities.services import import_projection

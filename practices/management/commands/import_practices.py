@@ -9,7 +9,7 @@ from django.core.management.base import CommandParser
 
 from allocation.models import AllocationRun
 from allocation.services import PRACTICE_IMPORT
-from municipalities.import_command import ImportCommand
+from municipalities.management.import_command import ImportCommand
 from practices.models import RegisterBatch
 from practices.services import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_register_file
 

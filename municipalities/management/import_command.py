@@ -76,7 +76,9 @@ class ImportCommand(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{path.name}: cannot read the file: {exc}") from exc
         try:
-            with data_lock(holder=f"{self.source} {path.name}"):
+            # The holder names the command and its file, for whoever finds the lock held.
+            command = type(self).__module__.rsplit(".", 1)[-1]
+            with data_lock(holder=f"{command} {path.name}"):
                 batch, changed = apply(content, path.name, user)
                 runs = data_changed(source=self.source, batch=batch, user=user) if changed else None
         except WarningsNotAccepted as exc:
