@@ -117,9 +117,16 @@ HELP: dict[str, Any] = {
     "horizon": _("The year all capacities are in place."),
     "pipeline": _("Capacities available each year, separated by spaces; empty = even spread."),
     "age_weights": _("Relative GP need of a citizen in each age band."),
-    "chronic_weight": _("Added per citizen with a chronic disease."),
-    "multimorbid_weight": _("Added per multimorbid citizen, on top of the chronic weight."),
-    "vulnerable_weight": _("Added per socially vulnerable citizen."),
+    "chronic_weight": _(
+        "Added per citizen with a chronic disease beyond those the age mix already implies."
+    ),
+    "multimorbid_weight": _(
+        "Added per multimorbid citizen beyond those the age mix implies, on top of the "
+        "chronic weight."
+    ),
+    "vulnerable_weight": _(
+        "Added per socially vulnerable citizen beyond those the age mix already implies."
+    ),
     "normalise_weighted_citizens": _("So that loads compare with the list norm."),
     "transition_weights": _("How much each driver counts; rescaled to sum to 1."),
     "accessibility_weights": _("How much each driver counts; rescaled to sum to 1."),

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .demand import W_FEATURES, driver_shares
+from .demand import EXCESS_FEATURES, W_FEATURES, driver_shares
 from .inputs import EngineInputs
 from .params import ACCESSIBILITY_DRIVERS, TRANSITION_DRIVERS, AllocationParams
 
@@ -32,9 +32,13 @@ def driver_frame(
     inputs: EngineInputs,
     w_weights: np.ndarray,
     at_horizon: Callable[[tuple[str, ...]], np.ndarray],
+    expected_horizon: np.ndarray,
 ) -> pd.DataFrame:
     """Per municipality: driver values and national shares, weighted-citizen components,
-    all at the horizon (``at_horizon`` carries municipal columns there, see engine.demand)."""
+    all at the horizon (``at_horizon`` carries municipal columns there, see engine.demand).
+
+    ``expected_horizon`` (M, len(EXCESS_FEATURES)) holds the age-expected counts: an extra
+    weight applies to the count less its expected part (engine.demand.age_expected)."""
     names: list[str] = []
     blocks: list[np.ndarray] = []
     for pillar, drivers in (
@@ -46,8 +50,11 @@ def driver_frame(
         names += [f"{pillar}.{d}.value" for d in drivers]
         names += [f"{pillar}.{d}.share" for d in drivers]
     counts = at_horizon(W_FEATURES)
-    blocks += [counts, counts * w_weights[None, :]]
+    expected = np.zeros_like(counts)
+    expected[:, len(W_FEATURES) - len(EXCESS_FEATURES) :] = expected_horizon
+    blocks += [counts, expected, (counts - expected) * w_weights[None, :]]
     names += [f"count.{f}" for f in W_FEATURES]
+    names += [f"expected.{f}" for f in W_FEATURES]
     names += [f"w.{f}" for f in W_FEATURES]
     return pd.DataFrame(np.hstack(blocks), index=inputs.municipalities.index, columns=names)
 
@@ -101,6 +108,11 @@ def explain_municipality(
             "components": {
                 f: {
                     "citizens": float(d[f"count.{f}"]),
+                    # What its age mix implies (None for the age bands themselves): the
+                    # weight applies to citizens minus this.
+                    "age_expected": (
+                        float(d[f"expected.{f}"]) if f in EXCESS_FEATURES else None
+                    ),
                     "weight": w_weights[f],
                     "weighted": float(d[f"w.{f}"]),
                 }

@@ -131,15 +131,22 @@ class AllocationParams:
     pipeline: tuple[int, ...] = ()
     # Weights per citizen by age band (ESTIMATED, see DEFAULT_AGE_WEIGHTS).
     age_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_AGE_WEIGHTS))
-    # Extra weight per citizen with a chronic disease, on top of the age weight. ASSUMED:
-    # half an average citizen's contacts again. The age weights already hold the contacts of
-    # the chronically ill at each age, so this counts the age-typical disease load twice
-    # (docs/model.md#known-limitations).
+    # The age weights are the contacts of everyone in a band, the chronically ill,
+    # multimorbid and vulnerable included. So each extra weight below applies only to the
+    # count above what the municipality's age mix implies (its excess over the age-expected
+    # count, engine/demand.age_expected; docs/model.md#disease-weighted-citizens), and age
+    # is counted once. The age-expected count uses the band rates of CARRY_FORWARD scaled to
+    # the national total (ASSUMED: the chronically ill, multimorbid and vulnerable of each
+    # municipality have the national age profile; no municipal count by age exists).
+    # Extra contacts of a citizen with a chronic disease beyond those of their age band.
+    # ASSUMED: half an average citizen's contacts again (no Danish source gives the
+    # chronically ill's contacts relative to their age band).
     chronic_weight: float = 0.5
-    # Extra weight per multimorbid citizen, on top of the chronic weight (multimorbid
+    # Extra contacts of a multimorbid citizen beyond the chronic weight (multimorbid
     # citizens are also chronic). ASSUMED: one average citizen's contacts again.
     multimorbid_weight: float = 1.0
-    # Extra weight per socially vulnerable citizen. ASSUMED: half again.
+    # Extra contacts of a socially vulnerable citizen beyond their age band. ASSUMED: half
+    # again.
     vulnerable_weight: float = 0.5
     # The weights are relative: scale W so that Denmark's weighted citizens add up to its
     # citizens. Then W per capacity is comparable with list_norm, a count of patients.

@@ -268,7 +268,12 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
         placements=placements,
         areas=pd.DataFrame(),
         metrics=metrics,
-        explanations=driver_frame(inputs, w_vec, lambda cols: at_horizon(inputs, params, cols)),
+        explanations=driver_frame(
+            inputs,
+            w_vec,
+            lambda cols: at_horizon(inputs, params, cols),
+            need_.expected.horizon[0],
+        ),
         inputs_frame=muni,
     )
     object.__setattr__(outcome, "areas", aggregate(outcome, inputs, params.geography))
