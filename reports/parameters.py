@@ -145,7 +145,11 @@ HELP: dict[str, Any] = {
         "capacities a year (0 = no limit)."
     ),
     "recruitment_min": _("So that a municipality without practices can still get one."),
-    "coverage_method": _("min-max: each capacity to the highest load at the time."),
+    "coverage_method": _(
+        "min-max: each capacity to the highest load at the time; proportional-new: the new "
+        "capacities only, per area in proportion to need (the statutory reference distributes "
+        "the whole stock)."
+    ),
     "transition_method": _("How quotas become whole capacities."),
     "accessibility_method": _("How quotas become whole capacities."),
     "caps": _("One per line, kommunekode: most new coverage capacities per year."),
@@ -168,7 +172,7 @@ HELP: dict[str, Any] = {
 METHOD_LABELS: dict[str, Any] = {
     "minmax": _("min-max water-filling (highest load first)"),
     "deficit": _("proportional to the deficit against the list norm"),
-    "national-model": _("the national model (disease-weighted citizens)"),
+    "proportional-new": _("the new capacities in proportion to need per area"),
     "sainte-lague": _("Sainte-Laguë"),
     "hamilton": _("largest remainder (Hamilton)"),
     "dhondt": _("D'Hondt"),

@@ -25,7 +25,14 @@ TRANSITION_DRIVERS: tuple[str, ...] = (
 )
 ACCESSIBILITY_DRIVERS: tuple[str, ...] = ("vulnerable", "multimorbid", "far_from_practice")
 PILLARS: tuple[str, ...] = ("transition", "coverage", "accessibility")
-COVERAGE_METHODS: tuple[str, ...] = ("minmax", "deficit", "national-model")
+COVERAGE_METHODS: tuple[str, ...] = ("minmax", "deficit", "proportional-new")
+# Coverage methods renamed since runs were stored: a run keeps the parameters it ran with,
+# so reading one maps the old name to the method it named. "national-model" split only the
+# coverage pillar's new capacities in proportion to W, never the whole stock the statutory
+# model distributes (that is the statutory reference, engine/statutory.py).
+RENAMED_COVERAGE_METHODS: Mapping[str, str] = MappingProxyType(
+    {"national-model": "proportional-new"}
+)
 PROPORTIONAL_METHODS: tuple[str, ...] = ("sainte-lague", "hamilton", "dhondt")
 
 # ESTIMATED from national_rates.csv (KL 2015, GP contacts by age, 2014): the under-65 have
@@ -367,6 +374,9 @@ class AllocationParams:
         if unknown:
             raise ParamsError(unknown[0], "is not a parameter")
         kwargs = dict(data)
+        method = kwargs.get("coverage_method")
+        if isinstance(method, str) and method in RENAMED_COVERAGE_METHODS:
+            kwargs["coverage_method"] = RENAMED_COVERAGE_METHODS[method]
         for name in ("pipeline", "training_pipeline"):
             if name in kwargs and isinstance(kwargs[name], list):
                 kwargs[name] = tuple(kwargs[name])
