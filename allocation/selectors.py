@@ -713,8 +713,9 @@ def _explanation_key(run: AllocationRun, kommunekode: int) -> str:
 def _explanation(
     *, run: AllocationRun, kommunekode: int, stored: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The explanation of one municipality in ``run``, from the cache when a finished run
-    has been explained before: one engine run explains all its municipalities at once."""
+    """The explanation of one municipality in ``run``, from the cache when it has been
+    explained before in a finished run (one engine run per municipality and run: explaining
+    all 98 at once would cost four times the engine run itself)."""
     key = _explanation_key(run, kommunekode)
     if run.is_finished and (hit := cache.get(key)) is not None:
         return dict(hit)
@@ -726,31 +727,30 @@ def _explanation(
         return dict(stored)
     params = AllocationParams.from_dict(run.params)
     outcome = allocate(inputs, params)
-    statutory = _statutory_of(run=run, inputs=inputs, geography=params.statutory_geography)
-    statuses = _input_status_of(inputs=inputs, statuses=frames.get("statuses"))
-    explained: dict[int, dict[str, Any]] = {}
-    for code in inputs.municipalities.index:
-        one: dict[str, Any] = json_safe(outcome.explain(int(code)))
-        one["statutory"] = statutory.get(int(code))
-        one["inputs"] = statuses.get(int(code), {})
-        explained[int(code)] = one
+    explained: dict[str, Any] = json_safe(outcome.explain(kommunekode))
+    explained["statutory"] = _statutory_of(
+        run=run, inputs=inputs, geography=params.statutory_geography, kommunekode=kommunekode
+    )
+    explained["inputs"] = _input_status_of(
+        inputs=inputs, statuses=frames.get("statuses"), kommunekode=kommunekode
+    )
     if run.is_finished:
-        cache.set_many({_explanation_key(run, c): e for c, e in explained.items()}, EXPLANATION_TTL)
-    return explained[kommunekode]
+        cache.set(key, explained, EXPLANATION_TTL)
+    return explained
 
 
 def _statutory_of(
-    *, run: AllocationRun, inputs: EngineInputs, geography: str
-) -> dict[int, dict[str, Any] | None]:
-    """Per kommunekode the statutory reference of its area in ``geography`` as the run stored
+    *, run: AllocationRun, inputs: EngineInputs, geography: str, kommunekode: int
+) -> dict[str, Any] | None:
+    """The statutory reference of the municipality's area in ``geography`` as the run stored
     it (AreaResult: the share, the deviation, the load at the share and the gap); None for
     a run stored without it. One query."""
     areas = inputs.geographies.get(geography)
-    if areas is None:
-        return {}
-    rows = {
-        r["area"]: r
-        for r in AreaResult.objects.filter(run=run, geography=geography).values(
+    if areas is None or kommunekode not in areas.index:
+        return None
+    row = (
+        AreaResult.objects.filter(run=run, geography=geography, area=str(areas[kommunekode]))
+        .values(
             "area",
             "name",
             "statutory",
@@ -760,48 +760,40 @@ def _statutory_of(
             "supply_at_horizon",
             "total",
         )
+        .first()
+    )
+    if row is None or row["statutory"] is None:
+        return None
+    return {
+        "geography": geography,
+        **row,
+        "capacities_after": row["supply_at_horizon"] + row["total"],
     }
-    out: dict[int, dict[str, Any] | None] = {}
-    for code, area in areas.items():
-        row = rows.get(str(area))
-        out[int(code)] = (
-            None
-            if row is None or row["statutory"] is None
-            else {
-                "geography": geography,
-                **row,
-                "capacities_after": row["supply_at_horizon"] + row["total"],
-            }
-        )
-    return out
 
 
 def _input_status_of(
-    *, inputs: EngineInputs, statuses: Mapping[str, Any] | None
-) -> dict[int, dict[str, dict[str, Any]]]:
-    """Per kommunekode the status of each input the run used, from its snapshot: every
+    *, inputs: EngineInputs, statuses: Mapping[str, Any] | None, kommunekode: int
+) -> dict[str, dict[str, Any]]:
+    """The status of each input the run used for a municipality, from its snapshot: every
     demand indicator (sourced, derived, estimated, or imported where an upload gave it)
     with its source and year, and the practice register (synthetic, imported or mixed).
     Empty for a run stored before statuses were kept."""
     if not statuses:
         return {}
-    indicators: Mapping[str, Mapping[str, list[Any]]] = statuses.get("indicators") or {}
-    supply: Mapping[str, str] = statuses.get("supply") or {}
-    out: dict[int, dict[str, dict[str, Any]]] = {}
-    for n, code in enumerate(inputs.municipalities.index):
-        mine: dict[str, dict[str, Any]] = {}
-        for key, columns in indicators.items():
-            status = columns["status"][n]
-            if status is None:
-                continue
-            imported = bool((columns.get("imported") or [False] * (n + 1))[n])
-            mine[key] = {
-                "status": "imported" if imported else status,
-                "source": columns["source"][n],
-                "year": columns["year"][n],
-            }
-        mine["practices"] = {"status": supply.get(str(code)), "source": "", "year": None}
-        out[int(code)] = mine
+    n = inputs.municipalities.index.get_loc(kommunekode)
+    out: dict[str, dict[str, Any]] = {}
+    for key, columns in (statuses.get("indicators") or {}).items():
+        status = columns["status"][n]
+        if status is None:
+            continue
+        imported = bool((columns.get("imported") or [False] * (n + 1))[n])
+        out[key] = {
+            "status": "imported" if imported else status,
+            "source": columns["source"][n],
+            "year": columns["year"][n],
+        }
+    supply = (statuses.get("supply") or {}).get(str(kommunekode))
+    out["practices"] = {"status": supply, "source": "", "year": None}
     return out
 
 
