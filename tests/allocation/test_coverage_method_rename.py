@@ -13,15 +13,19 @@ from allocation.engine.params import COVERAGE_METHODS
 from allocation.models import Scenario
 from tests.allocation.factories import ScenarioFactory
 
+
+def _scenario(method: str) -> Scenario:
+    return ScenarioFactory.create(
+        params={**AllocationParams().to_dict(), "coverage_method": method}
+    )
+
+
 rename = import_module("allocation.migrations.0008_coverage_method_proportional_new")
 
 
 @pytest.mark.django_db
 def test_the_migration_renames_the_method_in_stored_scenarios_and_back() -> None:
-    old = ScenarioFactory(
-        params={**AllocationParams().to_dict(), "coverage_method": "national-model"}
-    )
-    other = ScenarioFactory(params={**AllocationParams().to_dict(), "coverage_method": "deficit"})
+    old, other = _scenario("national-model"), _scenario("deficit")
     rename.forwards(apps, None)
     old.refresh_from_db()
     other.refresh_from_db()
