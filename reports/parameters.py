@@ -16,6 +16,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from allocation.engine import ACCESSIBILITY_DRIVERS, AGE_BANDS, TRANSITION_DRIVERS, AllocationParams
+from allocation.engine.params import RENAMED_COVERAGE_METHODS
 from municipalities.models import Indicator
 
 DEFAULTS = AllocationParams()
@@ -194,7 +195,9 @@ def format_value(value: Any) -> str:
         return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items()) or str(_("none"))
     if isinstance(value, tuple | list):
         return " ".join(str(v) for v in value) or str(_("even spread"))
-    return str(METHOD_LABELS.get(str(value), value))
+    # A run stored before a method was renamed shows the label of the method it ran.
+    method = RENAMED_COVERAGE_METHODS.get(str(value), str(value))
+    return str(METHOD_LABELS.get(method, value))
 
 
 def driver_label(key: str) -> Any:

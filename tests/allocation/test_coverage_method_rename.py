@@ -11,6 +11,7 @@ from django.apps import apps
 from allocation.engine import AllocationParams, ParamsError
 from allocation.engine.params import COVERAGE_METHODS
 from allocation.models import Scenario
+from reports.parameters import format_value
 from tests.allocation.factories import ScenarioFactory
 
 
@@ -46,3 +47,8 @@ def test_a_stored_run_with_the_old_name_reads_as_the_new_method() -> None:
     # A new scenario cannot be given the old name.
     with pytest.raises(ParamsError, match="coverage_method"):
         AllocationParams(coverage_method="national-model")
+
+
+def test_a_stored_run_shows_the_label_of_the_method_it_ran() -> None:
+    assert format_value("national-model") == format_value("proportional-new")
+    assert format_value("proportional-new") != "proportional-new"
