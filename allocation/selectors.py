@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -52,8 +55,10 @@ from practices.models import Doctor, Practice
 from practices.selectors import MIXED, SupplySources
 
 logger = logging.getLogger(__name__)
+ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 PILLARS: tuple[str, ...] = ("transition", "coverage", "accessibility")
 logger = logging.getLogger(__name__)
+ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 
 
 def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
@@ -669,8 +674,10 @@ def explanation_get(*, run: AllocationRun, kommunekode: int) -> dict[str, Any] |
     """Why a municipality got what it got in ``run``; None if it has no result there.
 
     Rebuilt from the run's own inputs and parameters: the engine is deterministic, so this
-    is the explanation of the stored numbers (about 10 ms, against 98 explanations written
-    with every run). Runs stored before their inputs were kept carry it in their rows.
+    is the explanation of the stored numbers. The run's stored statutory share and
+    deviation of the municipality's area and the status of each input it used (from the
+    run's snapshot) are added to it. Rebuilt once per run and engine version, then cached
+    (`_explanation`). Runs stored before their inputs were kept carry it in their rows.
     """
     stored = (
         MunicipalityResult.objects.filter(run=run, municipality_id=kommunekode)
@@ -682,15 +689,112 @@ def explanation_get(*, run: AllocationRun, kommunekode: int) -> dict[str, Any] |
     return _explanation(run=run, kommunekode=kommunekode, stored=stored)
 
 
+# A rebuilt explanation is kept this long; a finished run never changes, and the key holds
+# the engine's version, so only memory bounds it.
+EXPLANATION_TTL = 24 * 60 * 60
+
+
+@functools.cache
+def engine_version() -> str:
+    """A digest of the engine's source: explanations rebuilt by another engine are not
+    served from the cache."""
+    digest = hashlib.sha256()
+    for path in sorted(ENGINE_DIR.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _explanation_key(run: AllocationRun, kommunekode: int) -> str:
+    raw = repr((run.pk, run.inputs_hash, run.finished_at, engine_version(), kommunekode))
+    return "klyngeplan:explanation:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
 def _explanation(
     *, run: AllocationRun, kommunekode: int, stored: Mapping[str, Any]
 ) -> dict[str, Any]:
-    inputs = run_inputs(run=run)
-    if inputs is None or kommunekode not in inputs.municipalities.index:
+    """The explanation of one municipality in ``run``, from the cache when it has been
+    explained before in a finished run (one engine run per municipality and run: explaining
+    all 98 at once would cost four times the engine run itself)."""
+    key = _explanation_key(run, kommunekode)
+    if run.is_finished and (hit := cache.get(key)) is not None:
+        return dict(hit)
+    frames = RunInputs.objects.filter(run_id=run.pk).values_list("frames", flat=True).first()
+    if frames is None:
         return dict(stored)
-    outcome = allocate(inputs, AllocationParams.from_dict(run.params))
-    explanation: dict[str, Any] = json_safe(outcome.explain(kommunekode))
-    return explanation
+    inputs = inputs_from_frames(frames)
+    if kommunekode not in inputs.municipalities.index:
+        return dict(stored)
+    params = AllocationParams.from_dict(run.params)
+    outcome = allocate(inputs, params)
+    explained: dict[str, Any] = json_safe(outcome.explain(kommunekode))
+    explained["statutory"] = _statutory_of(
+        run=run, inputs=inputs, geography=params.statutory_geography, kommunekode=kommunekode
+    )
+    explained["inputs"] = _input_status_of(
+        inputs=inputs, statuses=frames.get("statuses"), kommunekode=kommunekode
+    )
+    if run.is_finished:
+        cache.set(key, explained, EXPLANATION_TTL)
+    return explained
+
+
+def _statutory_of(
+    *, run: AllocationRun, inputs: EngineInputs, geography: str, kommunekode: int
+) -> dict[str, Any] | None:
+    """The statutory reference of the municipality's area in ``geography`` as the run stored
+    it (AreaResult: the share, the deviation, the load at the share and the gap); None for
+    a run stored without it. One query."""
+    areas = inputs.geographies.get(geography)
+    if areas is None or kommunekode not in areas.index:
+        return None
+    row = (
+        AreaResult.objects.filter(run=run, geography=geography, area=str(areas[kommunekode]))
+        .values(
+            "area",
+            "name",
+            "statutory",
+            "deviation",
+            "statutory_load",
+            "statutory_load_gap",
+            "supply_at_horizon",
+            "total",
+        )
+        .first()
+    )
+    if row is None or row["statutory"] is None:
+        return None
+    return {
+        "geography": geography,
+        **row,
+        "capacities_after": row["supply_at_horizon"] + row["total"],
+    }
+
+
+def _input_status_of(
+    *, inputs: EngineInputs, statuses: Mapping[str, Any] | None, kommunekode: int
+) -> dict[str, dict[str, Any]]:
+    """The status of each input the run used for a municipality, from its snapshot: every
+    demand indicator (sourced, derived, estimated, or imported where an upload gave it)
+    with its source and year, and the practice register (synthetic, imported or mixed).
+    Empty for a run stored before statuses were kept."""
+    if not statuses:
+        return {}
+    n = inputs.municipalities.index.get_loc(kommunekode)
+    out: dict[str, dict[str, Any]] = {}
+    for key, columns in (statuses.get("indicators") or {}).items():
+        status = columns["status"][n]
+        if status is None:
+            continue
+        imported = bool((columns.get("imported") or [False] * (n + 1))[n])
+        out[key] = {
+            "status": "imported" if imported else status,
+            "source": columns["source"][n],
+            "year": columns["year"][n],
+        }
+    supply = (statuses.get("supply") or {}).get(str(kommunekode))
+    out["practices"] = {"status": supply, "source": "", "year": None}
+    return out
 
 
 COMPARED = ("transition", "coverage", "accessibility", "total", "load_after")
@@ -759,22 +863,81 @@ class IndexPillar:
 
 @dataclass(frozen=True)
 class CoveragePillar:
-    """Coverage: capacities by min-max water-filling on the load."""
+    """Coverage: capacities by water-filling on the load, and why N and not one more or one
+    fewer: the water level where the pillar stopped against the load at which the
+    municipality's last capacity came in and its next would have.
+
+    ``why_not_fewer``: 'above_level' or 'method' (None without capacities); ``why_not_more``:
+    'cap', 'below_level' or 'method' (engine.explain)."""
 
     capacities: int
     pillar_total: int | None
     load_rank_before: int | None
     first_position: int | None
     load_after_coverage: float | None
+    method: str = ""
+    water_level: float | None = None
+    last_load: float | None = None
+    next_load: float | None = None
+    why_not_fewer: str | None = None
+    why_not_more: str | None = None
+    cap_per_year: int | None = None
+    cap_total: int | None = None
+
+    @property
+    def next_number(self) -> int:
+        return self.capacities + 1
+
+
+@dataclass(frozen=True)
+class SupplyAssumptions:
+    """The retirement and replacement assumptions behind the supply at the horizon."""
+
+    capacities_today: float
+    retirement_age: int | None
+    retiring: float
+    replacement_share: float | None
+    replaced: float
+    not_replaced: float
+    supply_at_horizon: float
+    phase_in_per_year: list[int]
+    training_per_year: list[int]
+    pipeline_binding: bool | None
+    pipeline_total: int | None
+    shortfall: float | None
+
+    @property
+    def training_each_year(self) -> int | None:
+        """The specialists a year when every year has the same number, else None."""
+        return self.training_per_year[0] if len(set(self.training_per_year)) == 1 else None
+
+
+@dataclass(frozen=True)
+class StatutoryShare:
+    """The statutory reference of the municipality's area, as stored with the run."""
+
+    geography: str
+    area: str
+    name: str
+    share: int
+    capacities_after: float
+    deviation: float
+    load_gap: float | None
 
 
 @dataclass(frozen=True)
 class WeightComponent:
+    """One term of W: the citizens of a group, what the age mix already implies of them
+    (None for the age bands), the parameter's weight, the weight after the W scale, and
+    the term."""
+
     label: str
     citizens: float | None
     weight: float | None
     weighted: float | None
     status: str
+    age_expected: float | None = None
+    scaled_weight: float | None = None
 
 
 @dataclass(frozen=True)
@@ -794,19 +957,47 @@ class MunicipalityExplanation:
     placements_by_practice: dict[str, list[Placement]]
     new_ydernumre: dict[str, list[Placement]]
     horizon: HorizonSummary | None = None
+    # The factor applied to the raw weighted sums (1 when not normalised; None on runs
+    # explained before it was quoted).
+    w_scale: float | None = None
+    supply: SupplyAssumptions | None = None
+    statutory: StatutoryShare | None = None
+    # The practice register's status for the municipality (synthetic, imported, mixed).
+    supply_status: str = ""
+
+    @property
+    def has_supply(self) -> bool:
+        """Whether the municipality has any GP capacity at the horizon; without it, its load
+        is unbounded and has no rank worth quoting."""
+        return self.supply_at_horizon > 0
 
     @property
     def index_pillars(self) -> list[IndexPillar]:
         return [self.transition, self.accessibility]
 
 
+def _status(
+    key: str, run_inputs: Mapping[str, Mapping[str, Any]], indicators: Mapping[str, Any]
+) -> tuple[str, str]:
+    """The status and source of an input as the run used it (its snapshot), else as the
+    database has it now (runs stored before statuses were kept)."""
+    if key in run_inputs:
+        return str(run_inputs[key].get("status") or ""), str(run_inputs[key].get("source") or "")
+    ind = indicators.get(key)
+    return (ind.status, ind.source) if ind else ("", "")
+
+
 def _index_pillar(
-    pillar: str, capacities: int, block: Mapping[str, Any], indicators: Mapping[str, Any]
+    pillar: str,
+    capacities: int,
+    block: Mapping[str, Any],
+    indicators: Mapping[str, Any],
+    run_inputs: Mapping[str, Mapping[str, Any]],
 ) -> IndexPillar:
     labels = dict(Indicator.choices)
     rows = []
     for key, info in (block.get("drivers") or {}).items():
-        ind = indicators.get(key)
+        status, source = _status(key, run_inputs, indicators)
         rows.append(
             DriverRow(
                 key=key,
@@ -815,8 +1006,8 @@ def _index_pillar(
                 share=info.get("national_share"),
                 weight=info.get("weight"),
                 contribution=info.get("contribution"),
-                status=ind.status if ind else "",
-                source=ind.source if ind else "",
+                status=status,
+                source=source,
             )
         )
     return IndexPillar(
@@ -846,7 +1037,9 @@ def municipality_explanation(
     explanation = _explanation(run=run, kommunekode=kommunekode, stored=result.explanation or {})
     labels = dict(Indicator.choices)
     coverage = explanation.get("coverage") or {}
-    components = (explanation.get("weighted_citizens") or {}).get("components") or {}
+    weighted = explanation.get("weighted_citizens") or {}
+    components = weighted.get("components") or {}
+    used: Mapping[str, Mapping[str, Any]] = explanation.get("inputs") or {}
     # Placements per ydernummer in the order of the years, then of the ydernumre.
     by_practice: dict[str, list[Placement]] = {}
     placements = placement_list(run=run, municipality=kommunekode)
@@ -860,7 +1053,7 @@ def municipality_explanation(
         load_before=result.load_before,
         load_after=result.load_after,
         transition=_index_pillar(
-            "transition", result.transition, explanation.get("transition") or {}, indicators
+            "transition", result.transition, explanation.get("transition") or {}, indicators, used
         ),
         coverage=CoveragePillar(
             capacities=result.coverage,
@@ -868,12 +1061,21 @@ def municipality_explanation(
             load_rank_before=coverage.get("load_rank_before"),
             first_position=coverage.get("first_position"),
             load_after_coverage=(explanation.get("load") or {}).get("after_coverage"),
+            method=str(coverage.get("method") or ""),
+            water_level=coverage.get("water_level"),
+            last_load=coverage.get("last_load"),
+            next_load=coverage.get("next_load"),
+            why_not_fewer=coverage.get("why_not_fewer"),
+            why_not_more=coverage.get("why_not_more"),
+            cap_per_year=coverage.get("cap_per_year"),
+            cap_total=coverage.get("cap_total"),
         ),
         accessibility=_index_pillar(
             "accessibility",
             result.accessibility,
             explanation.get("accessibility") or {},
             indicators,
+            used,
         ),
         components=[
             WeightComponent(
@@ -881,10 +1083,16 @@ def municipality_explanation(
                 citizens=c.get("citizens"),
                 weight=c.get("weight"),
                 weighted=c.get("weighted"),
-                status=indicators[key].status if key in indicators else "",
+                status=_status(key, used, indicators)[0],
+                age_expected=c.get("age_expected"),
+                scaled_weight=c.get("scaled_weight"),
             )
             for key, c in components.items()
         ],
+        w_scale=weighted.get("scale"),
+        supply=_supply_assumptions(explanation.get("supply") or {}, result),
+        statutory=_statutory_share(explanation.get("statutory")),
+        supply_status=str((used.get("practices") or {}).get("status") or ""),
         placements_by_practice=by_practice,
         new_ydernumre={k: v for k, v in by_practice.items() if k not in known},
         horizon=_horizon(
@@ -898,6 +1106,45 @@ def municipality_explanation(
                 else None
             ),
         ),
+    )
+
+
+def _supply_assumptions(
+    block: Mapping[str, Any], result: MunicipalityResult
+) -> SupplyAssumptions | None:
+    """The supply block of an explanation, the figures as stored with the run's result."""
+    if not block:
+        return None
+    pipeline = block.get("pipeline") or {}
+    retiring = result.retiring if result.retiring is not None else block.get("retiring_fte", 0.0)
+    replaced = result.replaced if result.replaced is not None else block.get("replaced", 0.0)
+    return SupplyAssumptions(
+        capacities_today=result.supply_today,
+        retirement_age=block.get("retirement_age"),
+        retiring=float(retiring),
+        replacement_share=block.get("replacement_share"),
+        replaced=float(replaced),
+        not_replaced=float(retiring) - float(replaced),
+        supply_at_horizon=result.supply_at_horizon,
+        phase_in_per_year=list(pipeline.get("phase_in_per_year") or []),
+        training_per_year=list(pipeline.get("training_per_year") or []),
+        pipeline_binding=pipeline.get("binding"),
+        pipeline_total=pipeline.get("pipeline_total"),
+        shortfall=pipeline.get("shortfall"),
+    )
+
+
+def _statutory_share(block: Mapping[str, Any] | None) -> StatutoryShare | None:
+    if not block:
+        return None
+    return StatutoryShare(
+        geography=str(block["geography"]),
+        area=str(block["area"]),
+        name=str(block["name"]),
+        share=int(block["statutory"]),
+        capacities_after=float(block["capacities_after"]),
+        deviation=float(block["deviation"]),
+        load_gap=block.get("statutory_load_gap"),
     )
 
 

@@ -16,6 +16,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from allocation.engine import ACCESSIBILITY_DRIVERS, AGE_BANDS, TRANSITION_DRIVERS, AllocationParams
+from allocation.engine.params import RENAMED_COVERAGE_METHODS
 from municipalities.models import Indicator
 
 DEFAULTS = AllocationParams()
@@ -117,9 +118,16 @@ HELP: dict[str, Any] = {
     "horizon": _("The year all capacities are in place."),
     "pipeline": _("Capacities available each year, separated by spaces; empty = even spread."),
     "age_weights": _("Relative GP need of a citizen in each age band."),
-    "chronic_weight": _("Added per citizen with a chronic disease."),
-    "multimorbid_weight": _("Added per multimorbid citizen, on top of the chronic weight."),
-    "vulnerable_weight": _("Added per socially vulnerable citizen."),
+    "chronic_weight": _(
+        "Added per citizen with a chronic disease beyond those the age mix already implies."
+    ),
+    "multimorbid_weight": _(
+        "Added per multimorbid citizen beyond those the age mix implies, on top of the "
+        "chronic weight."
+    ),
+    "vulnerable_weight": _(
+        "Added per socially vulnerable citizen beyond those the age mix already implies."
+    ),
     "normalise_weighted_citizens": _("So that loads compare with the list norm."),
     "transition_weights": _("How much each driver counts; rescaled to sum to 1."),
     "accessibility_weights": _("How much each driver counts; rescaled to sum to 1."),
@@ -138,7 +146,11 @@ HELP: dict[str, Any] = {
         "capacities a year (0 = no limit)."
     ),
     "recruitment_min": _("So that a municipality without practices can still get one."),
-    "coverage_method": _("min-max: each capacity to the highest load at the time."),
+    "coverage_method": _(
+        "min-max: each capacity to the highest load at the time; proportional-new: the new "
+        "capacities only, per area in proportion to need (the statutory reference distributes "
+        "the whole stock)."
+    ),
     "transition_method": _("How quotas become whole capacities."),
     "accessibility_method": _("How quotas become whole capacities."),
     "caps": _("One per line, kommunekode: most new coverage capacities per year."),
@@ -161,7 +173,7 @@ HELP: dict[str, Any] = {
 METHOD_LABELS: dict[str, Any] = {
     "minmax": _("min-max water-filling (highest load first)"),
     "deficit": _("proportional to the deficit against the list norm"),
-    "national-model": _("the national model (disease-weighted citizens)"),
+    "proportional-new": _("the new capacities in proportion to need per area"),
     "sainte-lague": _("Sainte-Laguë"),
     "hamilton": _("largest remainder (Hamilton)"),
     "dhondt": _("D'Hondt"),
@@ -183,7 +195,9 @@ def format_value(value: Any) -> str:
         return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items()) or str(_("none"))
     if isinstance(value, tuple | list):
         return " ".join(str(v) for v in value) or str(_("even spread"))
-    return str(METHOD_LABELS.get(str(value), value))
+    # A run stored before a method was renamed shows the label of the method it ran.
+    method = RENAMED_COVERAGE_METHODS.get(str(value), str(value))
+    return str(METHOD_LABELS.get(method, value))
 
 
 def driver_label(key: str) -> Any:

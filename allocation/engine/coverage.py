@@ -10,8 +10,10 @@ integer counts. Caps are cumulative caps per municipality over the whole period
   capacities is house-monotone. Capped municipalities are skipped once full.
 - `deficit`: the deficit against the list norm, max(0, W/norm - S), is apportioned by
   Sainte-Laguë (at most the whole deficit, rounded down), the rest by min-max on top of it.
-- `national_model`: Denmark's 2025 model for comparison: capacities per area in proportion
-  to W (Sainte-Laguë over areas), then min-max within each area.
+- `proportional_new`: the coverage pillar's new capacities per area in proportion to the
+  areas' W (Sainte-Laguë over areas), then min-max within each area. Only the new
+  capacities are split this way; the statutory model, which distributes the whole stock in
+  proportion to W, is the reference every run is measured against (engine/statutory.py).
 
 Floors per area are met first, by min-max inside the area; the method then places the rest
 with the reserved capacities counted as supply.
@@ -81,7 +83,7 @@ def deficit(
     return part + rest
 
 
-def national_model(
+def proportional_new(
     weighted: FloatArray,
     supply: FloatArray,
     n: IntArray,
@@ -146,8 +148,8 @@ def coverage(
             rest = minmax(w, s2, rest_n, cap2)
         elif method == "deficit":
             rest = deficit(w, s2, rest_n, list_norm, cap2)
-        elif method == "national-model":
-            rest = national_model(w, s2, rest_n, areas, n_areas, cap2)
+        elif method == "proportional-new":
+            rest = proportional_new(w, s2, rest_n, areas, n_areas, cap2)
         else:
             raise ParamsError("coverage_method", f"unknown method {method!r}")
     except InfeasibleError as err:

@@ -20,6 +20,9 @@ from .params import AGE_BANDS, CARRY_FORWARD, AllocationParams, ParamsError
 
 # Columns of the weighted-citizens feature matrix, in the order of `w_weights`.
 W_FEATURES: tuple[str, ...] = (*AGE_BANDS, "chronic", "multimorbid", "vulnerable")
+# The counts whose weight is an excess over what the age weights already hold
+# (docs/model.md#disease-weighted-citizens): every column of W_FEATURES after the age bands.
+EXCESS_FEATURES: tuple[str, ...] = W_FEATURES[len(AGE_BANDS) :]
 
 
 def w_features(inputs: EngineInputs) -> FloatArray:
@@ -60,6 +63,52 @@ def at_horizon(
     return inputs.matrix(columns) * growth(inputs, params, columns)
 
 
+def age_expected(features_base: FloatArray, features_horizon: FloatArray) -> Expected:
+    """The age-expected count of each EXCESS_FEATURES column, at both ends; features are
+    (R, M, F) or (M, F) in W_FEATURES order.
+
+    The age weights are GP contacts per citizen of each band, the chronically ill,
+    multimorbid and vulnerable of the band included. So only the part of a count above what
+    the municipality's age mix implies earns the extra weight. The expected count is
+    ``k × Σ_band rate[band] × citizens[band]``: the band rates of CARRY_FORWARD give the age
+    profile (the estimate's, SSI 2015), and ``k`` (per draw and column) scales them so that
+    Denmark's expected count equals its counted total in the base year (ASSUMED: the
+    chronically ill's age mix is the national one; no municipal count by age exists). The
+    horizon keeps the base year's ``k``, so an ageing population expects more.
+    """
+    fb = features_base if features_base.ndim == 3 else features_base[None, :, :]
+    fh = features_horizon if features_horizon.ndim == 3 else features_horizon[None, :, :]
+    n_age = len(AGE_BANDS)
+    profile = np.array([CARRY_FORWARD[c] for c in EXCESS_FEATURES], dtype=np.float64).T  # (4, E)
+    profile_base = np.einsum("rmb,be->rme", fb[:, :, :n_age], profile)
+    profile_horizon = np.einsum("rmb,be->rme", fh[:, :, :n_age], profile)
+    counted = fb[:, :, n_age:].sum(axis=1)  # (R, E)
+    implied = profile_base.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(implied > 0, counted / implied, 0.0)
+    return Expected(
+        base=profile_base * k[:, None, :], horizon=profile_horizon * k[:, None, :], factor=k
+    )
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Age-expected counts of EXCESS_FEATURES: (R, M, E) at both ends, and the national
+    factor k (R, E) on the CARRY_FORWARD band rates."""
+
+    base: FloatArray
+    horizon: FloatArray
+    factor: FloatArray
+
+
+def excess_features(features: FloatArray, expected: FloatArray) -> FloatArray:
+    """Features with each EXCESS_FEATURES count replaced by its excess over the age-expected
+    count (negative where a municipality has fewer than its age mix implies)."""
+    f = features if features.ndim == 3 else features[None, :, :]
+    n_age = len(AGE_BANDS)
+    return np.concatenate([f[:, :, :n_age], f[:, :, n_age:] - expected], axis=2)
+
+
 @dataclass(frozen=True)
 class Need:
     """W at both ends, on one scale: W at the base year sums to the base population, and the
@@ -68,6 +117,7 @@ class Need:
     base: FloatArray  # (R, M)
     horizon: FloatArray  # (R, M)
     scale: FloatArray  # (R,) the factor applied to the raw weighted sums
+    expected: Expected  # the age-expected counts the extra weights are measured against
 
 
 def need(
@@ -76,19 +126,23 @@ def need(
     weights: FloatArray,
     population: FloatArray | None,
 ) -> Need:
-    """W of both years; features (R, M, F) or (M, F), weights (R, F) or (F,).
+    """W of both years; features (R, M, F) or (M, F) are counts in W_FEATURES order, weights
+    (R, F) or (F,).
 
-    With `population` (base year) the scale is Σ population / Σ raw W of the base year, per
-    draw; without it the scale is 1.
+    The age weights apply to the bands, the extra weights to the excess of their counts over
+    the age-expected ones (`age_expected`), so age is counted once. With `population` (base
+    year) the scale is Σ population / Σ raw W of the base year, per draw; without it the
+    scale is 1.
     """
-    raw_base = weighted_citizens(features_base, weights)
-    raw_horizon = weighted_citizens(features_horizon, weights)
+    expected = age_expected(features_base, features_horizon)
+    raw_base = weighted_citizens(excess_features(features_base, expected.base), weights)
+    raw_horizon = weighted_citizens(excess_features(features_horizon, expected.horizon), weights)
     scale = (
         w_scale(raw_base, population)
         if population is not None
         else np.ones(raw_base.shape[0], dtype=np.float64)
     )
-    return Need(raw_base * scale[:, None], raw_horizon * scale[:, None], scale)
+    return Need(raw_base * scale[:, None], raw_horizon * scale[:, None], scale, expected)
 
 
 def w_weights(params: AllocationParams) -> FloatArray:
@@ -114,7 +168,9 @@ def weighted_citizens(
     """
     f = features if features.ndim == 3 else features[None, :, :]
     w = weights if weights.ndim == 2 else weights[None, :]
-    raw = np.asarray(np.einsum("rmf,rf->rm", f, w), dtype=np.float64)
+    # An excess below the age-expected count lowers W; weights that imply fewer than no
+    # contacts for some citizens (an extra weight above its band's age weight) stop at zero.
+    raw = np.maximum(np.asarray(np.einsum("rmf,rf->rm", f, w), dtype=np.float64), 0.0)
     if population is None:
         return raw
     return raw * w_scale(raw, population)[:, None]

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .demand import W_FEATURES, driver_shares
+from .apportion import priority
+from .demand import EXCESS_FEATURES, W_FEATURES, driver_shares
 from .inputs import EngineInputs
 from .params import ACCESSIBILITY_DRIVERS, TRANSITION_DRIVERS, AllocationParams
 
@@ -32,9 +33,13 @@ def driver_frame(
     inputs: EngineInputs,
     w_weights: np.ndarray,
     at_horizon: Callable[[tuple[str, ...]], np.ndarray],
+    expected_horizon: np.ndarray,
 ) -> pd.DataFrame:
     """Per municipality: driver values and national shares, weighted-citizen components,
-    all at the horizon (``at_horizon`` carries municipal columns there, see engine.demand)."""
+    all at the horizon (``at_horizon`` carries municipal columns there, see engine.demand).
+
+    ``expected_horizon`` (M, len(EXCESS_FEATURES)) holds the age-expected counts: an extra
+    weight applies to the count less its expected part (engine.demand.age_expected)."""
     names: list[str] = []
     blocks: list[np.ndarray] = []
     for pillar, drivers in (
@@ -46,10 +51,36 @@ def driver_frame(
         names += [f"{pillar}.{d}.value" for d in drivers]
         names += [f"{pillar}.{d}.share" for d in drivers]
     counts = at_horizon(W_FEATURES)
-    blocks += [counts, counts * w_weights[None, :]]
+    expected = np.zeros_like(counts)
+    expected[:, len(W_FEATURES) - len(EXCESS_FEATURES) :] = expected_horizon
+    blocks += [counts, expected, (counts - expected) * w_weights[None, :]]
     names += [f"count.{f}" for f in W_FEATURES]
+    names += [f"expected.{f}" for f in W_FEATURES]
     names += [f"w.{f}" for f in W_FEATURES]
     return pd.DataFrame(np.hstack(blocks), index=inputs.municipalities.index, columns=names)
+
+
+def coverage_levels(
+    municipalities: pd.DataFrame, params: AllocationParams
+) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """Per municipality the load at which its last coverage capacity came in and the load at
+    which its next one would have (inf where it has no supply), and the water level: the
+    lowest load any coverage capacity came in at, where the pillar stopped.
+
+    Loads as the coverage methods see them (engine.pillars): W over the supply coverage
+    water-filled on (S plus the other pillars' list relief) plus each capacity worth its
+    list-relief share (a full capacity where coverage relieves nothing). NaN for the last
+    of a municipality without coverage capacities; None for a run without any.
+    """
+    relief = params.list_relief["coverage"]
+    step = relief if relief > 0 else 1.0
+    w = municipalities["weighted_citizens"].to_numpy(np.float64)
+    cov = municipalities["coverage"].to_numpy(np.float64)
+    base = municipalities["effective_supply_after"].to_numpy(np.float64) - relief * cov
+    last = np.where(cov > 0, priority(w, base, step * (cov - 1)), np.nan)
+    following = priority(w, base, step * cov)
+    level = float(np.nanmin(last)) if (cov > 0).any() else None
+    return last, following, level
 
 
 def _row(frame: pd.DataFrame, key: int) -> dict[str, Any]:
@@ -68,8 +99,13 @@ def explain_municipality(
     drivers: pd.DataFrame,
     inputs_frame: pd.DataFrame,
     params: AllocationParams,
+    w_scale: float = 1.0,
+    metrics: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Structured explanation of one municipality's result, with a one-sentence summary."""
+    """Structured explanation of one municipality's result, with a one-sentence summary.
+
+    ``w_scale`` is the factor applied to the raw weighted sums (engine.demand.need);
+    ``metrics`` the run's metrics, for the training pipeline's figures."""
     if kommunekode not in municipalities.index:
         raise KeyError(f"unknown kommunekode {kommunekode}")
     row = _row(municipalities, kommunekode)
@@ -98,10 +134,18 @@ def explain_municipality(
         "weighted_citizens": {
             "year": params.horizon,
             "total": float(row["weighted_citizens"]),
+            # W = scale x the raw weighted sum; the scale makes Denmark's W in the base year
+            # add up to its citizens (1 when normalise_weighted_citizens is off).
+            "scale": float(w_scale),
+            "normalised": params.normalise_weighted_citizens,
             "components": {
                 f: {
                     "citizens": float(d[f"count.{f}"]),
+                    # What its age mix implies (None for the age bands themselves): the
+                    # weight applies to citizens minus this.
+                    "age_expected": (float(d[f"expected.{f}"]) if f in EXCESS_FEATURES else None),
                     "weight": w_weights[f],
+                    "scaled_weight": w_weights[f] * float(w_scale),
                     "weighted": float(d[f"w.{f}"]),
                 }
                 for f in W_FEATURES
@@ -113,7 +157,10 @@ def explain_municipality(
             "retirement_age": params.retirement_age,
             "replacement_share": params.replacement_share,
             "replaced": float(row["replaced"]),
+            "not_replaced": float(row["retiring_fte"]) - float(row["replaced"]),
             "supply_at_horizon": float(row["supply_at_horizon"]),
+            "has_supply": float(row["supply_at_horizon"]) > 0,
+            "pipeline": _pipeline(params, metrics or {}),
         },
         "load": {
             "before": _num(row["load_before"]),
@@ -152,6 +199,11 @@ def explain_municipality(
         }
     first = row["coverage_first_position"]
     last = row["coverage_last_position"]
+    last_load, next_load, level = coverage_levels(municipalities, params)
+    at = municipalities.index.get_loc(kommunekode)
+    result = int(row["coverage"])
+    cap_binding = _int_or_none(row["coverage_cap"]) is not None
+    last_in, next_in = _num(last_load[at]) if result > 0 else None, _num(next_load[at])
     out["coverage"] = {
         "method": params.coverage_method,
         "pillar_total": params.coverage,
@@ -160,12 +212,53 @@ def explain_municipality(
         "last_position": None if pd.isna(last) else int(last),
         "load_rank_before": int(row["load_rank_before"]),
         "cap_per_year": _int_or_none(row["coverage_cap_per_year"]),
-        "cap_binding": _int_or_none(row["coverage_cap"]) is not None,
+        "cap_binding": cap_binding,
+        # The water level and this municipality's place against it (None: unbounded, no
+        # supply): its last capacity came in at last_load, its next would at next_load.
+        "water_level": None if level is None else _num(level),
+        "last_load": last_in,
+        "next_load": next_in,
+        "list_relief": params.list_relief["coverage"],
+        "why_not_fewer": _why_not_fewer(result, last_load[at], level),
+        "why_not_more": _why_not_more(cap_binding, next_load[at], level, params),
         "cap_total": _int_or_none(row["coverage_cap"]),
     }
     out["total"] = int(row["total"])
     out["sentence"] = _sentence(out)
     return out
+
+
+def _pipeline(params: AllocationParams, metrics: dict[str, Any]) -> dict[str, Any]:
+    """The national phase-in and training pipeline the supply and the phase-in assume."""
+    return {
+        "phase_in_per_year": list(params.pipeline),
+        "training_per_year": list(params.training_pipeline),
+        "binding": params.pipeline_binding,
+        "pipeline_total": metrics.get("pipeline_total"),
+        "gross_need": metrics.get("gross_need"),
+        "shortfall": metrics.get("shortfall"),
+    }
+
+
+def _why_not_fewer(result: int, last: float, level: float | None) -> str | None:
+    """Why the municipality's last coverage capacity is there: it came in at or above the
+    water level ('above_level'), or by a floor or the method's own rule ('method')."""
+    if result == 0 or level is None:
+        return None
+    return "above_level" if last >= level else "method"
+
+
+def _why_not_more(
+    cap_binding: bool, following: float, level: float | None, params: AllocationParams
+) -> str:
+    """Why it has no further coverage capacity: its recruitment limit ('cap'), its next
+    capacity would come in below the water level ('below_level'), or the method placed the
+    pillar by another rule ('method', the deficit or the areas' shares)."""
+    if cap_binding:
+        return "cap"
+    if level is None or following <= level:
+        return "below_level"
+    return "method" if params.coverage_method != "minmax" else "below_level"
 
 
 def _ratio(a: Any, b: Any) -> float | None:
@@ -180,20 +273,52 @@ def _fmt(x: float | None) -> str:
     return "no supply (unbounded)" if x is None else f"{x:,.0f}"
 
 
-def _sentence(e: dict[str, Any]) -> str:
-    t, c, a = e["transition"], e["coverage"], e["accessibility"]
-    if c["first_position"] is None:
-        cov = (
+def _coverage_text(e: dict[str, Any]) -> str:
+    c, s = e["coverage"], e["supply"]
+    if not s["has_supply"]:
+        where = (
+            f"{c['result']} for coverage (it has no GP capacity of its own in "
+            f"{e['need']['horizon']}, so its citizens weigh on no list and it comes first in "
+            "the coverage order"
+        )
+    elif c["first_position"] is None:
+        where = (
             f"{c['result']} for coverage (its load of {_fmt(e['load']['before'])} weighted "
             f"citizens per capacity, rank {c['load_rank_before']}, stays below the "
-            "loads that the coverage capacities relieve)"
+            "loads that the coverage capacities relieve"
         )
     else:
-        cov = (
+        where = (
             f"{c['result']} for coverage (first at position {c['first_position']} of "
             f"{c['pillar_total']} in the coverage order; load {_fmt(e['load']['before'])} → "
-            f"{_fmt(e['load']['after_coverage'])} weighted citizens per capacity)"
+            f"{_fmt(e['load']['after_coverage'])} weighted citizens per capacity"
         )
+    level = c["water_level"]
+    if level is None:
+        return where + ")"
+    n = c["result"]
+    fewer = (
+        f"; its capacity number {n} came in at a load of {_fmt(c['last_load'])}, at or above "
+        f"the water level of {_fmt(level)} where coverage stopped"
+        if c["why_not_fewer"] == "above_level"
+        else ""
+    )
+    if c["why_not_more"] == "cap":
+        more = f"; a capacity number {n + 1} is held back by its recruitment limit"
+    elif c["why_not_more"] == "below_level":
+        more = (
+            f"; a capacity number {n + 1} would have come in at {_fmt(c['next_load'])}, "
+            f"below the water level of {_fmt(level)}"
+        )
+    else:
+        more = f"; the {c['method']} method, not the water level, set the rest"
+    return where + fewer + more + ")"
+
+
+def _sentence(e: dict[str, Any]) -> str:
+    t, a = e["transition"], e["accessibility"]
+    c = e["coverage"]
+    cov = _coverage_text(e)
     n, s = e["need"], e["supply"]
     growth = "" if n["growth"] is None else f", {n['growth'] - 1:+.1%}"
     need_text = (
@@ -202,8 +327,11 @@ def _sentence(e: dict[str, Any]) -> str:
         f"{growth}; citizens 80+ {n['pop_80_plus_base']:,.0f} → {n['pop_80_plus_horizon']:,.0f})."
     )
     supply_text = (
-        f"Of its {s['capacities_today']:,.1f} capacities today, {s['retiring_fte']:,.1f} reach "
-        f"the retirement age of {s['retirement_age']} by {n['horizon']} and "
+        f"It has no GP capacity today and none at {n['horizon']}."
+        if s["capacities_today"] <= 0
+        else f"Of its {s['capacities_today']:,.1f} capacities today, "
+        f"{s['retiring_fte']:,.1f} reach the retirement age of {s['retirement_age']} by "
+        f"{n['horizon']} and "
         f"{s['replaced']:,.1f} of them are replaced (the assumed replacement share of "
         f"{s['replacement_share']:.0%}), leaving {s['supply_at_horizon']:,.1f} in "
         f"{n['horizon']}."

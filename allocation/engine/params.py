@@ -25,7 +25,14 @@ TRANSITION_DRIVERS: tuple[str, ...] = (
 )
 ACCESSIBILITY_DRIVERS: tuple[str, ...] = ("vulnerable", "multimorbid", "far_from_practice")
 PILLARS: tuple[str, ...] = ("transition", "coverage", "accessibility")
-COVERAGE_METHODS: tuple[str, ...] = ("minmax", "deficit", "national-model")
+COVERAGE_METHODS: tuple[str, ...] = ("minmax", "deficit", "proportional-new")
+# Coverage methods renamed since runs were stored: a run keeps the parameters it ran with,
+# so reading one maps the old name to the method it named. "national-model" split only the
+# coverage pillar's new capacities in proportion to W, never the whole stock the statutory
+# model distributes (that is the statutory reference, engine/statutory.py).
+RENAMED_COVERAGE_METHODS: Mapping[str, str] = MappingProxyType(
+    {"national-model": "proportional-new"}
+)
 PROPORTIONAL_METHODS: tuple[str, ...] = ("sainte-lague", "hamilton", "dhondt")
 
 # ESTIMATED from national_rates.csv (KL 2015, GP contacts by age, 2014): the under-65 have
@@ -131,15 +138,22 @@ class AllocationParams:
     pipeline: tuple[int, ...] = ()
     # Weights per citizen by age band (ESTIMATED, see DEFAULT_AGE_WEIGHTS).
     age_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_AGE_WEIGHTS))
-    # Extra weight per citizen with a chronic disease, on top of the age weight. ASSUMED:
-    # half an average citizen's contacts again. The age weights already hold the contacts of
-    # the chronically ill at each age, so this counts the age-typical disease load twice
-    # (docs/model.md#known-limitations).
+    # The age weights are the contacts of everyone in a band, the chronically ill,
+    # multimorbid and vulnerable included. So each extra weight below applies only to the
+    # count above what the municipality's age mix implies (its excess over the age-expected
+    # count, engine/demand.age_expected; docs/model.md#disease-weighted-citizens), and age
+    # is counted once. The age-expected count uses the band rates of CARRY_FORWARD scaled to
+    # the national total (ASSUMED: the chronically ill, multimorbid and vulnerable of each
+    # municipality have the national age profile; no municipal count by age exists).
+    # Extra contacts of a citizen with a chronic disease beyond those of their age band.
+    # ASSUMED: half an average citizen's contacts again (no Danish source gives the
+    # chronically ill's contacts relative to their age band).
     chronic_weight: float = 0.5
-    # Extra weight per multimorbid citizen, on top of the chronic weight (multimorbid
+    # Extra contacts of a multimorbid citizen beyond the chronic weight (multimorbid
     # citizens are also chronic). ASSUMED: one average citizen's contacts again.
     multimorbid_weight: float = 1.0
-    # Extra weight per socially vulnerable citizen. ASSUMED: half again.
+    # Extra contacts of a socially vulnerable citizen beyond their age band. ASSUMED: half
+    # again.
     vulnerable_weight: float = 0.5
     # The weights are relative: scale W so that Denmark's weighted citizens add up to its
     # citizens. Then W per capacity is comparable with list_norm, a count of patients.
@@ -360,6 +374,9 @@ class AllocationParams:
         if unknown:
             raise ParamsError(unknown[0], "is not a parameter")
         kwargs = dict(data)
+        method = kwargs.get("coverage_method")
+        if isinstance(method, str) and method in RENAMED_COVERAGE_METHODS:
+            kwargs["coverage_method"] = RENAMED_COVERAGE_METHODS[method]
         for name in ("pipeline", "training_pipeline"):
             if name in kwargs and isinstance(kwargs[name], list):
                 kwargs[name] = tuple(kwargs[name])

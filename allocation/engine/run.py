@@ -78,6 +78,9 @@ class Outcome:
     metrics: dict[str, Any]
     explanations: pd.DataFrame
     inputs_frame: pd.DataFrame = field(repr=False)
+    # The factor applied to the raw weighted sums (engine.demand.need); the explanation
+    # quotes it.
+    w_scale: float = 1.0
 
     @property
     def totals(self) -> dict[str, int]:
@@ -92,6 +95,8 @@ class Outcome:
             drivers=self.explanations,
             inputs_frame=self.inputs_frame,
             params=self.params,
+            w_scale=self.w_scale,
+            metrics=self.metrics,
         )
 
     def to_dict(self, *, placements: bool = True, explanations: bool = True) -> dict[str, Any]:
@@ -268,8 +273,14 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
         placements=placements,
         areas=pd.DataFrame(),
         metrics=metrics,
-        explanations=driver_frame(inputs, w_vec, lambda cols: at_horizon(inputs, params, cols)),
+        explanations=driver_frame(
+            inputs,
+            w_vec,
+            lambda cols: at_horizon(inputs, params, cols),
+            need_.expected.horizon[0],
+        ),
         inputs_frame=muni,
+        w_scale=float(need_.scale[0]),
     )
     object.__setattr__(outcome, "areas", aggregate(outcome, inputs, params.geography))
     metrics["statutory"] = statutory_metrics(

@@ -97,7 +97,19 @@ def test_the_explanation_is_rebuilt_from_the_runs_inputs() -> None:
     run = finished()
     outcome = allocate(build_engine_inputs(), AllocationParams.from_dict(run.params))
     explanation = explanation_get(run=run, kommunekode=787)
+    assert explanation is not None
+    # The engine's explanation exactly, and beside it what the run stored: its area's
+    # statutory share and deviation, and the status of each input it used.
+    added = {k: explanation.pop(k) for k in ("statutory", "inputs")}
     assert explanation == services.json_safe(outcome.explain(787))
+    area = AreaResult.objects.get(
+        run=run, geography=run.params["statutory_geography"], area=added["statutory"]["area"]
+    )
+    assert (added["statutory"]["statutory"], added["statutory"]["deviation"]) == (
+        area.statutory,
+        area.deviation,
+    )
+    assert added["inputs"]["chronic"]["status"] == "estimated"
     assert (
         explanation is not None and explanation["total"] == outcome.municipalities.at[787, "total"]
     )

@@ -76,7 +76,7 @@ def test_every_operation_shows_examples_and_its_real_inputs() -> None:
     assert params["properties"]["coverage_method"]["enum"] == [
         "minmax",
         "deficit",
-        "national-model",
+        "proportional-new",
     ]
     runs = schema["paths"]["/api/v1/runs/"]["get"]["parameters"]
     names = {p["name"]: p for p in runs}

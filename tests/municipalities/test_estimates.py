@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from allocation.engine import AllocationParams
 from allocation.engine.demand import at_horizon
@@ -94,3 +98,35 @@ def test_multimorbid_is_a_subset_of_chronic_in_every_municipality_and_year() -> 
     for year in range(2027, 2036):
         carried = at_horizon(inputs, AllocationParams(horizon=year), ("chronic", "multimorbid"))
         assert (carried[:, 1] <= carried[:, 0]).all(), year
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 200_000), min_size=4, max_size=4),
+            st.floats(0.5, 15),  # unemployment %
+            st.floats(150_000, 450_000),  # disposable income
+            st.floats(10, 70),  # higher education %
+            st.floats(5, 1500),  # km²
+        ),
+        min_size=2,
+        max_size=30,
+    )
+)
+def test_multimorbid_stays_within_chronic_for_any_municipalities(rows: list[Any]) -> None:
+    """Whatever the age structure and deprivation, the estimate keeps the multimorbid a
+    subset of the chronically ill, in every municipality (the rule the weights rely on)."""
+    bands = pd.DataFrame([r[0] for r in rows], columns=list(estimates.BANDS), dtype=float)
+    frame = bands.assign(
+        population=bands.sum(axis=1),
+        unemployment_pct=[r[1] for r in rows],
+        avg_disposable_income_dkk=[r[2] for r in rows],
+        higher_education_pct=[r[3] for r in rows],
+        area_km2=[r[4] for r in rows],
+    )
+    assume(frame["population"].min() > 0)
+    found = estimates.drivers(frame)
+    chronic, multimorbid = found["chronic"][0], found["multimorbid"][0]
+    assert (multimorbid >= 0).all()
+    assert (multimorbid <= chronic + 1e-9).all()

@@ -150,8 +150,10 @@ def test_area_page_shows_the_stored_supply_after_with_its_decimal(site: Site, as
 
 @pytest.mark.parametrize("role", ROLES)
 def test_municipality_page_explains_each_pillar(site: Site, as_user: Any, role: str) -> None:
-    # 17: the need-and-supply section reads whether the projection is estimated (one query).
-    html = get(as_user(role), "/municipalities/787/", 17)
+    # 18: the need-and-supply section reads whether the projection is estimated (one query),
+    # and the first view of a run's explanation reads its snapshot and its area's stored
+    # statutory share (two; later views take the explanation from the cache, neither query).
+    html = get(as_user(role), "/municipalities/787/", 18)
     assert "Hvorfor Thisted får" in html
     assert "dækningskapaciteter" in html and "højeste af de 98" in html
     assert html.count('class="est"') >= 9  # estimated drivers are marked

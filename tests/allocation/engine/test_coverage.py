@@ -1,5 +1,5 @@
 """Coverage: min-max optimality (brute force, HiGHS), house monotonicity, caps, the
-deficit and national-model variants, and area floors."""
+deficit and proportional-new variants, and area floors."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from allocation.engine import AllocationParams, ParamsError, allocate
 from allocation.engine.apportion import order_items
-from allocation.engine.coverage import coverage, deficit, minmax, national_model
+from allocation.engine.coverage import coverage, deficit, minmax, proportional_new
 from allocation.engine.frames import caps_total
 
 from .builders import denmark_inputs
@@ -107,13 +107,13 @@ def test_deficit_method_is_exact_and_serves_the_deficit_first(
     st.integers(0, 60),
     st.data(),
 )
-def test_national_model_gives_each_area_its_share_by_weighted_citizens(
+def test_proportional_new_gives_each_area_its_share_by_weighted_citizens(
     weighted: list[float], n: int, data: st.DataObject
 ) -> None:
     m = len(weighted)
     areas = np.array(data.draw(st.lists(st.integers(0, 2), min_size=m, max_size=m)))
     w, s = np.array(weighted), np.full(m, 2.0)
-    got = national_model(w, s, np.array([n]), areas, 3)[0]
+    got = proportional_new(w, s, np.array([n]), areas, 3)[0]
     assert got.sum() == n
     area_w = np.bincount(areas, weights=w, minlength=3)
     expected = greedy(area_w.tolist(), [0.5, 0.5, 0.5], n)
@@ -168,7 +168,7 @@ def test_too_tight_caps_and_floors_name_their_field() -> None:
     assert err.value.field == "floors"
 
 
-@pytest.mark.parametrize("method", ["minmax", "deficit", "national-model"])
+@pytest.mark.parametrize("method", ["minmax", "deficit", "proportional-new"])
 def test_every_coverage_method_on_realistic_data_is_exact(method: str) -> None:
     outcome = allocate(denmark_inputs(), AllocationParams(coverage_method=method))
     assert outcome.totals == {

@@ -78,7 +78,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         accessibility=pillars[2],
         horizon=2026 + years - 1,
         pipeline=pipeline,
-        coverage_method=draw(st.sampled_from(["minmax", "deficit", "national-model"])),
+        coverage_method=draw(st.sampled_from(["minmax", "deficit", "proportional-new"])),
         transition_method=draw(st.sampled_from(["sainte-lague", "hamilton", "dhondt"])),
         accessibility_method=draw(st.sampled_from(["sainte-lague", "hamilton", "dhondt"])),
         caps=caps,

@@ -33,9 +33,9 @@ from .builders import denmark_inputs, small_inputs
             caps={787: 3},
             floors={"bornholm": 20},
         ),
-        AllocationParams(coverage_method="national-model", accessibility_method="dhondt"),
+        AllocationParams(coverage_method="proportional-new", accessibility_method="dhondt"),
     ],
-    ids=["minmax", "deficit-caps-floors", "national-model"],
+    ids=["minmax", "deficit-caps-floors", "proportional-new"],
 )
 def test_vectorised_draws_equal_separate_engine_calls(params: AllocationParams) -> None:
     inputs = denmark_inputs()
