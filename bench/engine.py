@@ -124,11 +124,13 @@ def synthetic_denmark(scale: int, seed: int = SEED) -> EngineInputs:
         }
     )
     clusters = pd.Series([f"klynge-{i * 21 // m + 1}" for i in range(m)], index=codes, dtype=object)
+    # The statutory reference's default geography (17 health councils) must exist too.
+    councils = pd.Series([f"raad-{i * 17 // m + 1}" for i in range(m)], index=codes, dtype=object)
     return EngineInputs(
         municipalities=muni,
         practices=practices,
         doctors=doctors,
-        geographies={"sundhedsklynger-21": clusters},
+        geographies={"sundhedsklynger-21": clusters, "sundhedsraad-2027": councils},
     )
 
 
