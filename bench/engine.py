@@ -52,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from allocation.engine import AllocationParams, EngineInputs, allocate
 from allocation.engine.coverage import minmax
 from allocation.engine.frames import check_against_inputs
+from allocation.engine.params import DEFAULT_TRAINING_PER_YEAR
 from allocation.engine.sensitivity import (
     Streams,
     draw,
@@ -140,6 +141,8 @@ def scaled_params(scale: int) -> AllocationParams:
         transition=700 * scale,
         coverage=600 * scale,
         accessibility=200 * scale,
+        # The training pipeline grows with the country, or it could not give the new ones.
+        training_pipeline=(DEFAULT_TRAINING_PER_YEAR * scale,) * 10,
     )
 
 
