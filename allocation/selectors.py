@@ -498,6 +498,7 @@ def placement_list(
             "pillar",
             "year",
             "kind",
+            "reason_code",
             "reason",
         )
     )

@@ -22,7 +22,15 @@ from .params import (
     ParamsError,
 )
 from .run import NATION, Outcome, aggregate, allocate
-from .sensitivity import Sensitivity, perturbed_totals, run_sensitivity, summarise_sensitivity
+from .sensitivity import (
+    DrawResults,
+    Sensitivity,
+    perturbed,
+    perturbed_totals,
+    run_sensitivity,
+    summarise_sensitivity,
+    with_open_share_range,
+)
 
 __all__ = [
     "ACCESSIBILITY_DRIVERS",
@@ -34,6 +42,7 @@ __all__ = [
     "PROPORTIONAL_METHODS",
     "TRANSITION_DRIVERS",
     "AllocationParams",
+    "DrawResults",
     "EngineInputs",
     "InfeasibleError",
     "Outcome",
@@ -45,8 +54,10 @@ __all__ = [
     "hamilton",
     "minmax",
     "order_items",
+    "perturbed",
     "perturbed_totals",
     "run_sensitivity",
     "summarise_sensitivity",
     "top_n",
+    "with_open_share_range",
 ]

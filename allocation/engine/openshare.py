@@ -26,9 +26,12 @@ share of every draw with the same arithmetic (R = 1 for the base run).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .apportion import FloatArray
+from .apportion import FloatArray, IntArray
+from .placement import PlacementRules, expansion_sequence, practice_room, steered
 
 # The year of the government's target of 70 % of practices open (docs/model.md#sources).
 OPEN_SHARE_TARGET_YEAR = 2030
@@ -85,3 +88,76 @@ def open_share(
     """The share for one scenario (see `open_shares`); None without any practice."""
     value = float(open_shares(listed, capacities, threshold, extra_open)[0])
     return value if np.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class PracticeQueue:
+    """The existing practices' expansion order, for any number of new capacities.
+
+    positions[p, c] is where the c-th new capacity of practice p comes in its municipality's
+    expansion order (placement.expansion_sequence); padded with a number beyond any count.
+    """
+
+    municipality: IntArray  # (P,) position of each practice's municipality
+    positions: IntArray  # (P, K)
+    room: IntArray  # (M,) new capacities the municipality's practices can take in all
+
+
+def practice_queue(
+    listed: FloatArray,
+    capacities: FloatArray,
+    practice_municipality: IntArray,
+    rules: PlacementRules,
+    n_m: int,
+) -> PracticeQueue:
+    room = practice_room(capacities, rules)
+    owner, c, _, room_m = expansion_sequence(listed, capacities, practice_municipality, room, n_m)
+    start = np.cumsum(room_m) - room_m
+    where = np.arange(len(owner)) - start[practice_municipality[owner]]
+    width = max(1, int(room.max()) if len(room) else 1)
+    positions = np.full((len(capacities), width), np.iinfo(np.int64).max, dtype=np.int64)
+    positions[owner, c] = where
+    return PracticeQueue(
+        municipality=np.asarray(practice_municipality, dtype=np.int64),
+        positions=positions,
+        room=room_m,
+    )
+
+
+def open_share_placed(
+    *,
+    counts: FloatArray,
+    listed: FloatArray,
+    capacities: FloatArray,
+    threshold: FloatArray,
+    queue: PracticeQueue,
+    rules: PlacementRules,
+    relief: FloatArray,
+) -> FloatArray:
+    """(R,) open share after placing `counts` (R, M, 3: new capacities per pillar, in PILLARS
+    order) by the placement rules; listed, capacities (R, P) or (P,), threshold per
+    practice.
+
+    The same split as `placement.place`: the steered coverage capacities open new
+    ydernumre, the others expand the practices in their order up to their room, the rest
+    open new ydernumre. Which pillar an expansion comes from is an accident of timing (the
+    capacities are placed in time order), so each expansion counts with the average list
+    relief of its municipality's capacities that are not steered; a new ydernummer counts
+    as open where its municipality's new-ydernummer capacities relieve lists at all.
+    """
+    t, c, a = counts[..., 0], counts[..., 1], counts[..., 2]
+    total = t + c + a
+    steer = np.minimum(steered(c, rules.new_share), c)
+    pool = total - steer
+    expand = np.minimum(pool, queue.room[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pool_relief = np.where(
+            pool > 0, (relief[0] * t + relief[1] * (c - steer) + relief[2] * a) / pool, 0.0
+        )
+    per_practice = expand[:, queue.municipality]
+    added = (queue.positions[None, :, :] < per_practice[:, :, None]).sum(axis=2)
+    effective = np.atleast_2d(capacities) + added * pool_relief[:, queue.municipality]
+    new = total - expand
+    new_relief = relief[1] * steer + pool_relief * (pool - expand)
+    opened = np.where(new_relief > 0, np.ceil(new / rules.new_size), 0.0).sum(axis=1)
+    return open_shares(listed, effective, threshold, opened)

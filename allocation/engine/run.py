@@ -40,7 +40,8 @@ from .metrics import OPEN_SHARE_TARGET, load_metrics
 from .openshare import (
     OPEN_SHARE_TARGET_YEAR,
     list_growth,
-    open_share,
+    open_share_placed,
+    practice_queue,
     threshold_per_capacity,
 )
 from .params import (
@@ -268,6 +269,7 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
         sup.practice_municipality,
         sup.practice_horizon,
         placements,
+        new,
     )
     metrics["before"]["open_share"] = shares.pop("open_share_before")
     metrics["after"]["open_share"] = shares.pop("open_share_after")
@@ -334,80 +336,68 @@ def _open_share_metrics(
     practice_municipality: np.ndarray,
     practice_horizon: np.ndarray,
     placements: pd.DataFrame,
+    new: np.ndarray,
 ) -> dict[str, Any]:
     """The open share at the horizon before and after, and after in 2030
     (engine.openshare; docs/model.md#the-open-share), and the practices' forms."""
     practices = inputs.practices
     listed = practices["listed_patients"].to_numpy(dtype=np.float64)
-    relief = params.list_relief
-    row_relief = placements["pillar"].map(relief).to_numpy(dtype=np.float64)
-    position = pd.Index(practices["ydernummer"]).get_indexer(pd.Index(placements["ydernummer"]))
-    existing = position >= 0
-    years = placements["year"].to_numpy()
+    rules = placement_rules(params)
+    relief = np.array([params.list_relief[p] for p in PILLARS])
+    queue = practice_queue(listed, practice_horizon, practice_municipality, rules, len(frame))
     w_base = frame["weighted_citizens_base"].to_numpy(np.float64)
 
-    def after(year: int, capacities: np.ndarray, w: np.ndarray, pop: np.ndarray) -> float | None:
-        by = years <= year
-        # A placed capacity adds its pillar's list relief to the practice's list capacity; a
-        # new ydernummer counts as open only where its capacities relieve lists at all.
-        keep = existing & by
-        added = np.bincount(position[keep], weights=row_relief[keep], minlength=len(practices))
-        opened = ~existing & by
-        new_relief = (
-            pd.Series(row_relief[opened]).groupby(placements["ydernummer"].to_numpy()[opened]).sum()
+    def share(
+        counts: np.ndarray,
+        capacities: np.ndarray,
+        w: np.ndarray,
+        pop: np.ndarray,
+        grow: bool = True,
+    ) -> float | None:
+        grown = listed * list_growth(w_base, w)[practice_municipality] if grow else listed
+        threshold = threshold_per_capacity(params.open_threshold, params.list_norm, w, pop)
+        value = float(
+            open_share_placed(
+                counts=counts[None, :, :].astype(np.float64),
+                listed=grown,
+                capacities=capacities,
+                threshold=threshold[practice_municipality],
+                queue=queue,
+                rules=rules,
+                relief=relief,
+            )[0]
         )
-        return open_share(
-            listed * list_growth(w_base, w)[practice_municipality],
-            capacities + added,
-            threshold_per_capacity(params.open_threshold, params.list_norm, w, pop)[
-                practice_municipality
-            ],
-            int((new_relief > 0).sum()),
-        )
+        return value if np.isfinite(value) else None
 
     w_h = frame["weighted_citizens_horizon"].to_numpy(np.float64)
     pop_h = frame["population_horizon"].to_numpy(np.float64)
-    grown = listed * list_growth(w_base, w_h)[practice_municipality]
-    threshold = threshold_per_capacity(params.open_threshold, params.list_norm, w_h, pop_h)
+    counts_h = new.sum(axis=0).T  # (M, 3)
     out: dict[str, Any] = {
         "open_threshold": params.open_threshold,
-        "open_share_before": open_share(grown, practice_horizon, threshold[practice_municipality]),
-        "open_share_after": after(params.horizon, practice_horizon, w_h, pop_h),
+        "open_share_before": share(np.zeros_like(counts_h), practice_horizon, w_h, pop_h),
+        "open_share_after": share(counts_h, practice_horizon, w_h, pop_h),
         # The same capacities with today's lists: what the growth of the lists costs.
-        "open_share_after_lists_today": open_share(
-            listed,
-            practice_horizon
-            + np.bincount(
-                position[existing], weights=row_relief[existing], minlength=len(practices)
-            ),
-            threshold[practice_municipality],
-            int(
-                (
-                    pd.Series(row_relief[~existing])
-                    .groupby(placements["ydernummer"].to_numpy()[~existing])
-                    .sum()
-                    > 0
-                ).sum()
-            ),
-        ),
+        "open_share_after_lists_today": share(counts_h, practice_horizon, w_h, pop_h, False),
         "open_share_2030": None,
         "open_share_2030_need": None,
     }
     year = OPEN_SHARE_TARGET_YEAR
     if params.base_year <= year <= params.horizon:
         w30, pop30, how = need_in_year(inputs, params, weights, year)
-        out["open_share_2030"] = after(
-            year, supply(inputs, params, year=year).practice_horizon, w30, pop30
+        by = np.asarray(params.years) <= year
+        out["open_share_2030"] = share(
+            new[by].sum(axis=0).T, supply(inputs, params, year=year).practice_horizon, w30, pop30
         )
         out["open_share_2030_need"] = how
     # Practice forms: solo practices (one capacity or less) at the horizon, before and after.
+    position = pd.Index(practices["ydernummer"]).get_indexer(pd.Index(placements["ydernummer"]))
+    existing = position >= 0
     added_all = np.bincount(position[existing], minlength=len(practices))
     new_sizes = placements.loc[~existing].groupby("ydernummer").size().to_numpy()
     out["solo_practices_before"] = int((practice_horizon <= SOLO).sum())
     out["solo_practices_after"] = int(((practice_horizon + added_all) <= SOLO).sum()) + int(
         (new_sizes == 1).sum()
     )
-    out["solo_to_partnership"] = int((placements["reason_code"] == "solo_to_partnership").sum())
     out["placements_by_reason"] = {
         str(k): int(v) for k, v in placements["reason_code"].value_counts().sort_index().items()
     }
