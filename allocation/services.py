@@ -797,9 +797,7 @@ def finish_split_run(*, run_id: int, chunks: list[Any]) -> bool:
         [np.asarray(c["totals"] if isinstance(c, dict) else c, dtype=np.int64) for c in chunks]
     )
     shares = (
-        np.array(
-            [np.nan if v is None else v for c in chunks for v in c["open_share"]], dtype=float
-        )
+        np.array([np.nan if v is None else v for c in chunks for v in c["open_share"]], dtype=float)
         if all(isinstance(c, dict) for c in chunks)
         else None
     )

@@ -215,8 +215,9 @@ class AllocationParams:
     # ASSUMED 0.5: the proposal names the steering of new ydernumre as the pillar's purpose
     # but no share; half leaves the other half for practices that can grow.
     new_ydernummer_share: float = 0.5
-    # Capacities a new ydernummer is filled to before the next one opens. ASSUMED 2: a new
-    # practice opens as a partnership of two, not as an eight-doctor clinic.
+    # Capacities a new ydernummer is filled to before the next one opens (at most
+    # max_practice_capacities). ASSUMED 2: a new practice opens as a partnership of two, not
+    # as an eight-doctor clinic.
     new_practice_capacities: int = 2
     # The closing threshold of the open share (OPEN_THRESHOLDS): need-based by default, the
     # rule in force since 1 July 2025; "flat" is the former 1,600 (list_norm) everywhere.
@@ -305,10 +306,8 @@ class AllocationParams:
             raise ParamsError("max_practice_growth", "must not be negative")
         if not 0.0 <= self.new_ydernummer_share <= 1.0:
             raise ParamsError("new_ydernummer_share", "must be between 0 and 1")
-        if not 1 <= self.new_practice_capacities <= self.max_practice_capacities:
-            raise ParamsError(
-                "new_practice_capacities", "must be from 1 to max_practice_capacities"
-            )
+        if self.new_practice_capacities < 1:
+            raise ParamsError("new_practice_capacities", "must be at least 1")
         _choice("open_threshold", self.open_threshold, OPEN_THRESHOLDS)
         if not 1 <= self.sensitivity_draws <= 1_000_000:
             raise ParamsError("sensitivity_draws", "must be between 1 and 1,000,000")

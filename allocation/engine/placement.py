@@ -15,6 +15,7 @@ transition / coverage / accessibility, then the pillar's own order):
   addition (water-filling). Equal loads go to the lower ydernummer. A solo practice (one
   capacity or less at the horizon) that gets one grows into a partnership.
 - When the existing practices have no room left (or there are none), a new ydernummer opens.
+  In a municipality without practices the reason is that, steered or not.
 - New ydernumre NEW-<kommunekode>-<n> are filled up to `new_practice_capacities` before the
   next one opens, the steered and the overflowing capacities in their time order. Its first
   capacity has kind 'new', later ones 'expansion'.
@@ -162,8 +163,9 @@ def place(
     kind[is_new] = np.where(within == 0, "new", "expansion")
     cap_before[is_new] = within
     has_practices = np.bincount(practice_municipality, minlength=n_m)[muni] > 0
+    # Where there is no practice, that is the reason, steered or not.
     code[is_new] = np.where(
-        steer[is_new], NEW_STEERING, np.where(has_practices[is_new], NEW_NO_ROOM, NEW_NO_PRACTICE)
+        ~has_practices[is_new], NEW_NO_PRACTICE, np.where(steer[is_new], NEW_STEERING, NEW_NO_ROOM)
     )
 
     reason = _reasons(

@@ -302,7 +302,9 @@ def placement_rules(params: AllocationParams) -> PlacementRules:
         max_capacities=params.max_practice_capacities,
         max_growth=params.max_practice_growth,
         new_share=params.new_ydernummer_share,
-        new_size=params.new_practice_capacities,
+        new_size=max(
+            1, min(params.new_practice_capacities, int(params.max_practice_capacities + 1e-9))
+        ),
     )
 
 
