@@ -124,26 +124,27 @@ def practice_queue(
     )
 
 
-def open_share_placed(
-    *,
-    counts: FloatArray,
-    listed: FloatArray,
-    capacities: FloatArray,
-    threshold: FloatArray,
-    queue: PracticeQueue,
-    rules: PlacementRules,
-    relief: FloatArray,
-) -> FloatArray:
-    """(R,) open share after placing `counts` (R, M, 3: new capacities per pillar, in PILLARS
-    order) by the placement rules; listed, capacities (R, P) or (P,), threshold per
-    practice.
+@dataclass(frozen=True)
+class Placed:
+    """New capacities per draw as the open share counts them (see `place_counts`)."""
 
-    The same split as `placement.place`: the steered coverage capacities open new
-    ydernumre, the others expand the practices in their order up to their room, the rest
-    open new ydernumre. Which pillar an expansion comes from is an accident of timing (the
-    capacities are placed in time order), so each expansion counts with the average list
-    relief of its municipality's capacities that are not steered; a new ydernummer counts
-    as open where its municipality's new-ydernummer capacities relieve lists at all.
+    added: FloatArray  # (R, P) expansions of each existing practice
+    relief: FloatArray  # (R, M) list relief of each of the municipality's expansions
+    opened: FloatArray  # (R, M) new ydernumre
+    opened_relieving: FloatArray  # (R, M) new ydernumre whose capacities relieve lists
+
+
+def place_counts(
+    counts: FloatArray, queue: PracticeQueue, rules: PlacementRules, relief: FloatArray
+) -> Placed:
+    """counts (R, M, 3): new capacities per pillar (PILLARS order), placed by the rules of
+    `placement.place`: the steered coverage capacities open new ydernumre, the others
+    expand the practices in their order up to their room, the rest open new ydernumre.
+
+    Which pillar an expansion comes from is an accident of timing (the capacities are
+    placed in time order), so each expansion counts with the average list relief of its
+    municipality's capacities that are not steered; a municipality's new ydernumre relieve
+    lists where its new-ydernummer capacities relieve lists at all.
     """
     t, c, a = counts[..., 0], counts[..., 1], counts[..., 2]
     total = t + c + a
@@ -156,8 +157,28 @@ def open_share_placed(
         )
     per_practice = expand[:, queue.municipality]
     added = (queue.positions[None, :, :] < per_practice[:, :, None]).sum(axis=2)
-    effective = np.atleast_2d(capacities) + added * pool_relief[:, queue.municipality]
-    new = total - expand
+    opened = np.ceil((total - expand) / rules.new_size)
     new_relief = relief[1] * steer + pool_relief * (pool - expand)
-    opened = np.where(new_relief > 0, np.ceil(new / rules.new_size), 0.0).sum(axis=1)
-    return open_shares(listed, effective, threshold, opened)
+    return Placed(
+        added=added.astype(np.float64),
+        relief=pool_relief,
+        opened=opened,
+        opened_relieving=np.where(new_relief > 0, opened, 0.0),
+    )
+
+
+def open_share_placed(
+    *,
+    counts: FloatArray,
+    listed: FloatArray,
+    capacities: FloatArray,
+    threshold: FloatArray,
+    queue: PracticeQueue,
+    rules: PlacementRules,
+    relief: FloatArray,
+) -> FloatArray:
+    """(R,) open share after placing `counts` (R, M, 3; see `place_counts`); listed,
+    capacities and threshold per practice, (R, P) or (P,)."""
+    placed = place_counts(counts, queue, rules, relief)
+    effective = np.atleast_2d(capacities) + placed.added * placed.relief[:, queue.municipality]
+    return open_shares(listed, effective, threshold, placed.opened_relieving.sum(axis=1))
