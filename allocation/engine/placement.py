@@ -245,7 +245,8 @@ def _reasons(
     ]
     at, ys, ns, lds, bs = rows(code == SOLO_TO_PARTNERSHIP)
     out[at] = [
-        f"solo practice {y} grows into a partnership, the most loaded practice in {n} with room "
+        f"expansion of solo practice {y} into a partnership, the most loaded practice in {n} "
+        f"with room "
         f"({'∞' if ld < 0 else ld} listed patients per capacity; {b:g} → {b + 1:g} capacities)"
         for y, n, ld, b in zip(ys, ns, lds, bs, strict=True)
     ]
