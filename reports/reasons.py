@@ -91,7 +91,8 @@ def _new_expansion(m: re.Match[str]) -> str:
 def _solo(m: re.Match[str]) -> str:
     return _(
         "expansion of solo practice %(y)s into a partnership, the most loaded practice in "
-        "%(name)s with room (%(load)s listed patients per capacity; %(before)s → %(after)s capacities)"
+        "%(name)s with room (%(load)s listed patients per capacity; %(before)s → %(after)s "
+        "capacities)"
     ) % {
         "y": m["y"],
         "name": m["name"],
