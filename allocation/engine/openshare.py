@@ -155,12 +155,15 @@ def place_counts(
         pool_relief = np.where(
             pool > 0, (relief[0] * t + relief[1] * (c - steer) + relief[2] * a) / pool, 0.0
         )
-    per_practice = expand[:, queue.municipality]
-    added = (queue.positions[None, :, :] < per_practice[:, :, None]).sum(axis=2)
+    per_practice = np.take(expand, queue.municipality, axis=1)
+    # Column by column: the practices' room is a few capacities, the draws are many.
+    added = np.zeros(per_practice.shape)
+    for k in range(queue.positions.shape[1]):
+        added += queue.positions[None, :, k] < per_practice
     opened = np.ceil((total - expand) / rules.new_size)
     new_relief = relief[1] * steer + pool_relief * (pool - expand)
     return Placed(
-        added=added.astype(np.float64),
+        added=added,
         relief=pool_relief,
         opened=opened,
         opened_relieving=np.where(new_relief > 0, opened, 0.0),
@@ -172,13 +175,38 @@ def open_share_placed(
     counts: FloatArray,
     listed: FloatArray,
     capacities: FloatArray,
+    growth: FloatArray,
     threshold: FloatArray,
+    capacity_factor: FloatArray | None,
     queue: PracticeQueue,
     rules: PlacementRules,
     relief: FloatArray,
 ) -> FloatArray:
-    """(R,) open share after placing `counts` (R, M, 3; see `place_counts`); listed,
-    capacities and threshold per practice, (R, P) or (P,)."""
+    """(R,) open share after placing `counts` (R, M, 3; see `place_counts`).
+
+    listed and capacities per practice (P,); per municipality (R, M): the lists' growth,
+    the threshold per capacity and a factor on the practices' capacities (None: 1). A
+    practice is open when listed x growth / threshold < capacities x factor + relieving
+    expansions (the same test as `open_shares`, with the per-municipality factors taken
+    together before they are spread over the practices).
+    """
     placed = place_counts(counts, queue, rules, relief)
-    effective = np.atleast_2d(capacities) + placed.added * placed.relief[:, queue.municipality]
-    return open_shares(listed, effective, threshold, placed.opened_relieving.sum(axis=1))
+    where = queue.municipality
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_threshold = growth / threshold
+    # np.take and in-place arithmetic: this runs on (draws x practices) in the sensitivity.
+    need = np.take(per_threshold, where, axis=1)
+    need *= listed[None, :]
+    have = np.take(placed.relief, where, axis=1)
+    have *= placed.added
+    if capacity_factor is None:
+        have += capacities[None, :]
+    else:
+        factor = np.take(capacity_factor, where, axis=1)
+        factor *= capacities[None, :]
+        have += factor
+    is_open = (have > 0) & (need < have)
+    extra = placed.opened_relieving.sum(axis=1)
+    n = len(listed) + extra
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, (np.count_nonzero(is_open, axis=1) + extra) / n, np.nan)

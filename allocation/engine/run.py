@@ -356,14 +356,15 @@ def _open_share_metrics(
         pop: np.ndarray,
         grow: bool = True,
     ) -> float | None:
-        grown = listed * list_growth(w_base, w)[practice_municipality] if grow else listed
         threshold = threshold_per_capacity(params.open_threshold, params.list_norm, w, pop)
         value = float(
             open_share_placed(
                 counts=counts[None, :, :].astype(np.float64),
-                listed=grown,
+                listed=listed,
                 capacities=capacities,
-                threshold=threshold[practice_municipality],
+                growth=(list_growth(w_base, w) if grow else np.ones_like(w))[None, :],
+                threshold=threshold[None, :],
+                capacity_factor=None,
                 queue=queue,
                 rules=rules,
                 relief=relief,

@@ -237,7 +237,6 @@ def evaluate_draws(
         caps_total=caps_total(inputs, params),
         floors=floors_by_area(params, slugs),
     )
-    where = base.queue.municipality
     with np.errstate(divide="ignore", invalid="ignore"):
         noise = np.where(base.supply > 0, draws.supply / base.supply, 1.0)
     threshold = threshold_per_capacity(
@@ -246,9 +245,11 @@ def evaluate_draws(
     relief = np.array([params.list_relief[p] for p in PILLARS])
     shares = open_share_placed(
         counts=np.stack([counts.transition, counts.coverage, counts.accessibility], axis=2),
-        listed=base.listed[None, :] * list_growth(need_.base, weighted)[:, where],
-        capacities=base.capacities[None, :] * noise[:, where],
-        threshold=threshold[:, where],
+        listed=base.listed,
+        capacities=base.capacities,
+        growth=list_growth(need_.base, weighted),
+        threshold=threshold,
+        capacity_factor=noise,
         queue=base.queue,
         rules=placement_rules(params),
         relief=relief,

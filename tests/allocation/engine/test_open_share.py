@@ -217,7 +217,13 @@ def test_open_share_counts_relief_and_new_ydernumre() -> None:
     )
     rules = PlacementRules(8, 2, 0.0, 2)
     counts = np.array([[[0.0, 1.0, 0.0]]])
-    args = dict(listed=np.array([2000.0]), capacities=np.array([1.0]), threshold=np.array([1600.0]))
+    args = dict(
+        listed=np.array([2000.0]),
+        capacities=np.array([1.0]),
+        growth=np.ones((1, 1)),
+        threshold=np.full((1, 1), 1600.0),
+        capacity_factor=None,
+    )
     relief = np.array([0.0, 1.0, 0.0])
     # 2000 < 1600 x 2: open after the coverage capacity.
     assert open_share_placed(counts=counts, queue=queue, rules=rules, relief=relief, **args)[0] == 1
