@@ -217,26 +217,31 @@ def test_open_share_counts_relief_and_new_ydernumre() -> None:
     )
     rules = PlacementRules(8, 2, 0.0, 2)
     counts = np.array([[[0.0, 1.0, 0.0]]])
-    args = dict(
-        listed=np.array([2000.0]),
-        capacities=np.array([1.0]),
-        growth=np.ones((1, 1)),
-        threshold=np.full((1, 1), 1600.0),
-        capacity_factor=None,
-    )
     relief = np.array([0.0, 1.0, 0.0])
+
+    def share(counts: np.ndarray, rules: PlacementRules) -> float:
+        return float(
+            open_share_placed(
+                counts=counts,
+                listed=np.array([2000.0]),
+                capacities=np.array([1.0]),
+                growth=np.ones((1, 1)),
+                threshold=np.full((1, 1), 1600.0),
+                capacity_factor=None,
+                queue=queue,
+                rules=rules,
+                relief=relief,
+            )[0]
+        )
+
     # 2000 < 1600 x 2: open after the coverage capacity.
-    assert open_share_placed(counts=counts, queue=queue, rules=rules, relief=relief, **args)[0] == 1
+    assert share(counts, rules) == 1
     # The same capacity from the transition pillar relieves nothing: still closed.
     counts_t = np.array([[[1.0, 0.0, 0.0]]])
-    assert (
-        open_share_placed(counts=counts_t, queue=queue, rules=rules, relief=relief, **args)[0] == 0
-    )
+    assert share(counts_t, rules) == 0
     # Steered, it opens a new ydernummer that counts as open: 1 of 2 practices.
     steer = PlacementRules(8, 2, 1.0, 2)
-    assert (
-        open_share_placed(counts=counts, queue=queue, rules=steer, relief=relief, **args)[0] == 0.5
-    )
+    assert share(counts, steer) == 0.5
 
 
 def test_default_figures_on_denmark() -> None:
@@ -248,11 +253,13 @@ def test_default_figures_on_denmark() -> None:
     m = outcome.metrics
     band = sens.open_share
     assert band is not None
+    p5, p95 = band["p5"], band["p95"]
+    assert p5 is not None and p95 is not None
     figures = {
         "before": round(m["before"]["open_share"], 4),
         "after": round(m["after"]["open_share"], 4),
-        "p5": round(band["p5"], 4),
-        "p95": round(band["p95"], 4),
+        "p5": round(p5, 4),
+        "p95": round(p95, 4),
         "2030": round(m["open_share_2030"], 4),
         "lists_today": round(m["open_share_after_lists_today"], 4),
         "expanded": m["practices_expanded"],
@@ -265,7 +272,7 @@ def test_default_figures_on_denmark() -> None:
     figures["flat_after"] = round(flat["after"]["open_share"], 4)
     figures["flat_2030"] = round(flat["open_share_2030"], 4)
     print(figures)
-    assert band["p5"] <= m["after"]["open_share"] <= band["p95"]
+    assert p5 <= m["after"]["open_share"] <= p95
     assert m["open_share_2030_need"] == "projection"
     assert figures == PINNED
 
