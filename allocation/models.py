@@ -402,6 +402,15 @@ class Placement(models.Model):
         EXPANSION = "expansion", _("expansion of an existing ydernummer")
         NEW = "new", _("new ydernummer")
 
+    class Reason(models.TextChoices):
+        """Why the capacity went where it did (allocation.engine.placement.REASONS)."""
+
+        MOST_LOADED = "most_loaded", _("most loaded practice")
+        SOLO_TO_PARTNERSHIP = "solo_to_partnership", _("solo practice grows to partnership")
+        NEW_STEERING = "new_steering", _("new ydernummer: national steering")
+        NEW_NO_ROOM = "new_no_room", _("new ydernummer: the practices have no room")
+        NEW_NO_PRACTICE = "new_no_practice", _("new ydernummer: no practice in the municipality")
+
     run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="placements")
     # Read by run (then filtered within it): the run's index is enough.
     municipality = models.ForeignKey(
@@ -411,6 +420,8 @@ class Placement(models.Model):
     pillar = models.CharField(max_length=15, choices=Pillar.choices)
     year = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Blank for runs stored before placements carried a reason code.
+    reason_code = models.CharField(max_length=24, choices=Reason.choices, blank=True)
     reason = models.TextField()
 
     class Meta:

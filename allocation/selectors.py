@@ -503,6 +503,7 @@ def placement_list(
             "pillar",
             "year",
             "kind",
+            "reason_code",
             "reason",
         )
     )

@@ -44,7 +44,12 @@ from allocation.engine import (
     allocate,
 )
 from allocation.engine.frames import json_safe
-from allocation.engine.sensitivity import Sensitivity, perturbed_totals, summarise_sensitivity
+from allocation.engine.sensitivity import (
+    Sensitivity,
+    perturbed,
+    summarise_sensitivity,
+    with_open_share_range,
+)
 from allocation.models import (
     DEFAULT_SCENARIO_NAME,
     PARAMS_SCHEMA_VERSION,
@@ -734,7 +739,7 @@ def execute_run(*, run_id: int, split_sensitivity: bool) -> RunPlan:
         AllocationRun.objects.filter(pk=run_id).update(timings=timings)
         return RunPlan(chunks=chunks)
     t = time.perf_counter()
-    parts = []
+    parts, shares = [], []
     for index, draws in chunks:
         report_progress(
             run_id=run_id,
@@ -743,8 +748,12 @@ def execute_run(*, run_id: int, split_sensitivity: bool) -> RunPlan:
             count=index + 1,
             of=len(chunks),
         )
-        parts.append(perturbed_totals(inputs, _chunk_params(params, index), draws))
-    sensitivity = summarise_sensitivity(inputs, params, outcome, np.vstack(parts))
+        result = perturbed(inputs, _chunk_params(params, index), draws)
+        parts.append(result.totals)
+        shares.append(result.open_share)
+    sensitivity = summarise_sensitivity(
+        inputs, params, outcome, np.vstack(parts), np.concatenate(shares)
+    )
     timings["sensitivity"] = time.perf_counter() - t
     report_progress(run_id=run_id, progress=95, stage=Stage.SAVING)
     store_results(
@@ -753,10 +762,11 @@ def execute_run(*, run_id: int, split_sensitivity: bool) -> RunPlan:
     return RunPlan(chunks=[])
 
 
-def sensitivity_chunk(*, run_id: int, index: int, draws: int) -> list[list[int]]:
+def sensitivity_chunk(*, run_id: int, index: int, draws: int) -> dict[str, Any]:
+    """One chunk of draws: {"totals": (draws, M) capacities, "open_share": (draws,)}."""
     run = AllocationRun.objects.get(pk=run_id)
     params = AllocationParams.from_dict(run.params)
-    totals = perturbed_totals(_inputs_for(run), _chunk_params(params, index), draws)
+    result = perturbed(_inputs_for(run), _chunk_params(params, index), draws)
     of = len(sensitivity_chunks(draws=params.sensitivity_draws, chunk=settings.SENSITIVITY_CHUNK))
     report_progress(
         run_id=run_id,
@@ -765,10 +775,17 @@ def sensitivity_chunk(*, run_id: int, index: int, draws: int) -> list[list[int]]
         count=index + 1,
         of=of,
     )
-    return [[int(x) for x in row] for row in totals]
+    return {
+        "totals": result.totals.tolist(),
+        # NaN (no practice at all) travels as None.
+        "open_share": [float(v) if np.isfinite(v) else None for v in result.open_share],
+    }
 
 
-def finish_split_run(*, run_id: int, chunks: list[list[list[int]]]) -> bool:
+def finish_split_run(*, run_id: int, chunks: list[Any]) -> bool:
+    """Merge the chunks and store. A chunk is a dict (sensitivity_chunk), or the bare list of
+    totals that chunks sent before the open share was drawn (then the run has no open-share
+    band)."""
     run = AllocationRun.objects.get(pk=run_id)
     timings = dict(run.timings)
     t = time.perf_counter()
@@ -776,8 +793,15 @@ def finish_split_run(*, run_id: int, chunks: list[list[list[int]]]) -> bool:
     inputs = _inputs_for(run)
     params = AllocationParams.from_dict(run.params)
     outcome = allocate(inputs, params)  # deterministic: the same outcome as before the split
-    totals = np.vstack([np.asarray(c, dtype=np.int64) for c in chunks])
-    sensitivity = summarise_sensitivity(inputs, params, outcome, totals)
+    totals = np.vstack(
+        [np.asarray(c["totals"] if isinstance(c, dict) else c, dtype=np.int64) for c in chunks]
+    )
+    shares = (
+        np.array([np.nan if v is None else v for c in chunks for v in c["open_share"]], dtype=float)
+        if all(isinstance(c, dict) for c in chunks)
+        else None
+    )
+    sensitivity = summarise_sensitivity(inputs, params, outcome, totals, shares)
     timings["sensitivity_merge"] = time.perf_counter() - t
     return store_results(
         run_id=run_id, outcome=outcome, sensitivity=sensitivity, timings=timings, inputs=inputs
@@ -819,7 +843,7 @@ def store_results(
         stage_total=None,
         finished_at=timezone.now(),
         totals=outcome.totals,
-        metrics=json_safe(outcome.metrics),
+        metrics=json_safe(with_open_share_range(outcome.metrics, sensitivity)),
         sensitivity_summary=json_safe(summary),
         timings={k: round(v, 4) for k, v in timings.items()},
         error="",
@@ -966,6 +990,7 @@ def _write_results(
             "pillar": p["pillar"].astype(str).tolist(),
             "year": _ints(p["year"]),
             "kind": p["kind"].astype(str).tolist(),
+            "reason_code": p["reason_code"].astype(str).tolist(),
             "reason": p["reason"].astype(str).tolist(),
         },
     )

@@ -67,13 +67,13 @@ def run_allocation(self: Any, run_id: int) -> str:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=False)
-def sensitivity_chunk(run_id: int, index: int, draws: int) -> list[list[int]]:
+def sensitivity_chunk(run_id: int, index: int, draws: int) -> dict[str, Any]:
     with services.heartbeat(run_id=run_id):
         return services.sensitivity_chunk(run_id=run_id, index=index, draws=draws)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def finish_run(chunks: list[list[list[int]]], run_id: int) -> str:
+def finish_run(chunks: list[Any], run_id: int) -> str:
     try:
         with services.heartbeat(run_id=run_id):
             services.finish_split_run(run_id=run_id, chunks=chunks)

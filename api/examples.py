@@ -184,6 +184,8 @@ _BY_NAME: dict[str, Any] = {
     "detail": "Not found.",
     "url": "http://127.0.0.1:8000/api/v1/",
     "metric": "max_load",
+    "reason_code": "most_loaded",
+    "reason_label": "most loaded practice",
 }
 
 

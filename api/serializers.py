@@ -508,6 +508,13 @@ class PlacementSerializer(serializers.Serializer):
     pillar = serializers.ChoiceField(choices=Pillar.choices)
     year = serializers.IntegerField()
     kind = serializers.CharField()
+    reason_code = serializers.CharField(
+        help_text="most_loaded, solo_to_partnership, new_steering, new_no_room or "
+        "new_no_practice (blank for runs stored before the codes)"
+    )
+    reason_label = serializers.CharField(
+        source="get_reason_code_display", help_text="the reason code in the request's language"
+    )
     reason = serializers.CharField()
 
 

@@ -52,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from allocation.engine import AllocationParams, EngineInputs, allocate
 from allocation.engine.coverage import minmax
 from allocation.engine.frames import check_against_inputs
+from allocation.engine.params import DEFAULT_TRAINING_PER_YEAR
 from allocation.engine.sensitivity import (
     Streams,
     draw,
@@ -124,11 +125,13 @@ def synthetic_denmark(scale: int, seed: int = SEED) -> EngineInputs:
         }
     )
     clusters = pd.Series([f"klynge-{i * 21 // m + 1}" for i in range(m)], index=codes, dtype=object)
+    # The statutory reference's default geography (17 health councils) must exist too.
+    councils = pd.Series([f"raad-{i * 17 // m + 1}" for i in range(m)], index=codes, dtype=object)
     return EngineInputs(
         municipalities=muni,
         practices=practices,
         doctors=doctors,
-        geographies={"sundhedsklynger-21": clusters},
+        geographies={"sundhedsklynger-21": clusters, "sundhedsraad-2027": councils},
     )
 
 
@@ -138,6 +141,8 @@ def scaled_params(scale: int) -> AllocationParams:
         transition=700 * scale,
         coverage=600 * scale,
         accessibility=200 * scale,
+        # The training pipeline grows with the country, or it could not give the new ones.
+        training_pipeline=(DEFAULT_TRAINING_PER_YEAR * scale,) * 10,
     )
 
 

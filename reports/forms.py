@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allocation.engine import (
     COVERAGE_METHODS,
+    OPEN_THRESHOLDS,
     PROPORTIONAL_METHODS,
     AllocationParams,
     ParamsError,
@@ -87,6 +88,8 @@ class ScenarioForm(forms.Form):
                 field = forms.ChoiceField(choices=list(geographies) or [(default, default)])
             elif name == "coverage_method":
                 field = forms.ChoiceField(choices=[(m, METHOD_LABELS[m]) for m in COVERAGE_METHODS])
+            elif name == "open_threshold":
+                field = forms.ChoiceField(choices=[(m, METHOD_LABELS[m]) for m in OPEN_THRESHOLDS])
             elif name.endswith("_method"):
                 field = forms.ChoiceField(
                     choices=[(m, METHOD_LABELS[m]) for m in PROPORTIONAL_METHODS]

@@ -43,7 +43,11 @@ GROUPS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
             "accessibility_weights",
         ),
     ),
-    ("norms", _("Norms and retirement"), ("list_norm", "retirement_age", "replacement_share")),
+    (
+        "norms",
+        _("Norms and retirement"),
+        ("list_norm", "open_threshold", "retirement_age", "replacement_share"),
+    ),
     (
         "supply",
         _("Training pipeline and recruitment"),
@@ -53,7 +57,15 @@ GROUPS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     (
         "caps",
         _("Caps and floors"),
-        ("caps", "floors", "geography", "max_practice_capacities"),
+        (
+            "caps",
+            "floors",
+            "geography",
+            "max_practice_capacities",
+            "max_practice_growth",
+            "new_ydernummer_share",
+            "new_practice_capacities",
+        ),
     ),
     (
         "reference",
@@ -103,6 +115,10 @@ LABELS: dict[str, Any] = {
     "list_relief": _("List relief per pillar"),
     "statutory_geography": _("Geography of the statutory model"),
     "max_practice_capacities": _("Largest practice"),
+    "max_practice_growth": _("Most new capacities per existing practice"),
+    "new_ydernummer_share": _("Share of coverage capacities as new ydernumre"),
+    "new_practice_capacities": _("Capacities per new ydernummer"),
+    "open_threshold": _("When a practice may close to new patients"),
     "sensitivity_draws": _("Draws"),
     "sensitivity_seed": _("Random seed"),
     "sensitivity_concentration": _("Weight concentration"),
@@ -164,6 +180,19 @@ HELP: dict[str, Any] = {
         "The areas over which the whole stock is distributed in proportion to need."
     ),
     "max_practice_capacities": _("Above this a new ydernummer is opened instead."),
+    "max_practice_growth": _(
+        "Over the whole period; a solo practice may grow into a partnership. When every "
+        "practice's room is used, new ydernumre are opened."
+    ),
+    "new_ydernummer_share": _(
+        "National steering of new ydernumre: this share (0-1) of each municipality's coverage "
+        "capacities opens new practices; the rest expands practices with room."
+    ),
+    "new_practice_capacities": _("A new ydernummer is filled to this many before the next opens."),
+    "open_threshold": _(
+        "Need-based: a minimum list of the list norm scaled by the municipality's need per "
+        "citizen (the national model since 1 July 2025). Flat: the list norm everywhere."
+    ),
     "sensitivity_draws": _("How many perturbed runs the P5-P95 bands rest on."),
     "sensitivity_seed": _("Fixes the draws so a run can be repeated."),
     "sensitivity_concentration": _("Higher = driver weights vary less between draws."),
@@ -177,6 +206,8 @@ METHOD_LABELS: dict[str, Any] = {
     "sainte-lague": _("Sainte-Laguë"),
     "hamilton": _("largest remainder (Hamilton)"),
     "dhondt": _("D'Hondt"),
+    "need-based": _("need-based minimum list (the municipality's need per citizen)"),
+    "flat": _("flat: the list norm per capacity everywhere"),
 }
 
 

@@ -2,7 +2,7 @@
 
 The engine writes each placement's reason as an English sentence (allocation.engine.placement
 ``_reasons``) and the run stores it as written: a record of the run. The pages and the
-workbook show it in the active language by reading its parts back out of the engine's three
+workbook show it in the active language by reading its parts back out of the engine's
 sentence patterns and writing them again, translated, with numbers formatted for the
 language. A reason in any other wording (a run stored by a later engine) is shown as stored.
 """
@@ -26,6 +26,19 @@ _NEW_FULL = re.compile(
     rf"(?P<max>{_NUMBER}) capacities"
 )
 _NEW_NONE = re.compile(r"new ydernummer (?P<y>\S+) in (?P<name>.+): there is no practice there")
+_SOLO = re.compile(
+    rf"expansion of solo practice (?P<y>\S+) into a partnership, the most loaded practice in "
+    rf"(?P<name>.+) with room \((?P<load>∞|[0-9]+) listed patients per capacity; "
+    rf"(?P<before>{_NUMBER}) → (?P<after>{_NUMBER}) capacities\)"
+)
+_NEW_STEERING = re.compile(
+    rf"new ydernummer (?P<y>\S+) in (?P<name>.+): national steering of new ydernumre "
+    rf"\(a share of (?P<share>{_NUMBER}) of the coverage capacities\)"
+)
+_NEW_NO_ROOM = re.compile(
+    rf"new ydernummer (?P<y>\S+) in (?P<name>.+): every practice there has used its room "
+    rf"\(at most (?P<growth>[0-9]+) new capacities each, max (?P<max>{_NUMBER})\)"
+)
 _NEW_EXPANSION = re.compile(
     rf"expansion of the new ydernummer (?P<y>\S+) \((?P<before>{_NUMBER}) → "
     rf"(?P<after>{_NUMBER}) capacities, max (?P<max>{_NUMBER})\)"
@@ -75,11 +88,42 @@ def _new_expansion(m: re.Match[str]) -> str:
     ) % {"y": m["y"], "before": _n(m["before"]), "after": _n(m["after"]), "max": _n(m["max"])}
 
 
+def _solo(m: re.Match[str]) -> str:
+    return _(
+        "expansion of solo practice %(y)s into a partnership, the most loaded practice in "
+        "%(name)s with room (%(load)s listed patients per capacity; %(before)s → %(after)s "
+        "capacities)"
+    ) % {
+        "y": m["y"],
+        "name": m["name"],
+        "load": _n(m["load"]),
+        "before": _n(m["before"]),
+        "after": _n(m["after"]),
+    }
+
+
+def _new_steering(m: re.Match[str]) -> str:
+    return _(
+        "new ydernummer %(y)s in %(name)s: national steering of new ydernumre (a share of "
+        "%(share)s of the coverage capacities)"
+    ) % {"y": m["y"], "name": m["name"], "share": _n(m["share"])}
+
+
+def _new_no_room(m: re.Match[str]) -> str:
+    return _(
+        "new ydernummer %(y)s in %(name)s: every practice there has used its room (at most "
+        "%(growth)s new capacities each, max %(max)s)"
+    ) % {"y": m["y"], "name": m["name"], "growth": m["growth"], "max": _n(m["max"])}
+
+
 PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (_EXPANSION, _expansion),
     (_NEW_EXPANSION, _new_expansion),
     (_NEW_FULL, _new_full),
     (_NEW_NONE, _new_none),
+    (_SOLO, _solo),
+    (_NEW_STEERING, _new_steering),
+    (_NEW_NO_ROOM, _new_no_room),
 )
 
 

@@ -14,6 +14,7 @@ from .params import (
     ACCESSIBILITY_DRIVERS,
     AGE_BANDS,
     COVERAGE_METHODS,
+    OPEN_THRESHOLDS,
     PILLARS,
     PROPORTIONAL_METHODS,
     TRANSITION_DRIVERS,
@@ -21,17 +22,27 @@ from .params import (
     ParamsError,
 )
 from .run import NATION, Outcome, aggregate, allocate
-from .sensitivity import Sensitivity, perturbed_totals, run_sensitivity, summarise_sensitivity
+from .sensitivity import (
+    DrawResults,
+    Sensitivity,
+    perturbed,
+    perturbed_totals,
+    run_sensitivity,
+    summarise_sensitivity,
+    with_open_share_range,
+)
 
 __all__ = [
     "ACCESSIBILITY_DRIVERS",
     "AGE_BANDS",
     "COVERAGE_METHODS",
     "NATION",
+    "OPEN_THRESHOLDS",
     "PILLARS",
     "PROPORTIONAL_METHODS",
     "TRANSITION_DRIVERS",
     "AllocationParams",
+    "DrawResults",
     "EngineInputs",
     "InfeasibleError",
     "Outcome",
@@ -43,8 +54,10 @@ __all__ = [
     "hamilton",
     "minmax",
     "order_items",
+    "perturbed",
     "perturbed_totals",
     "run_sensitivity",
     "summarise_sensitivity",
     "top_n",
+    "with_open_share_range",
 ]

@@ -30,8 +30,14 @@ def w_features(inputs: EngineInputs) -> FloatArray:
     return inputs.matrix(W_FEATURES)
 
 
-def growth(inputs: EngineInputs, params: AllocationParams, columns: tuple[str, ...]) -> FloatArray:
-    """(M, len(columns)) factors that carry each count from the base year to the horizon.
+def growth(
+    inputs: EngineInputs,
+    params: AllocationParams,
+    columns: tuple[str, ...],
+    year: int | None = None,
+) -> FloatArray:
+    """(M, len(columns)) factors that carry each count from the base year to the horizon
+    (or to `year`, which the projection must then give).
 
     Each column's age-expected value (the projected bands times its CARRY_FORWARD rates) at
     the horizon over the same at the base year; 1 where the base is zero. Without a
@@ -41,12 +47,13 @@ def growth(inputs: EngineInputs, params: AllocationParams, columns: tuple[str, .
     n = len(inputs.municipalities)
     if not inputs.projection_years:
         return np.ones((n, len(columns)))
-    base, horizon = (inputs.projected_bands(y) for y in (params.base_year, params.horizon))
-    for year, bands in ((params.base_year, base), (params.horizon, horizon)):
+    target = params.horizon if year is None else year
+    base, horizon = (inputs.projected_bands(y) for y in (params.base_year, target))
+    for y, bands in ((params.base_year, base), (target, horizon)):
         if bands is None:
             raise ParamsError(
                 "horizon",
-                f"the population projection has no {year}; it covers "
+                f"the population projection has no {y}; it covers "
                 f"{', '.join(str(y) for y in inputs.projection_years)}",
             )
     assert base is not None and horizon is not None
@@ -230,7 +237,10 @@ class Supply:
     retiring_by_year: FloatArray  # (Y,) national retiring FTE in each year of params.years
 
 
-def supply(inputs: EngineInputs, params: AllocationParams) -> Supply:
+def supply(inputs: EngineInputs, params: AllocationParams, year: int | None = None) -> Supply:
+    """Supply at the horizon, or at `year` (base_year..horizon: the doctors retiring by then
+    have left, less the replaced share)."""
+    end = params.horizon if year is None else year
     codes = inputs.municipalities.index
     practices = inputs.practices
     doctors = inputs.doctors
@@ -242,7 +252,7 @@ def supply(inputs: EngineInputs, params: AllocationParams) -> Supply:
     retire_year = np.maximum(
         doctors["birth_year"].to_numpy() + params.retirement_age, params.base_year
     )
-    retiring_doc = retire_year <= params.horizon
+    retiring_doc = retire_year <= end
     fte = doctors["fte"].to_numpy(dtype=np.float64)
     by_year = np.bincount(
         (retire_year[retiring_doc] - params.base_year).astype(np.int64),

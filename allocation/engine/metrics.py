@@ -11,14 +11,12 @@ Definitions:
   in them.
 - gini: Gini coefficient of capacities per weighted citizen across municipalities, each
   municipality weighted by its weighted citizens (so it describes citizens, not towns).
-- open_share: projected share of practices open to new patients. A practice counts as
-  open when its listed patients per capacity are below OPEN_LIST_SIZE (a practice may close
-  at 1,600, docs/model.md#sources). "before" uses the capacities at the horizon; "after"
-  adds the placed capacities, and new ydernumre (no listed patients yet) count as open
-  practices. Listed patients are held at today's numbers: the projection shows what the
-  capacities alone do.
-  `open_share_observed` is today's reported status. The target is 70 % open by 2030
-  (docs/model.md#sources).
+- open_share: projected share of practices open to new patients, with lists grown with
+  need and a flat or need-based closing threshold: see engine.openshare. "before" uses the
+  capacities at the horizon; "after" adds the placed capacities (with their list relief);
+  `open_share_2030` is "after" in 2030, the target's year, and the P5-P95 range comes from
+  the sensitivity draws. `open_share_observed` is today's reported status. The target is
+  70 % open by 2030 (docs/model.md#sources).
 """
 
 from __future__ import annotations
@@ -29,9 +27,7 @@ import numpy as np
 
 from .apportion import FloatArray
 
-OPEN_LIST_SIZE = 1600.0
 OPEN_SHARE_TARGET = 0.70
-OPEN_SHARE_TARGET_YEAR = 2030
 
 
 def gini(values: FloatArray, weights: FloatArray) -> float:
@@ -67,11 +63,3 @@ def load_metrics(
         "gini_capacity_per_weighted_citizen": gini(per_citizen, weighted),
         "without_supply": [int(c) for c in codes[~finite]],
     }
-
-
-def open_share(listed: FloatArray, capacities: FloatArray, extra_open: int = 0) -> float | None:
-    """Share of practices with listed patients per capacity below OPEN_LIST_SIZE."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        is_open = (capacities > 0) & (listed < OPEN_LIST_SIZE * capacities)
-    n = len(listed) + extra_open
-    return float((is_open.sum() + extra_open) / n) if n else None

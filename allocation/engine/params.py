@@ -33,6 +33,10 @@ COVERAGE_METHODS: tuple[str, ...] = ("minmax", "deficit", "proportional-new")
 RENAMED_COVERAGE_METHODS: Mapping[str, str] = MappingProxyType(
     {"national-model": "proportional-new"}
 )
+# When a practice may close to new patients (docs/model.md#the-open-share): "need-based", a
+# minimum list per capacity of list_norm scaled by the municipality's need per citizen (the
+# national model since 1 July 2025), or "flat", list_norm patients per capacity everywhere.
+OPEN_THRESHOLDS: tuple[str, ...] = ("need-based", "flat")
 PROPORTIONAL_METHODS: tuple[str, ...] = ("sainte-lague", "hamilton", "dhondt")
 
 # ESTIMATED from national_rates.csv (KL 2015, GP contacts by age, 2014): the under-65 have
@@ -214,6 +218,24 @@ class AllocationParams:
     # Largest practice a placement may grow (ASSUMED: few Danish practices have more than
     # eight doctors); beyond it a new ydernummer is opened.
     max_practice_capacities: float = 8.0
+    # Most new capacities one existing practice takes over the period
+    # (docs/model.md#placement). ASSUMED 2: a practice takes on a new partner or two in ten
+    # years, so a solo practice may grow into a partnership of three but the new capacities
+    # do not all pile into the few most loaded practices.
+    max_practice_growth: int = 2
+    # Share of a municipality's coverage capacities that open new ydernumre (the proposal's
+    # national steering of where new ydernumre go), rounded half up per municipality. The
+    # rest expands practices with room; where their room is used up, new ydernumre too.
+    # ASSUMED 0.5: the proposal names the steering of new ydernumre as the pillar's purpose
+    # but no share; half leaves the other half for practices that can grow.
+    new_ydernummer_share: float = 0.5
+    # Capacities a new ydernummer is filled to before the next one opens (at most
+    # max_practice_capacities). ASSUMED 2: a new practice opens as a partnership of two, not
+    # as an eight-doctor clinic.
+    new_practice_capacities: int = 2
+    # The closing threshold of the open share (OPEN_THRESHOLDS): need-based by default, the
+    # rule in force since 1 July 2025; "flat" is the former 1,600 (list_norm) everywhere.
+    open_threshold: str = "need-based"
     # Sensitivity: 1,000 draws keep P5/P95 stable to about one capacity (ASSUMED), a fixed
     # seed keeps runs reproducible, Dirichlet concentration 200 moves a weight of 1/6 by
     # about 16 % (sd), and 5 % lognormal noise reflects the estimated inputs.
@@ -294,6 +316,13 @@ class AllocationParams:
             raise ParamsError("statutory_geography", "must not be empty")
         if self.max_practice_capacities < 1:
             raise ParamsError("max_practice_capacities", "must be at least 1")
+        if self.max_practice_growth < 0:
+            raise ParamsError("max_practice_growth", "must not be negative")
+        if not 0.0 <= self.new_ydernummer_share <= 1.0:
+            raise ParamsError("new_ydernummer_share", "must be between 0 and 1")
+        if self.new_practice_capacities < 1:
+            raise ParamsError("new_practice_capacities", "must be at least 1")
+        _choice("open_threshold", self.open_threshold, OPEN_THRESHOLDS)
         if not 1 <= self.sensitivity_draws <= 1_000_000:
             raise ParamsError("sensitivity_draws", "must be between 1 and 1,000,000")
         if self.sensitivity_seed < 0:

@@ -3,27 +3,97 @@
 Rules, applied per municipality to its new capacities in time order (year, then pillar
 transition / coverage / accessibility, then the pillar's own order):
 
-- A capacity expands the existing practice with the most listed patients per capacity
-  (listed / (capacities at the horizon + capacities already added)) among those that stay
-  within `max_practice_capacities` after the addition. The load is recomputed after every
-  addition, so capacities spread over the most loaded practices (water-filling). Equal
-  loads go to the lower ydernummer.
-- When no existing practice has room, a new ydernummer NEW-<kommunekode>-<n> is opened and
-  filled up to the maximum size before the next one is opened (a new practice with room is
-  then the only practice with room). Its first capacity has kind 'new', later ones
-  'expansion'.
+- National steering: a share `new_ydernummer_share` of the municipality's coverage
+  capacities opens new ydernumre (the proposal's national steering of where new ydernumre
+  go). The steered capacities are spread evenly over the coverage capacities in time order:
+  the k-th (from 0) is steered when round(share x (k + 1)) > round(share x k), rounding half
+  up, so the municipality steers round(share x coverage) of them.
+- Every other capacity expands the existing practice with the most listed patients per
+  capacity (listed / (capacities at the horizon + capacities already added)) among those
+  with room: a practice takes at most `max_practice_growth` new capacities over the period
+  and never grows beyond `max_practice_capacities`. The load is recomputed after every
+  addition (water-filling). Equal loads go to the lower ydernummer. A solo practice (one
+  capacity or less at the horizon) that gets one grows into a partnership.
+- When the existing practices have no room left (or there are none), a new ydernummer opens.
+  In a municipality without practices the reason is that, steered or not.
+- New ydernumre NEW-<kommunekode>-<n> are filled up to `new_practice_capacities` before the
+  next one opens, the steered and the overflowing capacities in their time order. Its first
+  capacity has kind 'new', later ones 'expansion'.
 
-All of this runs as one grouped divisor solve over the practices (`apportion.top_n` with
-base = capacities), no loop over practices or municipalities.
+Every row has a reason code (REASONS) and a sentence saying why. All of this runs as one
+grouped divisor solve over the practices (`apportion.top_n` with base = capacities), no
+loop over practices or municipalities.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .apportion import FloatArray, IntArray, order_within_groups, priority, top_n
 from .params import PILLARS
+
+# Reason codes of placement rows (the pages label them in Danish).
+MOST_LOADED = "most_loaded"  # expansion of the most loaded existing practice with room
+SOLO_TO_PARTNERSHIP = "solo_to_partnership"  # ... which was a solo practice
+NEW_STEERING = "new_steering"  # new ydernummer: national steering of new ydernumre
+NEW_NO_ROOM = "new_no_room"  # new ydernummer: the existing practices have no room left
+NEW_NO_PRACTICE = "new_no_practice"  # new ydernummer: no practice in the municipality
+REASONS: tuple[str, ...] = (
+    MOST_LOADED,
+    SOLO_TO_PARTNERSHIP,
+    NEW_STEERING,
+    NEW_NO_ROOM,
+    NEW_NO_PRACTICE,
+)
+SOLO = 1.0 + 1e-9  # a practice with at most one capacity is a solo practice
+
+
+@dataclass(frozen=True)
+class PlacementRules:
+    max_capacities: float
+    max_growth: int
+    new_share: float
+    new_size: int
+
+
+def practice_room(capacities: FloatArray, rules: PlacementRules) -> FloatArray:
+    """Whole new capacities each existing practice can take over the period."""
+    room = np.floor(rules.max_capacities - capacities + 1e-9)
+    return np.maximum(0.0, np.minimum(room, float(rules.max_growth)))
+
+
+def steered(coverage: FloatArray | IntArray, share: float) -> FloatArray:
+    """Coverage capacities per municipality (any shape) that open new ydernumre."""
+    return np.floor(share * np.asarray(coverage, dtype=np.float64) + 0.5 + 1e-9)
+
+
+def expansion_sequence(
+    listed: FloatArray,
+    capacities: FloatArray,
+    practice_municipality: IntArray,
+    room: FloatArray,
+    n_m: int,
+) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
+    """Every expansion the practices could take, in the order they are made.
+
+    Returns the practice, its how-manieth new capacity (from 0) and the load of each single
+    capacity, ordered by municipality then
+    load (highest first, ties to the lower ydernummer and earlier capacity), and the number
+    of them per municipality. The first e of a municipality's are its first e expansions
+    (divisor methods are house-monotone), whatever e is.
+    """
+    room_m = np.bincount(practice_municipality, weights=room, minlength=n_m).astype(np.int64)
+    added = top_n(listed, capacities, room_m, caps=room, groups=practice_municipality)
+    owner = np.repeat(np.arange(len(added)), added)
+    start = np.cumsum(added) - added
+    c = np.arange(len(owner)) - start[owner]
+    load = priority(listed[owner], capacities[owner], c.astype(np.float64))
+    # Generated by practice, then c (practices sorted by municipality): the tie-break order.
+    order = order_within_groups(practice_municipality[owner], -load)
+    return owner[order], c[order], load[order], room_m
 
 
 def place(
@@ -36,7 +106,7 @@ def place(
     practice_municipality: IntArray,
     practice_capacities: FloatArray,
     listed: FloatArray,
-    max_capacities: float,
+    rules: PlacementRules,
 ) -> tuple[pd.DataFrame, IntArray]:
     """new: (Y, P, M) new capacities per year, pillar and municipality position.
 
@@ -50,61 +120,62 @@ def place(
     muni = cell // (n_years * n_pillars)
     year_idx = (cell // n_pillars) % n_years
     pillar_idx = cell % n_pillars
-    per_m = np.bincount(muni, minlength=n_m)
-    start_m = np.cumsum(per_m) - per_m
-    rank = np.arange(len(cell)) - start_m[muni]
-
-    room = np.maximum(0.0, np.floor(max_capacities - practice_capacities + 1e-9))
-    room_m = np.bincount(practice_municipality, weights=room, minlength=n_m)
-    expand_m = np.minimum(per_m, room_m).astype(np.int64)
-    added = top_n(
-        listed,
-        practice_capacities,
-        expand_m,
-        caps=room,
-        groups=practice_municipality,
-    )
-    # The expansions in the order they are made: per municipality by load, highest first.
-    p_owner = np.repeat(np.arange(len(added)), added)
-    p_start = np.cumsum(added) - added
-    p_c = np.arange(len(p_owner)) - p_start[p_owner]
-    p_load = priority(listed[p_owner], practice_capacities[p_owner], p_c.astype(np.float64))
-    # Generated by practice, then c (practices sorted by municipality): the tie-break order.
-    order = order_within_groups(practice_municipality[p_owner], -p_load)
-    p_owner, p_c, p_load = p_owner[order], p_c[order], p_load[order]
-
-    is_exp = rank < expand_m[muni]
     n_rows = len(cell)
+
+    # National steering: the k-th coverage capacity of a municipality (time order).
+    is_cov = pillar_idx == PILLARS.index("coverage")
+    k = _rank_within(muni, is_cov, n_m)
+    steer = is_cov & (steered(k + 1, rules.new_share) > steered(k, rules.new_share))
+
+    room = practice_room(practice_capacities, rules)
+    seq_owner, seq_c, seq_load, room_m = expansion_sequence(
+        listed, practice_capacities, practice_municipality, room, n_m
+    )
+    seq_start = np.cumsum(room_m) - room_m
+    j = _rank_within(muni, ~steer, n_m)
+    is_exp = ~steer & (j < room_m[muni])
+    at = seq_start[muni[is_exp]] + j[is_exp]
+    owner = seq_owner[at]
+    added = np.bincount(owner, minlength=len(practice_capacities)).astype(np.int64)
+    p_c = seq_c[at]
+
     ydernummer = np.empty(n_rows, dtype=object)
     kind = np.empty(n_rows, dtype=object)
+    code = np.empty(n_rows, dtype=object)
     cap_before = np.empty(n_rows)
     load_before = np.full(n_rows, np.nan)
 
-    ydernummer[is_exp] = ydernumre[p_owner]
+    ydernummer[is_exp] = ydernumre[owner]
     kind[is_exp] = "expansion"
-    cap_before[is_exp] = practice_capacities[p_owner] + p_c
-    load_before[is_exp] = p_load
+    cap_before[is_exp] = practice_capacities[owner] + p_c
+    load_before[is_exp] = seq_load[at]
+    solo = (practice_capacities[owner] <= SOLO) & (p_c == 0)
+    code[is_exp] = np.where(solo, SOLO_TO_PARTNERSHIP, MOST_LOADED)
 
-    size = max(1, int(np.floor(max_capacities + 1e-9)))
-    j = (rank - expand_m[muni])[~is_exp]
-    number = j // size + 1
-    within = j % size
-    new_codes = codes[muni[~is_exp]]
-    ydernummer[~is_exp] = (
+    is_new = ~is_exp
+    q = _rank_within(muni, is_new, n_m)[is_new]
+    number = q // rules.new_size + 1
+    within = q % rules.new_size
+    new_codes = codes[muni[is_new]]
+    ydernummer[is_new] = (
         "NEW-" + pd.Series(new_codes).astype(str) + "-" + pd.Series(number).astype(str)
     ).to_numpy(dtype=object)
-    kind[~is_exp] = np.where(within == 0, "new", "expansion")
-    cap_before[~is_exp] = within
+    kind[is_new] = np.where(within == 0, "new", "expansion")
+    cap_before[is_new] = within
+    has_practices = np.bincount(practice_municipality, minlength=n_m)[muni] > 0
+    # Where there is no practice, that is the reason, steered or not.
+    code[is_new] = np.where(
+        ~has_practices[is_new], NEW_NO_PRACTICE, np.where(steer[is_new], NEW_STEERING, NEW_NO_ROOM)
+    )
 
     reason = _reasons(
         ydernummer=ydernummer,
         kind=kind,
-        existing=is_exp,
+        code=code,
         names=names[muni],
-        has_practices=np.bincount(practice_municipality, minlength=n_m)[muni] > 0,
         capacities_before=cap_before,
         load_before=load_before,
-        max_capacities=max_capacities,
+        rules=rules,
     )
     frame = pd.DataFrame(
         {
@@ -115,65 +186,92 @@ def place(
             "kind": kind,
             "capacities_before": cap_before,
             "listed_per_capacity_before": load_before,
+            "reason_code": code,
             "reason": reason,
         }
     )
     return frame, added
 
 
+def _rank_within(group: IntArray, mask: np.ndarray, n_groups: int) -> IntArray:
+    """Per row, how many earlier rows of its group have `mask` set (rows sorted by group)."""
+    counts = np.cumsum(mask) - mask
+    first = np.searchsorted(group, np.arange(n_groups)) if len(group) else np.zeros(n_groups)
+    before = np.concatenate([[0], np.cumsum(mask)])[np.asarray(first, dtype=np.int64)]
+    return np.asarray(counts - before[group], dtype=np.int64)
+
+
 def _reasons(
     *,
     ydernummer: np.ndarray,
     kind: np.ndarray,
-    existing: np.ndarray,
+    code: np.ndarray,
     names: np.ndarray,
-    has_practices: np.ndarray,
     capacities_before: FloatArray,
     load_before: FloatArray,
-    max_capacities: float,
+    rules: PlacementRules,
 ) -> np.ndarray:
-    """Reason text per placement row.
+    """Reason text per placement row (English; reports.reasons writes it in Danish).
 
     One f-string per output row, one comprehension per kind of row: text cannot be
     vectorised further, and this is faster than pandas string arithmetic (which loops in
     Python too).
     """
-    cap = f"{max_capacities:g}"
+    cap = f"{rules.max_capacities:g}"
+    size = f"{rules.new_size:g}"
     out = np.empty(len(ydernummer), dtype=object)
     before = np.round(capacities_before, 2)
-    rows = np.flatnonzero(existing)
-    finite = np.isfinite(load_before[rows])
-    load = np.where(finite, np.round(np.where(finite, load_before[rows], 0.0)), -1)
-    out[rows] = [
+    finite = np.isfinite(load_before)
+    load = np.where(finite, np.round(np.where(finite, load_before, 0.0)), -1).astype(np.int64)
+
+    def rows(
+        mask: np.ndarray,
+    ) -> tuple[np.ndarray, list[object], list[str], list[int], list[float]]:
+        at = np.flatnonzero(mask)
+        return (
+            at,
+            ydernummer[at].tolist(),
+            names[at].tolist(),
+            load[at].tolist(),
+            before[at].tolist(),
+        )
+
+    at, ys, ns, lds, bs = rows(code == MOST_LOADED)
+    out[at] = [
         f"expansion of ydernummer {y}, the most loaded practice in {n} with room "
-        f"({'∞' if ld < 0 else int(ld)} listed patients per capacity; {b:g} → {b + 1:g} "
+        f"({'∞' if ld < 0 else ld} listed patients per capacity; {b:g} → {b + 1:g} "
         f"capacities, max {cap})"
-        for y, n, ld, b in zip(
-            ydernummer[rows].tolist(),
-            names[rows].tolist(),
-            load.tolist(),
-            before[rows].tolist(),
-            strict=True,
-        )
+        for y, n, ld, b in zip(ys, ns, lds, bs, strict=True)
     ]
-    rows = np.flatnonzero(~existing & (kind == "new"))
-    out[rows] = [
-        f"new ydernummer {y} in {n}: "
-        + (
-            f"every practice there is at the maximum of {cap} capacities"
-            if has
-            else "there is no practice there"
-        )
-        for y, n, has in zip(
-            ydernummer[rows].tolist(),
-            names[rows].tolist(),
-            has_practices[rows].tolist(),
-            strict=True,
-        )
+    at, ys, ns, lds, bs = rows(code == SOLO_TO_PARTNERSHIP)
+    out[at] = [
+        f"expansion of solo practice {y} into a partnership, the most loaded practice in {n} "
+        f"with room "
+        f"({'∞' if ld < 0 else ld} listed patients per capacity; {b:g} → {b + 1:g} capacities)"
+        for y, n, ld, b in zip(ys, ns, lds, bs, strict=True)
     ]
-    rows = np.flatnonzero(~existing & (kind != "new"))
-    out[rows] = [
-        f"expansion of the new ydernummer {y} ({b:g} → {b + 1:g} capacities, max {cap})"
-        for y, b in zip(ydernummer[rows].tolist(), before[rows].tolist(), strict=True)
+    opening = kind == "new"
+    at, ys, ns, _, _ = rows(opening & (code == NEW_STEERING))
+    share = f"{rules.new_share:g}"
+    out[at] = [
+        f"new ydernummer {y} in {n}: national steering of new ydernumre (a share of {share} "
+        "of the coverage capacities)"
+        for y, n in zip(ys, ns, strict=True)
+    ]
+    at, ys, ns, _, _ = rows(opening & (code == NEW_NO_ROOM))
+    out[at] = [
+        f"new ydernummer {y} in {n}: every practice there has used its room "
+        f"(at most {rules.max_growth} new capacities each, max {cap})"
+        for y, n in zip(ys, ns, strict=True)
+    ]
+    at, ys, ns, _, _ = rows(opening & (code == NEW_NO_PRACTICE))
+    out[at] = [
+        f"new ydernummer {y} in {n}: there is no practice there"
+        for y, n in zip(ys, ns, strict=True)
+    ]
+    at, ys, _, _, bs = rows(~opening & np.isin(code, (NEW_STEERING, NEW_NO_ROOM, NEW_NO_PRACTICE)))
+    out[at] = [
+        f"expansion of the new ydernummer {y} ({b:g} → {b + 1:g} capacities, max {size})"
+        for y, b in zip(ys, bs, strict=True)
     ]
     return out

@@ -19,6 +19,7 @@ from .demand import (
     W_FEATURES,
     at_horizon,
     driver_index,
+    growth,
     load,
     need,
     supply,
@@ -35,12 +36,13 @@ from .frames import (
     records,
 )
 from .inputs import EngineInputs
-from .metrics import (
-    OPEN_LIST_SIZE,
-    OPEN_SHARE_TARGET,
+from .metrics import OPEN_SHARE_TARGET, load_metrics
+from .openshare import (
     OPEN_SHARE_TARGET_YEAR,
-    load_metrics,
-    open_share,
+    list_growth,
+    open_share_placed,
+    practice_queue,
+    threshold_per_capacity,
 )
 from .params import (
     ACCESSIBILITY_DRIVERS,
@@ -52,7 +54,7 @@ from .params import (
 from .phasing import phase, split_pipeline
 from .pillars import allocate_pillars
 from .pipeline import plan
-from .placement import place
+from .placement import SOLO, PlacementRules, place
 from .statutory import statutory_shares, statutory_stock
 
 NATION = "nation"  # pseudo-geography for aggregate(): all of Denmark as one area
@@ -200,7 +202,7 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
         practice_municipality=sup.practice_municipality,
         practice_capacities=sup.practice_horizon,
         listed=practices["listed_patients"].to_numpy(dtype=np.float64),
-        max_capacities=params.max_practice_capacities,
+        rules=placement_rules(params),
     )
 
     first_pos = np.full(n_m, -1, dtype=np.int64)
@@ -264,6 +266,23 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
     )
 
     metrics = _metrics(inputs, params, frame, sup.practice_horizon, placements, added)
+    shares = _open_share_metrics(
+        inputs,
+        params,
+        frame,
+        w_weights(params),
+        sup.practice_municipality,
+        sup.practice_horizon,
+        placements,
+        new,
+    )
+    metrics["before"]["open_share"] = shares.pop("open_share_before")
+    metrics["after"]["open_share"] = shares.pop("open_share_after")
+    # The P5-P95 range comes from the sensitivity draws (sensitivity.open_share_range),
+    # stored with the run once they are drawn.
+    metrics["after"]["open_share_p5"] = None
+    metrics["after"]["open_share_p95"] = None
+    metrics.update(shares)
     metrics.update(pipe.metrics())
     metrics["coverage_caps_binding"] = int(cap_binding.sum())
     outcome = Outcome(
@@ -287,6 +306,116 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
         aggregate(outcome, inputs, params.statutory_geography), params.statutory_geography
     )
     return outcome
+
+
+def placement_rules(params: AllocationParams) -> PlacementRules:
+    return PlacementRules(
+        max_capacities=params.max_practice_capacities,
+        max_growth=params.max_practice_growth,
+        new_share=params.new_ydernummer_share,
+        new_size=max(
+            1, min(params.new_practice_capacities, int(params.max_practice_capacities + 1e-9))
+        ),
+    )
+
+
+def need_in_year(
+    inputs: EngineInputs, params: AllocationParams, weights: np.ndarray, year: int
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """W and the population of `year` (base_year..horizon) on the run's scale, and how they
+    were obtained: "projection" (the population projection gives the year), "interpolated"
+    (linearly between the base year and the horizon, when it does not) or "held" (no
+    projection: the population is held at the base year, as everywhere else)."""
+    population = inputs.municipalities["population"].to_numpy(np.float64)
+    norm = population if params.normalise_weighted_citizens else None
+    base = w_features(inputs)
+    if not inputs.projection_years or year in inputs.projection_years:
+        how = "projection" if inputs.projection_years else "held"
+        grown = base * growth(inputs, params, W_FEATURES, year=year)
+        pop = population * growth(inputs, params, ("population",), year=year)[:, 0]
+        return need(base, grown, weights, norm).horizon[0], pop, how
+    at_end = need(base, at_horizon(inputs, params, W_FEATURES), weights, norm)
+    pop_end = at_horizon(inputs, params, ("population",))[:, 0]
+    t = (year - params.base_year) / max(1, params.horizon - params.base_year)
+    w = at_end.base[0] + t * (at_end.horizon[0] - at_end.base[0])
+    return w, population + t * (pop_end - population), "interpolated"
+
+
+def _open_share_metrics(
+    inputs: EngineInputs,
+    params: AllocationParams,
+    frame: pd.DataFrame,
+    weights: np.ndarray,
+    practice_municipality: np.ndarray,
+    practice_horizon: np.ndarray,
+    placements: pd.DataFrame,
+    new: np.ndarray,
+) -> dict[str, Any]:
+    """The open share at the horizon before and after, and after in 2030
+    (engine.openshare; docs/model.md#the-open-share), and the practices' forms."""
+    practices = inputs.practices
+    listed = practices["listed_patients"].to_numpy(dtype=np.float64)
+    rules = placement_rules(params)
+    relief = np.array([params.list_relief[p] for p in PILLARS])
+    queue = practice_queue(listed, practice_horizon, practice_municipality, rules, len(frame))
+    w_base = frame["weighted_citizens_base"].to_numpy(np.float64)
+
+    def share(
+        counts: np.ndarray,
+        capacities: np.ndarray,
+        w: np.ndarray,
+        pop: np.ndarray,
+        grow: bool = True,
+    ) -> float | None:
+        threshold = threshold_per_capacity(params.open_threshold, params.list_norm, w, pop)
+        value = float(
+            open_share_placed(
+                counts=counts[None, :, :].astype(np.float64),
+                listed=listed,
+                capacities=capacities,
+                growth=(list_growth(w_base, w) if grow else np.ones_like(w))[None, :],
+                threshold=threshold[None, :],
+                capacity_factor=None,
+                queue=queue,
+                rules=rules,
+                relief=relief,
+            )[0]
+        )
+        return value if np.isfinite(value) else None
+
+    w_h = frame["weighted_citizens_horizon"].to_numpy(np.float64)
+    pop_h = frame["population_horizon"].to_numpy(np.float64)
+    counts_h = new.sum(axis=0).T  # (M, 3)
+    out: dict[str, Any] = {
+        "open_threshold": params.open_threshold,
+        "open_share_before": share(np.zeros_like(counts_h), practice_horizon, w_h, pop_h),
+        "open_share_after": share(counts_h, practice_horizon, w_h, pop_h),
+        # The same capacities with today's lists: what the growth of the lists costs.
+        "open_share_after_lists_today": share(counts_h, practice_horizon, w_h, pop_h, False),
+        "open_share_2030": None,
+        "open_share_2030_need": None,
+    }
+    year = OPEN_SHARE_TARGET_YEAR
+    if params.base_year <= year <= params.horizon:
+        w30, pop30, how = need_in_year(inputs, params, weights, year)
+        by = np.asarray(params.years) <= year
+        out["open_share_2030"] = share(
+            new[by].sum(axis=0).T, supply(inputs, params, year=year).practice_horizon, w30, pop30
+        )
+        out["open_share_2030_need"] = how
+    # Practice forms: solo practices (one capacity or less) at the horizon, before and after.
+    position = pd.Index(practices["ydernummer"]).get_indexer(pd.Index(placements["ydernummer"]))
+    existing = position >= 0
+    added_all = np.bincount(position[existing], minlength=len(practices))
+    new_sizes = placements.loc[~existing].groupby("ydernummer").size().to_numpy()
+    out["solo_practices_before"] = int((practice_horizon <= SOLO).sum())
+    out["solo_practices_after"] = int(((practice_horizon + added_all) <= SOLO).sum()) + int(
+        (new_sizes == 1).sum()
+    )
+    out["placements_by_reason"] = {
+        str(k): int(v) for k, v in placements["reason_code"].value_counts().sort_index().items()
+    }
+    return out
 
 
 def statutory_metrics(areas: pd.DataFrame, geography: str) -> dict[str, Any]:
@@ -380,31 +509,12 @@ def _metrics(
     s = frame["supply_at_horizon"].to_numpy()
     pop = frame["population_horizon"].to_numpy(dtype=np.float64)
     w_base = float(frame["weighted_citizens_base"].sum())
-    practices = inputs.practices
-    listed = practices["listed_patients"].to_numpy(dtype=np.float64)
     new_practices = int((placements["kind"] == "new").sum())
-    observed = practices["open"].to_numpy()
+    observed = inputs.practices["open"].to_numpy()
     relief = params.list_relief
     before = load_metrics(w, s, pop, codes, params.list_norm)
     after = load_metrics(
         w, frame["effective_supply_after"].to_numpy(), pop, codes, params.list_norm
-    )
-    # A placed capacity adds its pillar's list relief to the practice's list capacity; a new
-    # ydernummer counts as open only where its capacities relieve lists at all.
-    row_relief = placements["pillar"].map(relief).to_numpy(dtype=np.float64)
-    position = pd.Index(practices["ydernummer"]).get_indexer(pd.Index(placements["ydernummer"]))
-    existing = position >= 0
-    added_effective = np.bincount(
-        position[existing], weights=row_relief[existing], minlength=len(practices)
-    )
-    new_relief = (
-        pd.Series(row_relief[~existing])
-        .groupby(placements["ydernummer"].to_numpy()[~existing])
-        .sum()
-    )
-    before["open_share"] = open_share(listed, practice_horizon)
-    after["open_share"] = open_share(
-        listed, practice_horizon + added_effective, int((new_relief > 0).sum())
     )
     coverage_only = load_metrics(
         w, s + relief["coverage"] * frame["coverage"].to_numpy(), pop, codes, params.list_norm
@@ -430,7 +540,8 @@ def _metrics(
         "open_share_observed": float(observed.mean()) if len(observed) else None,
         "open_share_target": OPEN_SHARE_TARGET,
         "open_share_target_year": OPEN_SHARE_TARGET_YEAR,
-        "open_list_size": OPEN_LIST_SIZE,
+        # The flat closing threshold (list_norm); the need-based one varies by municipality.
+        "open_list_size": params.list_norm,
         "practices_expanded": int((added > 0).sum()),
         "new_ydernumre": new_practices,
     }

@@ -15,8 +15,12 @@ random streams are numpy PCG64 generators spawned from `sensitivity_seed`, so a 
 always gives the same bands, however the draws are chunked.
 
 Results: P5/P50/P95 of total new capacities per municipality and per area of the scenario's
-geography, and the Spearman rank correlation of each draw with the base run (of the totals,
-and of the totals per weighted citizen).
+geography, the Spearman rank correlation of each draw with the base run (of the totals,
+and of the totals per weighted citizen), and P5/P50/P95 of the open share after at the
+horizon (engine.openshare): each draw's lists grow with its own need, its thresholds follow
+its own need per citizen, its practices' capacities carry its supply noise, and its new
+capacities are placed by the base run's expansion order of the practices (the order
+depends on the lists and capacities only, not on need).
 """
 
 from __future__ import annotations
@@ -39,9 +43,22 @@ from .frames import (
     records,
 )
 from .inputs import EngineInputs
-from .params import ACCESSIBILITY_DRIVERS, AGE_BANDS, TRANSITION_DRIVERS, AllocationParams
+from .openshare import (
+    PracticeQueue,
+    list_growth,
+    open_share_placed,
+    practice_queue,
+    threshold_per_capacity,
+)
+from .params import (
+    ACCESSIBILITY_DRIVERS,
+    AGE_BANDS,
+    PILLARS,
+    TRANSITION_DRIVERS,
+    AllocationParams,
+)
 from .pillars import allocate_pillars
-from .run import Outcome, allocate
+from .run import Outcome, allocate, placement_rules
 
 CHUNK = 2000  # draws per vectorised batch
 QUANTILES = (5, 50, 95)
@@ -55,6 +72,8 @@ class Sensitivity:
     areas: pd.DataFrame  # index area: base, p5, p50, p95
     spearman: dict[str, float]
     totals: np.ndarray  # (draws, M) total new capacities per draw
+    # P5/P50/P95 of the open share after at the horizon; None where no draw gave one.
+    open_share: dict[str, float | None] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,7 +82,42 @@ class Sensitivity:
             "municipalities": records(self.municipalities.reset_index()),
             "areas": records(self.areas.reset_index()),
             "spearman": json_safe(self.spearman),
+            "open_share": json_safe(self.open_share),
         }
+
+
+@dataclass(frozen=True)
+class DrawResults:
+    totals: np.ndarray  # (R, M) total new capacities
+    open_share: np.ndarray  # (R,) open share after at the horizon (NaN: no practice)
+
+
+@dataclass(frozen=True)
+class OpenShareBase:
+    """What every draw's open share starts from: the practices' lists, their capacities at
+    the horizon and expansion order, and the unperturbed supply per municipality."""
+
+    listed: FloatArray
+    capacities: FloatArray
+    queue: PracticeQueue
+    supply: FloatArray
+
+
+def open_share_base(inputs: EngineInputs, params: AllocationParams) -> OpenShareBase:
+    sup = supply(inputs, params)
+    listed = inputs.practices["listed_patients"].to_numpy(dtype=np.float64)
+    return OpenShareBase(
+        listed=listed,
+        capacities=sup.practice_horizon,
+        queue=practice_queue(
+            listed,
+            sup.practice_horizon,
+            sup.practice_municipality,
+            placement_rules(params),
+            len(inputs.municipalities),
+        ),
+        supply=sup.horizon,
+    )
 
 
 def dirichlet_around(
@@ -141,6 +195,17 @@ def draw(inputs: EngineInputs, params: AllocationParams, streams: Streams, n: in
 
 def evaluate(inputs: EngineInputs, params: AllocationParams, draws: Draws) -> np.ndarray:
     """(R, M) total new capacities for every draw, all draws at once."""
+    return evaluate_draws(inputs, params, draws).totals
+
+
+def evaluate_draws(
+    inputs: EngineInputs,
+    params: AllocationParams,
+    draws: Draws,
+    base: OpenShareBase | None = None,
+) -> DrawResults:
+    """Total new capacities and the open share after for every draw, all draws at once."""
+    base = base or open_share_base(inputs, params)
     col = {c: i for i, c in enumerate(INPUT_COLUMNS)}
     x = draws.inputs
     # The same carry-forward as the base run: each perturbed base count grows as the
@@ -148,12 +213,13 @@ def evaluate(inputs: EngineInputs, params: AllocationParams, draws: Draws) -> np
     xh = x * growth(inputs, params, INPUT_COLUMNS)[None, :, :]
     areas, slugs = area_codes(inputs, params.geography)
     w_cols = [col[c] for c in W_FEATURES]
-    weighted = need(
+    need_ = need(
         x[:, :, w_cols],
         xh[:, :, w_cols],
         draws.w_weights,
         x[:, :, col["population"]] if params.normalise_weighted_citizens else None,
-    ).horizon
+    )
+    weighted = need_.horizon
     counts = allocate_pillars(
         weighted=weighted,
         supply=draws.supply,
@@ -171,21 +237,76 @@ def evaluate(inputs: EngineInputs, params: AllocationParams, draws: Draws) -> np
         caps_total=caps_total(inputs, params),
         floors=floors_by_area(params, slugs),
     )
-    return counts.total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        noise = np.where(base.supply > 0, draws.supply / base.supply, 1.0)
+    threshold = threshold_per_capacity(
+        params.open_threshold, params.list_norm, weighted, xh[:, :, col["population"]]
+    )
+    relief = np.array([params.list_relief[p] for p in PILLARS])
+    shares = open_share_placed(
+        counts=np.stack([counts.transition, counts.coverage, counts.accessibility], axis=2),
+        listed=base.listed,
+        capacities=base.capacities,
+        growth=list_growth(need_.base, weighted),
+        threshold=threshold,
+        capacity_factor=noise,
+        queue=base.queue,
+        rules=placement_rules(params),
+        relief=relief,
+    )
+    return DrawResults(totals=counts.total, open_share=shares)
 
 
 def perturbed_totals(inputs: EngineInputs, params: AllocationParams, draws: int) -> np.ndarray:
-    """(draws, M) total new capacities per municipality under the perturbations.
+    """(draws, M) total new capacities per municipality under the perturbations."""
+    return perturbed(inputs, params, draws).totals
+
+
+def perturbed(inputs: EngineInputs, params: AllocationParams, draws: int) -> DrawResults:
+    """Total new capacities (draws, M) and the open share after (draws,) under the
+    perturbations.
 
     Draws are generated and evaluated in chunks of CHUNK (memory stays bounded); the
     streams are seeded with params.sensitivity_seed.
     """
     check_against_inputs(inputs, params)
     streams = Streams(params.sensitivity_seed)
+    base = open_share_base(inputs, params)
     out = np.empty((draws, len(inputs.municipalities)), dtype=np.int64)
+    shares = np.empty(draws)
     for start in range(0, draws, CHUNK):
         batch = draw(inputs, params, streams, min(CHUNK, draws - start))
-        out[start : start + len(batch)] = evaluate(inputs, params, batch)
+        result = evaluate_draws(inputs, params, batch, base)
+        out[start : start + len(batch)] = result.totals
+        shares[start : start + len(batch)] = result.open_share
+    return DrawResults(totals=out, open_share=shares)
+
+
+def open_share_range(open_share: np.ndarray | None) -> dict[str, float | None] | None:
+    """P5/P50/P95 of the draws' open shares (None without draws or where none is defined)."""
+    if open_share is None or len(open_share) == 0:
+        return None
+    finite = open_share[np.isfinite(open_share)]
+    if len(finite) == 0:
+        return {f"p{k}": None for k in QUANTILES}
+    return {
+        f"p{k}": float(v) for k, v in zip(QUANTILES, np.percentile(finite, QUANTILES), strict=True)
+    }
+
+
+def with_open_share_range(
+    metrics: dict[str, Any], sensitivity: Sensitivity | None
+) -> dict[str, Any]:
+    """The run's metrics with the open share's P5-P95 from the draws in metrics["after"]."""
+    band = sensitivity.open_share if sensitivity is not None else None
+    if not band:
+        return metrics
+    out = dict(metrics)
+    out["after"] = {
+        **metrics["after"],
+        "open_share_p5": band["p5"],
+        "open_share_p95": band["p95"],
+    }
     return out
 
 
@@ -276,8 +397,10 @@ def summarise_sensitivity(
     params: AllocationParams,
     base: Outcome,
     totals: np.ndarray,
+    open_share: np.ndarray | None = None,
 ) -> Sensitivity:
-    """Bands and rank stability from (draws, M) totals, e.g. chunks computed apart."""
+    """Bands and rank stability from (draws, M) totals, e.g. chunks computed apart, and the
+    open share's band from the draws' open shares (draws,) where given."""
     n = len(totals)
     base_total = base.municipalities["total"].to_numpy()
     w = base.municipalities["weighted_citizens"].to_numpy()
@@ -308,6 +431,7 @@ def summarise_sensitivity(
         areas=area_frame,
         spearman=spearman,
         totals=totals,
+        open_share=open_share_range(open_share),
     )
 
 
@@ -319,5 +443,5 @@ def run_sensitivity(
 ) -> Sensitivity:
     """Step 12 in one call: `draws` (default params.sensitivity_draws) perturbed runs."""
     base = base or allocate(inputs, params)
-    totals = perturbed_totals(inputs, params, draws or params.sensitivity_draws)
-    return summarise_sensitivity(inputs, params, base, totals)
+    result = perturbed(inputs, params, draws or params.sensitivity_draws)
+    return summarise_sensitivity(inputs, params, base, result.totals, result.open_share)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from io import StringIO
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -315,3 +316,28 @@ def test_demand_import_reruns_shared_scenarios_on_the_new_data(tmp_path: Path) -
     assert thisted_after.transition > thisted_before.transition
     assert thisted_after.weighted_citizens > thisted_before.weighted_citizens
     assert after.totals["total"] == 1500
+
+
+def test_a_run_stores_the_open_share_range_split_or_not(settings: Any) -> None:
+    """The open share's P5-P95 from the draws is stored in the run's metrics, the same
+    whether the draws are computed in the run or split into chunks and merged."""
+    scenario = ScenarioFactory.create()
+    whole = services.request_run(scenario=scenario)
+    whole.refresh_from_db()
+    after = whole.metrics["after"]
+    assert after["open_share_p5"] <= after["open_share"] <= after["open_share_p95"]
+    assert 0 <= whole.metrics["open_share_2030"] <= 1
+
+    settings.SENSITIVITY_CHUNK = 20  # 50 draws: chunks of 20, 20 and 10, the same streams
+    split = AllocationRunFactory.create(scenario=scenario, params=scenario.params)
+    assert services.claim_run(run_id=split.pk, task_id="t") is services.Claim.CLAIMED
+    plan = services.execute_run(run_id=split.pk, split_sensitivity=True)
+    assert [n for _i, n in plan.chunks] == [20, 20, 10]
+    chunks = [services.sensitivity_chunk(run_id=split.pk, index=i, draws=n) for i, n in plan.chunks]
+    assert all(len(c["open_share"]) == len(c["totals"]) for c in chunks)
+    assert services.finish_split_run(run_id=split.pk, chunks=chunks)
+    split.refresh_from_db()
+    assert split.status == RunStatus.SUCCEEDED
+    assert split.metrics["after"]["open_share"] == after["open_share"]
+    assert split.metrics["after"]["open_share_p5"] is not None
+    assert split.metrics["after"]["open_share_p5"] <= split.metrics["after"]["open_share_p95"]

@@ -11,7 +11,9 @@ from typing import Any
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from reports.reasons import reason_text
+from allocation.engine import AllocationParams, allocate
+from reports.reasons import PATTERNS, reason_text
+from tests.allocation.engine.builders import denmark_inputs, small_inputs
 from tests.reports.conftest import Site
 
 
@@ -88,3 +90,36 @@ def test_reason_text_reads_the_engines_patterns() -> None:
             "nyt ydernummer NEW-825-1 i Læsø: der er ingen praksis dér"
         )
         assert reason_text("a reason in other words") == "a reason in other words"
+
+
+def test_every_reason_the_engine_writes_is_read_back() -> None:
+    """Each placement sentence of a default run and of one without room or practices matches
+    one of the patterns, so the pages show none of them in English under Danish."""
+    rows = [
+        allocate(denmark_inputs()).placements,
+        allocate(
+            small_inputs([20000.0, 5000.0], [[1.0, 2.0], []]),
+            AllocationParams(
+                total=20,
+                transition=8,
+                coverage=8,
+                accessibility=4,
+                horizon=2027,
+                pipeline=(10, 10),
+                max_practice_growth=1,
+                recruitment_rate=0.0,
+                pipeline_binding=False,
+            ),
+        ).placements,
+    ]
+    reasons = {r for frame in rows for r in frame["reason"]}
+    codes = {c for frame in rows for c in frame["reason_code"]}
+    assert codes == {
+        "most_loaded",
+        "solo_to_partnership",
+        "new_steering",
+        "new_no_room",
+        "new_no_practice",
+    }
+    unread = [r for r in reasons if not any(p.fullmatch(r) for p, _write in PATTERNS)]
+    assert not unread, unread[:3]

@@ -19,6 +19,8 @@ from allocation.engine import (
     ParamsError,
     aggregate,
     allocate,
+    run_sensitivity,
+    with_open_share_range,
 )
 from allocation.engine.frames import json_safe, records
 from allocation.models import Scenario
@@ -93,6 +95,13 @@ class Command(BaseCommand):
             "--year", type=int, default=None, help="latest demand-indicator year to use"
         )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--draws",
+            type=int,
+            default=None,
+            help="sensitivity draws for the open share's P5-P95 (default: the scenario's; "
+            "0 skips them)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         label, params = _scenario_params(options["scenario"])
@@ -108,7 +117,10 @@ class Command(BaseCommand):
             outcome = allocate(inputs, params)
         except ParamsError as exc:
             raise CommandError(f"scenario {label}: {exc}") from exc
+        draws = params.sensitivity_draws if options["draws"] is None else options["draws"]
+        sensitivity = run_sensitivity(inputs, params, outcome, draws) if draws > 0 else None
         result = _result(label, outcome, inputs, geography)
+        result["metrics"] = json_safe(with_open_share_range(outcome.metrics, sensitivity))
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, allow_nan=False))
         else:
@@ -207,8 +219,14 @@ def _table(result: dict[str, Any]) -> str:
         f"  90th percentile load {_load(before['p90_load'])} → {_load(after['p90_load'])}",
         f"  municipalities above the norm {before['municipalities_above_norm']} → "
         f"{after['municipalities_above_norm']}",
-        f"  open practices (projected) {_share(before['open_share'])} → "
-        f"{_share(after['open_share'])} (target {_share(result['metrics']['open_share_target'])})",
+        f"  open practices (projected, {m['open_threshold']} threshold) "
+        f"{_share(before['open_share'])} → {_share(after['open_share'])} "
+        f"(P5-P95 {_share(after.get('open_share_p5'))}-{_share(after.get('open_share_p95'))}); "
+        f"{m['open_share_target_year']}: {_share(m.get('open_share_2030'))} "
+        f"(target {_share(m['open_share_target'])})",
+        f"  placements: {m['practices_expanded']:,} practices expanded, "
+        f"{m['new_ydernumre']:,} new ydernumre; solo practices {m['solo_practices_before']:,} → "
+        f"{m['solo_practices_after']:,}",
     ]
     if before["without_supply"]:
         lines.append(

@@ -313,6 +313,8 @@ def test_expansion_goes_to_the_most_loaded_practice_with_room() -> None:
             accessibility=1,
             horizon=2026,
             pipeline=(3,),
+            # No national steering: every capacity expands a practice (the rule under test).
+            new_ydernummer_share=0.0,
         ),
     )
     yder = practices["ydernummer"].tolist()
