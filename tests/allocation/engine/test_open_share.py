@@ -278,24 +278,25 @@ def test_default_figures_on_denmark() -> None:
 
 
 # Lists grown with need and the need-based threshold put the open share after at 25 % (P5-P95
-# 24-30 %), 26 % in 2030; with today's lists the same capacities would give 33 %.
+# 24-31 %), 26 % in 2030; with today's lists the same capacities would give 33 %. (Pinned
+# with the disease weights on the excess over the age-expected count.)
 PINNED: dict[str, object] = {
-    "before": 0.119,
-    "after": 0.2506,
-    "p5": 0.2392,
-    "p95": 0.3033,
-    "2030": 0.2616,
-    "lists_today": 0.3312,
+    "before": 0.1201,
+    "after": 0.2515,
+    "p5": 0.2389,
+    "p95": 0.3087,
+    "2030": 0.2629,
+    "lists_today": 0.3275,
     "expanded": 1133,
-    "new_ydernumre": 188,
+    "new_ydernumre": 189,
     "solo_before": 883,
-    "solo_after": 414,
+    "solo_after": 416,
     "reasons": {
         "most_loaded": 655,
         "new_no_practice": 2,
-        "new_steering": 321,
-        "solo_to_partnership": 522,
+        "new_steering": 322,
+        "solo_to_partnership": 521,
     },
-    "flat_after": 0.266,
-    "flat_2030": 0.2642,
+    "flat_after": 0.2684,
+    "flat_2030": 0.267,
 }
