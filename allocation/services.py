@@ -382,22 +382,34 @@ def _rerun_shared(*, trigger: str, user: User = None) -> list[AllocationRun]:
 DATA_LOCK = "engine-inputs"
 
 
+class DataBusy(Exception):
+    """Another writer (an import) held the data lock longer than this writer may wait (the
+    database's lock timeout): nothing was changed; try again when it has finished."""
+
+
 @contextmanager
 def data_lock(*, holder: str) -> Iterator[None]:
     """A transaction holding the lock on the engine's input data, for one writer at a time.
 
-    Imports and ``load_denmark`` apply their batch inside it (and request the re-runs that
-    follow inside it too, on the data they leave): a second writer waits for the first to
-    commit and then reads what the first wrote, instead of both planning on the same rows.
-    On PostgreSQL the lock is the lock row's (select_for_update); on SQLite, which ignores
-    that, the update of the row takes the database's write lock, which serialises as well.
+    Imports, ``load_denmark`` and the web and API edits of practices apply their change
+    inside it (and imports request the re-runs that follow inside it too, on the data they
+    leave): a second writer waits for the first to commit and then reads what the first
+    wrote, instead of both planning on the same rows. On PostgreSQL the lock is the lock
+    row's (select_for_update); on SQLite, which ignores that, the update of the row takes the
+    database's write lock, which serialises as well. A writer that waits longer than the
+    database allows (a web request's lock timeout, SQLite's busy timeout) gets DataBusy.
     """
     with transaction.atomic():
-        lock = DataLock.objects.select_for_update().filter(name=DATA_LOCK).first()
-        if lock is None:  # a database flushed since its migration
-            lock, _ = DataLock.objects.get_or_create(name=DATA_LOCK)
-            lock = DataLock.objects.select_for_update().get(name=DATA_LOCK)
-        DataLock.objects.filter(name=DATA_LOCK).update(holder=holder[:200], taken_at=timezone.now())
+        try:
+            lock = DataLock.objects.select_for_update().filter(name=DATA_LOCK).first()
+            if lock is None:  # a database flushed since its migration
+                lock, _ = DataLock.objects.get_or_create(name=DATA_LOCK)
+                lock = DataLock.objects.select_for_update().get(name=DATA_LOCK)
+            DataLock.objects.filter(name=DATA_LOCK).update(
+                holder=holder[:200], taken_at=timezone.now()
+            )
+        except DatabaseError as exc:
+            raise DataBusy(f"the data lock is held by another writer ({exc})") from exc
         yield
 
 

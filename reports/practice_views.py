@@ -12,11 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.policies import can_edit_region_data, region_of
-from allocation.services import PRACTICE_EDIT, data_changed
+from accounts.policies import can_edit_region_data, can_import, region_of
+from allocation.services import PRACTICE_EDIT, DataBusy, data_changed, data_lock
 from municipalities.selectors import municipality_names, region_list
 from practices import selectors as practices
-from practices.models import PracticeForm
+from practices.models import WEB_EDIT, PracticeForm
 from practices.services import update_practice
 from reports.access import reader_required
 from reports.forms import PracticeEditForm
@@ -72,17 +72,36 @@ def practice_edit(request: HttpRequest, ydernummer: str) -> HttpResponse:
         raise Http404
     editable = can_edit_region_data(request.user, practice.municipality.region_id)
     form = PracticeEditForm(request.POST or None, instance=practice)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
-        # A ModelForm writes into its instance while validating; keep the stored values
-        # for the service, which records what changed.
-        stored = practices.practice_get(ydernummer=ydernummer)
-        if form.is_valid() and stored is not None:
-            if update_practice(practice=stored, user=request.user, **form.cleaned_data):
-                data_changed(source=PRACTICE_EDIT, user=request.user)
-            messages.success(request, _("Practice saved. The change is recorded."))
-            return redirect("practice_edit", ydernummer=ydernummer)
+        if form.is_valid():
+            try:
+                # The same lock as imports: an edit never interleaves with a batch.
+                with data_lock(holder=f"web edit of practice {ydernummer}"):
+                    # A ModelForm writes into its instance while validating: the service
+                    # gets the stored values, read under the lock, and records the change.
+                    stored = practices.practice_get(ydernummer=ydernummer)
+                    if stored is None:
+                        raise Http404
+                    changed = update_practice(
+                        practice=stored, user=request.user, reason=WEB_EDIT, **form.cleaned_data
+                    )
+                    if changed:
+                        data_changed(source=PRACTICE_EDIT, user=request.user)
+            except DataBusy:
+                form.add_error(
+                    None,
+                    _(
+                        "An import of the data is being applied right now, so your change "
+                        "was not saved. Try again in a moment."
+                    ),
+                )
+                status = 409
+            else:
+                messages.success(request, _("Practice saved. The change is recorded."))
+                return redirect("practice_edit", ydernummer=ydernummer)
     if not editable:
         for field in form.fields.values():
             field.disabled = True
@@ -93,8 +112,8 @@ def practice_edit(request: HttpRequest, ydernummer: str) -> HttpResponse:
             "practice": practice,
             "form": form,
             "editable": editable,
-            "changes": practices.practice_changes(practice=practice),
-            "field_labels": {name: f.label for name, f in PracticeEditForm().fields.items()},
+            "history": practices.practice_history(practice=practice),
+            "can_import": can_import(request.user),
         },
-        status=400 if request.method == "POST" else 200,
+        status=status,
     )

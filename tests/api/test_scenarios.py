@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from allocation.models import AllocationRun, RunStatus, Scenario
-from practices.models import Practice, PracticeChange
+from practices.models import API_EDIT, Practice
 from tests.api.conftest import HOVEDSTADEN, make_user, token_client
 
 pytestmark = pytest.mark.usefixtures("denmark", "eager_tasks")
@@ -92,6 +92,8 @@ def test_planner_edits_a_practice_of_their_region_and_it_is_recorded() -> None:
     assert response.json()["capacities"] == 2.5 and response.json()["open_to_new_patients"]
     practice.refresh_from_db()
     assert str(practice.capacities) == "2.50"
-    assert PracticeChange.objects.filter(practice=practice, user=planner).exists()
+    assert Practice.history.filter(
+        id=practice.pk, history_user=planner, history_change_reason=API_EDIT, capacities=2.5
+    ).exists()
     bad = client.patch(url, {"capacities": "0", "form": "castle"})
     assert bad.status_code == 400 and set(bad.json()) == {"capacities", "form"}
