@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
-import json
 import logging
 import math
 import threading
@@ -67,8 +65,11 @@ from allocation.models import (
 from allocation.selectors import (
     DATA_VERSION_KEY,
     build_engine_inputs,
+    data_version,
     forget_cached_inputs,
     input_statuses,
+    inputs_hash,
+    remember_inputs_hash,
 )
 from allocation.snapshots import inputs_from_frames, inputs_to_frames
 
@@ -246,26 +247,6 @@ def ensure_default_scenario() -> Scenario:
 # --- hashing ---------------------------------------------------------------------------
 
 
-def inputs_hash(*, inputs: EngineInputs, params: Mapping[str, Any]) -> str:
-    """Hash of the data and parameters a run uses: equal hashes give identical results."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps(dict(params), sort_keys=True, default=str).encode())
-    for frame in (inputs.municipalities, inputs.practices, inputs.doctors):
-        digest.update(",".join(map(str, frame.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    for slug in sorted(inputs.geographies):
-        digest.update(slug.encode())
-        series = inputs.geographies[slug]
-        digest.update(pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes())
-    # The population projection is an input too: importing one must give a new run.
-    for year in inputs.projection_years:
-        bands = inputs.projected_bands(year)
-        assert bands is not None
-        digest.update(f"projection {year}".encode())
-        digest.update(bands.tobytes())
-    return digest.hexdigest()
-
-
 # --- requesting runs -------------------------------------------------------------------
 
 
@@ -301,8 +282,13 @@ def request_run(
     stays queued without a task id and ``sweep_runs`` dispatches it later.
     """
     params = validated_params(scenario.params)
+    version = data_version()
     inputs = inputs or _current_inputs()
     digest = inputs_hash(inputs=inputs, params=params)
+    # The pages' "data changed since this run" compares with this hash: keep it for them.
+    transaction.on_commit(
+        lambda: remember_inputs_hash(params=params, digest=digest, read_at_version=version)
+    )
     same = _identical(scenario=scenario, digest=digest)
     if same is not None:
         return same
@@ -446,6 +432,16 @@ def data_changed(*, source: str, batch: Any = None, user: User = None) -> list[A
     """
     forget_engine_inputs()
     runs = _rerun_shared(trigger=Trigger.DATA_CHANGE, user=user)
+    # After the new data version (forget_engine_inputs' callback runs first): the runs'
+    # hashes are the new data's, read under the writer's lock, so the pages need not
+    # compute them again.
+    hashes = [(r.params, r.inputs_hash) for r in runs]
+
+    def remember() -> None:
+        for params, digest in hashes:
+            remember_inputs_hash(params=params, digest=digest)
+
+    transaction.on_commit(remember)
     logger.info(
         "%s%s changed the data: %d shared scenario(s) re-run",
         source,

@@ -25,6 +25,7 @@ from allocation import services
 from allocation.engine import AllocationParams, InfeasibleError, ParamsError
 from allocation.models import AllocationRun, RunStatus, Scenario, ScenarioStatus
 from allocation.selectors import (
+    data_changed_since,
     latest_run,
     preview,
     run_get,
@@ -125,6 +126,7 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not editable:
         for field in form.fields.values():
             field.disabled = True
+    shown = latest_run(scenario=scenario)  # the run whose results the Results link shows
     return render(
         request,
         "reports/scenario_edit.html",
@@ -137,6 +139,8 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change_status": may_edit,
             "transitions": scenario_transitions(scenario=scenario),
             "runs": scenario_runs(scenario=scenario),
+            "shown_run": shown,
+            "stale": data_changed_since(run=shown),
             "preview_on": editable and can_preview(request.user),
             "map_metrics": [(k, v[0]) for k, v in charts.map_metrics().items()],
         },

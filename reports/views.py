@@ -16,6 +16,7 @@ from allocation.selectors import (
     PILLARS,
     HorizonSummary,
     area_phasing,
+    data_changed_since,
     horizon_summary,
     municipality_explanation,
     phasing_totals,
@@ -60,6 +61,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         request.user, scope.scenario
     )
     context["metrics"] = [(k, v[0]) for k, v in charts.map_metrics().items()]
+    context["stale"] = data_changed_since(run=scope.run)
     if scope.run is None or scope.geography is None:
         context["pending"] = run_in_progress(scenario=scope.scenario) if scope.scenario else None
         return render(request, "reports/overview.html", context)
