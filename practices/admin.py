@@ -59,7 +59,7 @@ class RecordedAdmin(SimpleHistoryAdmin):
         self, request: HttpRequest, form: BaseModelForm, formset: BaseModelFormSet, change: bool
     ) -> None:
         edited = [f.instance.pk for f in formset.forms if f.instance.pk and f.has_changed()]
-        if edited:
+        if edited and formset.model is not None:
             record_baselines(list(formset.model._default_manager.filter(pk__in=edited)))
         super().save_formset(request, form, formset, change)
 

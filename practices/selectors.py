@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext
 
-from municipalities.models import Municipality
+from municipalities.models import DemandIndicator, Indicator, Municipality
 from practices.models import (
     ADMIN_EDIT,
     API_EDIT,
@@ -37,11 +37,14 @@ def practice_list(
     form: str | None = None,
     source: str | None = None,
     by_municipality: bool = False,
+    with_shortage: bool = False,
 ) -> QuerySet[Practice]:
     """Practices with their municipality, region and number of doctors; one query per page.
 
     ``q`` searches the name or the start of the ydernummer; ``area`` is an area slug within
-    ``geography``. Ordered by ydernummer, or by municipality name then ydernummer.
+    ``geography``. Ordered by ydernummer, or by municipality name then ydernummer. With
+    ``with_shortage`` each practice has ``in_shortage``: its municipality is on PLO's 2019
+    list of GP shortage municipalities (in the same query).
     """
     qs = (
         Practice.objects.select_related("municipality", "municipality__region")
@@ -49,6 +52,16 @@ def practice_list(
         .annotate(doctor_count=Count("doctors"))
         .order_by(*(("municipality__name", "ydernummer") if by_municipality else ("ydernummer",)))
     )
+    if with_shortage:
+        qs = qs.annotate(
+            in_shortage=Exists(
+                DemandIndicator.objects.filter(
+                    municipality_id=OuterRef("municipality_id"),
+                    indicator=Indicator.SHORTAGE_PLO_2019,
+                    value__gte=1,
+                )
+            )
+        )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(ydernummer__startswith=q))
     if municipality is not None:
@@ -174,12 +187,12 @@ def practice_history(*, practice: Practice) -> list[HistoryEntry]:
     """The practice's history and its doctors', newest first: when, who, why, and what
     changed (old → new per value; municipalities by name). Three queries at most."""
     records = list(
-        Practice.history.filter(id=practice.pk)  # type: ignore[attr-defined]
+        Practice.history.filter(id=practice.pk)
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
     doctor_records = list(
-        Doctor.history.filter(practice_id=practice.pk)  # type: ignore[attr-defined]
+        Doctor.history.filter(practice_id=practice.pk)
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )

@@ -81,7 +81,7 @@ def apply_register(
             Q(municipality__region_id__in=list(regions))
             | Q(ydernummer__in=[p.ydernummer for p in rows])
         )
-    desired = {
+    wanted = {
         p.ydernummer: {
             "name": p.name,
             "municipality_id": p.kommunekode,
@@ -98,14 +98,14 @@ def apply_register(
         record_baselines(
             [
                 p
-                for p in Practice.objects.filter(ydernummer__in=list(desired))
-                if any(getattr(p, f) != v for f, v in desired[p.ydernummer].items())
+                for p in Practice.objects.filter(ydernummer__in=list(wanted))
+                if any(getattr(p, f) != v for f, v in wanted[p.ydernummer].items())
             ]
         )
     practice_count = sync_table(
         scope,
         key=("ydernummer",),
-        desired=desired,
+        desired=wanted,
         delete_missing=replace,
         history=note.bulk_kwargs() if note is not None else None,
     )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.policies import can_edit_region_data, can_import, region_of
 from allocation.services import PRACTICE_EDIT, DataBusy, data_changed, data_lock
+from municipalities.models import Indicator
 from municipalities.selectors import municipality_names, region_list
 from practices import selectors as practices
 from practices.models import WEB_EDIT, PracticeForm
@@ -36,14 +37,17 @@ def _int(value: str | None) -> int | None:
 def practice_list(request: HttpRequest) -> HttpResponse:
     get = request.GET
     open_filter = {"yes": True, "no": False}.get(get.get("open", ""))
+    own_region = region_of(request.user)
+    # A planner lands on their own region's practices; the form's "All" (region=) shows all.
+    by_default = "region" not in get and own_region is not None
     filters: dict[str, Any] = {
         "q": get.get("q", "").strip(),
-        "region": _int(get.get("region")),
+        "region": own_region if by_default else _int(get.get("region")),
         "municipality": _int(get.get("municipality")),
         "open_to_new_patients": open_filter,
         "form": get.get("form", "") if get.get("form") in PracticeForm.values else "",
     }
-    found = practices.practice_list(**filters, by_municipality=True)
+    found = practices.practice_list(**filters, by_municipality=True, with_shortage=True)
     page = Paginator(found, PAGE_SIZE).get_page(get.get("page"))
     params = get.copy()
     params.pop("page", None)
@@ -57,7 +61,9 @@ def practice_list(request: HttpRequest) -> HttpResponse:
             "regions": list(region_list()),
             "municipalities": municipality_names(),
             "forms": PracticeForm.choices,
-            "own_region": region_of(request.user),
+            "own_region": own_region,
+            "own_region_default": by_default,
+            "shortage_label": Indicator.SHORTAGE_PLO_2019.label,
             "superuser": request.user.is_superuser,
             "page_qs": params.urlencode(),
         },
