@@ -100,9 +100,9 @@ PRACTICE_FIELDS = (
     "source",
 )
 DOCTOR_FIELDS = ("birth_year", "fte", "source")
-# Changes of one writer this close together are one entry (an import's practice and its
-# doctors are written within the same moment).
-SAME_MOMENT = dt.timedelta(seconds=5)
+# Changes of one writer this close together are one entry (a practice saved in the admin
+# with its doctors is written within the same moment).
+SAME_MOMENT = dt.timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,21 @@ def _line(subject: str, record: Any, prev: Any, fields: tuple[str, ...]) -> Chan
     return ChangeLine(subject, "changed", changes) if changes else None
 
 
+def _same_change(
+    entry: HistoryEntry, who: str, reason: str, when: dt.datetime, line: ChangeLine
+) -> bool:
+    """``line`` belongs to ``entry``: the same batch, or the same writer at the same moment
+    (a practice saved with its doctors); a second change of the practice is a new entry."""
+    if entry.who != who or entry.reason != reason:
+        return False
+    if entry.batch_id is not None:
+        return True
+    return (
+        when - entry.when <= SAME_MOMENT
+        and not (line.subject == "practice" and any(x.subject == "practice" for x in entry.lines))
+    )
+
+
 def practice_history(*, practice: Practice) -> list[HistoryEntry]:
     """The practice's history and its doctors', newest first: when, who, why, and what
     changed (old → new per value; municipalities by name). Three queries at most."""
@@ -238,12 +253,7 @@ def practice_history(*, practice: Practice) -> list[HistoryEntry]:
         who = r.history_user.get_username() if r.history_user is not None else ""
         reason = r.history_change_reason or ""
         last = entries[-1] if entries else None
-        if (
-            last is not None
-            and last.who == who
-            and last.reason == reason
-            and r.history_date - last.when <= SAME_MOMENT
-        ):
+        if last is not None and _same_change(last, who, reason, r.history_date, line):
             last.lines.append(line)
             continue
         entries.append(HistoryEntry(when=r.history_date, who=who, reason=reason, lines=[line]))

@@ -60,9 +60,7 @@ def test_an_import_and_its_revert_are_recorded_with_user_and_batch(planner: User
         accept_warnings=True,
     )
     changed = Practice.history.filter(id=practice.pk).latest("history_id")
-    assert changed.history_type == "~" and changed.history_change_reason == import_reason(
-        second.pk
-    )
+    assert changed.history_type == "~" and changed.history_change_reason == import_reason(second.pk)
     assert changed.capacities == Decimal("3.5") and changed.open_to_new_patients
 
     revert_register_batch(batch=second, user=planner)
