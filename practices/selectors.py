@@ -192,9 +192,8 @@ def _same_change(
         return False
     if entry.batch_id is not None:
         return True
-    return (
-        when - entry.when <= SAME_MOMENT
-        and not (line.subject == "practice" and any(x.subject == "practice" for x in entry.lines))
+    return when - entry.when <= SAME_MOMENT and not (
+        line.subject == "practice" and any(x.subject == "practice" for x in entry.lines)
     )
 
 
