@@ -1,3 +1,7 @@
+"""The admin of the practice register. It lives with the pages (an interface, like the
+practice edit page) because a change in it tells the allocation, which the practices app
+itself never calls."""
+
 from collections.abc import Callable
 from typing import Any
 
