@@ -300,6 +300,30 @@ def current_inputs_hash(*, params: Mapping[str, Any]) -> str | None:
     return digest
 
 
+def run_on_current_data(*, run: AllocationRun | None) -> tuple[AllocationRun | None, bool]:
+    """The run to show in place of ``run`` (its scenario's newest succeeded run), and
+    whether the data has changed since the run shown.
+
+    ``run`` itself when the data has not changed since it. When it has, the data may have
+    gone back to a state a run was computed on (an import reverted: the re-run request gets
+    that earlier run back, as it has the same inputs hash): that run, its scenario's newest
+    succeeded one of the same parameters on today's data, is shown instead. No query unless
+    the data has changed; then one.
+    """
+    if not data_changed_since(run=run):
+        return run, False
+    assert run is not None
+    digest = current_inputs_hash(params=run.params)
+    earlier = (
+        AllocationRun.objects.filter(
+            scenario_id=run.scenario_id, status=RunStatus.SUCCEEDED, inputs_hash=digest
+        )
+        .order_by("-id")
+        .first()
+    )
+    return (earlier, False) if earlier is not None else (run, True)
+
+
 def data_changed_since(*, run: AllocationRun | None) -> bool:
     """The data has changed since ``run`` was requested: a run of its parameters now would
     have another inputs hash (so its results are not those of today's data)."""

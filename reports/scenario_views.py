@@ -25,10 +25,10 @@ from allocation import services
 from allocation.engine import AllocationParams, InfeasibleError, ParamsError
 from allocation.models import AllocationRun, RunStatus, Scenario, ScenarioStatus
 from allocation.selectors import (
-    data_changed_since,
     latest_run,
     preview,
     run_get,
+    run_on_current_data,
     scenario_get,
     scenario_runs,
     scenario_transitions,
@@ -126,7 +126,8 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not editable:
         for field in form.fields.values():
             field.disabled = True
-    shown = latest_run(scenario=scenario)  # the run whose results the Results link shows
+    # the run whose results the Results link shows (as the overview picks it)
+    shown, stale = run_on_current_data(run=latest_run(scenario=scenario))
     return render(
         request,
         "reports/scenario_edit.html",
@@ -140,7 +141,7 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": scenario_transitions(scenario=scenario),
             "runs": scenario_runs(scenario=scenario),
             "shown_run": shown,
-            "stale": data_changed_since(run=shown),
+            "stale": stale,
             "preview_on": editable and can_preview(request.user),
             "map_metrics": [(k, v[0]) for k, v in charts.map_metrics().items()],
         },

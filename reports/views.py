@@ -16,12 +16,12 @@ from allocation.selectors import (
     PILLARS,
     HorizonSummary,
     area_phasing,
-    data_changed_since,
     horizon_summary,
     municipality_explanation,
     phasing_totals,
     placement_list,
     run_in_progress,
+    run_on_current_data,
     sensitivity_rows,
 )
 from clusters.models import DEFAULT_GEOGRAPHY
@@ -56,6 +56,7 @@ def area_link_factory(geography: str, scope_qs: str) -> Any:
 @reader_required
 def overview(request: HttpRequest) -> HttpResponse:
     scope = page_scope(request, region=True)
+    scope.run, stale = run_on_current_data(run=scope.run)
     context: dict[str, Any] = scope.as_context()
     metric = request.GET.get("metric", "per10k")
     context["metric"] = metric if metric in charts.map_metrics() else "per10k"
@@ -63,7 +64,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         request.user, scope.scenario
     )
     context["metrics"] = [(k, v[0]) for k, v in charts.map_metrics().items()]
-    context["stale"] = data_changed_since(run=scope.run)
+    context["stale"] = stale
     # The page opens on a planner's own region; links to all Denmark and back.
     params = request.GET.copy()
     params["region"] = ALL_REGIONS

@@ -33,11 +33,15 @@ NORDJYLLAND = 1081
 
 
 @pytest.fixture(autouse=True)
-def _new_data_version_afterwards() -> Iterator[None]:
+def _data_version_as_before() -> Iterator[None]:
     """A test here may commit a new data version (its data is rolled back, the cache is
-    not): the next test starts from a fresh version, so no hash of rolled-back data stays."""
+    not): afterwards the version is the one of the data as it is again."""
+    before = cache.get(allocation_selectors.DATA_VERSION_KEY)
     yield
-    cache.delete(allocation_selectors.DATA_VERSION_KEY)
+    if before is None:
+        cache.delete(allocation_selectors.DATA_VERSION_KEY)
+    else:
+        cache.set(allocation_selectors.DATA_VERSION_KEY, before, None)
 
 
 def _planner_practice(open_to_new_patients: bool) -> Practice:
@@ -198,8 +202,10 @@ def test_the_stale_notice_appears_after_a_data_change_and_goes_with_the_rerun(
     assert 'class="notice stale"' not in planner.get(editor).content.decode()
 
     # A change of the data that requests no runs (as load_denmark does).
+    practice = _planner_practice(True)
+    listed = practice.listed_patients
     with django_capture_on_commit_callbacks(execute=True):
-        update_practice(practice=_planner_practice(True), listed_patients=1234)
+        update_practice(practice=practice, listed_patients=1234)
         services.forget_engine_inputs()
     real = allocation_selectors.build_engine_inputs
     with patch.object(allocation_selectors, "build_engine_inputs", wraps=real) as built:
@@ -220,6 +226,15 @@ def test_the_stale_notice_appears_after_a_data_change_and_goes_with_the_rerun(
         assert 'class="notice stale"' not in planner.get("/").content.decode()
         assert 'class="notice stale"' not in planner.get(editor).content.decode()
         assert built.call_count == 0  # the run request kept its hash for the pages
+    assert f'href="/runs/{run.pk}/"' in planner.get("/").content.decode()
+
+    # The data goes back (a revert): the earlier run is today's again, and shown.
+    with django_capture_on_commit_callbacks(execute=True):
+        update_practice(practice=practice, listed_patients=listed)
+        services.forget_engine_inputs()
+    html = planner.get("/").content.decode()
+    assert 'class="notice stale"' not in html
+    assert f'href="/runs/{site.default_run.pk}/"' in html
 
 
 # --- the planner's own region and the shortage municipalities ---------------------------
