@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import time
 import uuid
@@ -17,6 +18,7 @@ import pandas as pd
 from django.core.cache import cache
 from django.db.models import CharField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from accounts.policies import visible_scenarios
 from allocation.engine import NATION, AllocationParams, EngineInputs, Outcome, ParamsError, allocate
@@ -222,6 +224,117 @@ def current_engine_inputs() -> EngineInputs:
 def forget_cached_inputs() -> None:
     """Drop this process's cached inputs (other processes notice the new data version)."""
     _inputs_cache.clear()
+
+
+def inputs_hash(*, inputs: EngineInputs, params: Mapping[str, Any]) -> str:
+    """Hash of the data and parameters a run uses: equal hashes give identical results."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(dict(params), sort_keys=True, default=str).encode())
+    for frame in (inputs.municipalities, inputs.practices, inputs.doctors):
+        digest.update(",".join(map(str, frame.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    for slug in sorted(inputs.geographies):
+        digest.update(slug.encode())
+        series = inputs.geographies[slug]
+        digest.update(pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes())
+    # The population projection is an input too: importing one must give a new run.
+    for year in inputs.projection_years:
+        bands = inputs.projected_bands(year)
+        assert bands is not None
+        digest.update(f"projection {year}".encode())
+        digest.update(bands.tobytes())
+    return digest.hexdigest()
+
+
+CURRENT_HASH_TTL = 24 * 3600  # seconds; a new data version makes a new key anyway
+
+
+def _hash_key(version: str, params: Mapping[str, Any]) -> str:
+    year = timezone.localdate().year
+    return (
+        "klyngeplan:inputs-hash:"
+        + hashlib.sha256(
+            f"{version}:{year}:{json.dumps(dict(params), sort_keys=True, default=str)}".encode()
+        ).hexdigest()
+    )
+
+
+def remember_inputs_hash(
+    *, params: Mapping[str, Any], digest: str, read_at_version: str | None = None
+) -> None:
+    """Keep ``digest`` as the current data's hash for ``params`` (a run request has just
+    computed it), so that no page computes it again. With ``read_at_version``, only if the
+    data version is still the one the inputs were read at (no change committed since)."""
+    version = data_version()
+    if not version or (read_at_version is not None and version != read_at_version):
+        return
+    try:
+        cache.set(_hash_key(version, params), digest, CURRENT_HASH_TTL)
+    except Exception:
+        logger.warning("could not keep the current inputs hash")
+
+
+def current_inputs_hash(*, params: Mapping[str, Any]) -> str | None:
+    """The inputs hash a run of ``params`` would get on the current data (the data a run
+    reads: up to this year), or None when it cannot be known cheaply.
+
+    Pages ask on every view, and building the engine inputs costs more than the page: the
+    hash is computed once per data version, year and parameters and kept in the shared
+    cache. ``allocation.services.data_changed`` (and ``forget_engine_inputs``) make a new
+    data version, so the next view computes it afresh, unless a run request has computed
+    it already (:func:`remember_inputs_hash`); without a data version (the cache is out of
+    reach) there is no answer rather than a rebuild per view.
+    """
+    version = data_version()
+    if not version:
+        return None
+    key = _hash_key(version, params)
+    try:
+        hit = cache.get(key)
+    except Exception:  # a cache outage: no notice rather than a rebuild per view
+        logger.warning("inputs hash cache unavailable")
+        return None
+    if hit is not None:
+        return str(hit)
+    digest = inputs_hash(inputs=build_engine_inputs(year=timezone.localdate().year), params=params)
+    try:
+        cache.set(key, digest, CURRENT_HASH_TTL)
+    except Exception:
+        logger.warning("could not keep the current inputs hash")
+    return digest
+
+
+def run_on_current_data(*, run: AllocationRun | None) -> tuple[AllocationRun | None, bool]:
+    """The run to show in place of ``run`` (its scenario's newest succeeded run), and
+    whether the data has changed since the run shown.
+
+    ``run`` itself when the data has not changed since it. When it has, the data may have
+    gone back to a state a run was computed on (an import reverted: the re-run request gets
+    that earlier run back, as it has the same inputs hash): that run, its scenario's newest
+    succeeded one of the same parameters on today's data, is shown instead. No query unless
+    the data has changed; then one.
+    """
+    if not data_changed_since(run=run):
+        return run, False
+    assert run is not None
+    digest = current_inputs_hash(params=run.params)
+    earlier = (
+        AllocationRun.objects.filter(
+            scenario_id=run.scenario_id, status=RunStatus.SUCCEEDED, inputs_hash=digest
+        )
+        .order_by("-id")
+        .first()
+    )
+    return (earlier, False) if earlier is not None else (run, True)
+
+
+def data_changed_since(*, run: AllocationRun | None) -> bool:
+    """The data has changed since ``run`` was requested: a run of its parameters now would
+    have another inputs hash (so its results are not those of today's data)."""
+    if run is None or not run.inputs_hash:
+        return False
+    digest = current_inputs_hash(params=run.params)
+    return digest is not None and digest != run.inputs_hash
 
 
 def preview(*, params: Mapping[str, Any]) -> Outcome:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
-import json
 import logging
 import math
 import threading
@@ -72,8 +70,11 @@ from allocation.models import (
 from allocation.selectors import (
     DATA_VERSION_KEY,
     build_engine_inputs,
+    data_version,
     forget_cached_inputs,
     input_statuses,
+    inputs_hash,
+    remember_inputs_hash,
 )
 from allocation.snapshots import inputs_from_frames, inputs_to_frames
 
@@ -251,26 +252,6 @@ def ensure_default_scenario() -> Scenario:
 # --- hashing ---------------------------------------------------------------------------
 
 
-def inputs_hash(*, inputs: EngineInputs, params: Mapping[str, Any]) -> str:
-    """Hash of the data and parameters a run uses: equal hashes give identical results."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps(dict(params), sort_keys=True, default=str).encode())
-    for frame in (inputs.municipalities, inputs.practices, inputs.doctors):
-        digest.update(",".join(map(str, frame.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    for slug in sorted(inputs.geographies):
-        digest.update(slug.encode())
-        series = inputs.geographies[slug]
-        digest.update(pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes())
-    # The population projection is an input too: importing one must give a new run.
-    for year in inputs.projection_years:
-        bands = inputs.projected_bands(year)
-        assert bands is not None
-        digest.update(f"projection {year}".encode())
-        digest.update(bands.tobytes())
-    return digest.hexdigest()
-
-
 # --- requesting runs -------------------------------------------------------------------
 
 
@@ -306,8 +287,13 @@ def request_run(
     stays queued without a task id and ``sweep_runs`` dispatches it later.
     """
     params = validated_params(scenario.params)
+    version = data_version()
     inputs = inputs or _current_inputs()
     digest = inputs_hash(inputs=inputs, params=params)
+    # The pages' "data changed since this run" compares with this hash: keep it for them.
+    transaction.on_commit(
+        lambda: remember_inputs_hash(params=params, digest=digest, read_at_version=version)
+    )
     same = _identical(scenario=scenario, digest=digest)
     if same is not None:
         return same
@@ -387,22 +373,34 @@ def _rerun_shared(*, trigger: str, user: User = None) -> list[AllocationRun]:
 DATA_LOCK = "engine-inputs"
 
 
+class DataBusy(Exception):
+    """Another writer (an import) held the data lock longer than this writer may wait (the
+    database's lock timeout): nothing was changed; try again when it has finished."""
+
+
 @contextmanager
 def data_lock(*, holder: str) -> Iterator[None]:
     """A transaction holding the lock on the engine's input data, for one writer at a time.
 
-    Imports and ``load_denmark`` apply their batch inside it (and request the re-runs that
-    follow inside it too, on the data they leave): a second writer waits for the first to
-    commit and then reads what the first wrote, instead of both planning on the same rows.
-    On PostgreSQL the lock is the lock row's (select_for_update); on SQLite, which ignores
-    that, the update of the row takes the database's write lock, which serialises as well.
+    Imports, ``load_denmark`` and the web and API edits of practices apply their change
+    inside it (and imports request the re-runs that follow inside it too, on the data they
+    leave): a second writer waits for the first to commit and then reads what the first
+    wrote, instead of both planning on the same rows. On PostgreSQL the lock is the lock
+    row's (select_for_update); on SQLite, which ignores that, the update of the row takes the
+    database's write lock, which serialises as well. A writer that waits longer than the
+    database allows (a web request's lock timeout, SQLite's busy timeout) gets DataBusy.
     """
     with transaction.atomic():
-        lock = DataLock.objects.select_for_update().filter(name=DATA_LOCK).first()
-        if lock is None:  # a database flushed since its migration
-            lock, _ = DataLock.objects.get_or_create(name=DATA_LOCK)
-            lock = DataLock.objects.select_for_update().get(name=DATA_LOCK)
-        DataLock.objects.filter(name=DATA_LOCK).update(holder=holder[:200], taken_at=timezone.now())
+        try:
+            lock = DataLock.objects.select_for_update().filter(name=DATA_LOCK).first()
+            if lock is None:  # a database flushed since its migration
+                lock, _ = DataLock.objects.get_or_create(name=DATA_LOCK)
+                lock = DataLock.objects.select_for_update().get(name=DATA_LOCK)
+            DataLock.objects.filter(name=DATA_LOCK).update(
+                holder=holder[:200], taken_at=timezone.now()
+            )
+        except DatabaseError as exc:
+            raise DataBusy(f"the data lock is held by another writer ({exc})") from exc
         yield
 
 
@@ -439,6 +437,16 @@ def data_changed(*, source: str, batch: Any = None, user: User = None) -> list[A
     """
     forget_engine_inputs()
     runs = _rerun_shared(trigger=Trigger.DATA_CHANGE, user=user)
+    # After the new data version (forget_engine_inputs' callback runs first): the runs'
+    # hashes are the new data's, read under the writer's lock, so the pages need not
+    # compute them again.
+    hashes = [(r.params, r.inputs_hash) for r in runs]
+
+    def remember() -> None:
+        for params, digest in hashes:
+            remember_inputs_hash(params=params, digest=digest)
+
+    transaction.on_commit(remember)
     logger.info(
         "%s%s changed the data: %d shared scenario(s) re-run",
         source,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from allocation.models import AllocationRun
-from allocation.services import DEMAND_IMPORT, PRACTICE_IMPORT, data_changed
+from allocation.services import DEMAND_IMPORT, PRACTICE_IMPORT, data_changed, data_lock
 from imports.models import ImportKind, PendingUpload
 from municipalities.importing import ImportFailed, RowError
 from municipalities.models import ImportBatch
@@ -69,7 +69,9 @@ def confirm_upload(
         )
     content = bytes(upload.content)
     batch: ImportBatch | RegisterBatch
-    with transaction.atomic():
+    # The lock the import commands and the practice edits take: one writer at a time, and
+    # the re-runs are requested on the data this batch leaves (DataBusy if it is held).
+    with data_lock(holder=f"upload {upload.file_name}"):
         if upload.kind == ImportKind.DEMAND:
             batch = import_demand(
                 content=content,
@@ -91,18 +93,20 @@ def confirm_upload(
             changed = batch.changes.exists()
             source = PRACTICE_IMPORT
         upload.delete()
-    runs = data_changed(source=source, batch=batch, user=user) if changed else []
+        runs = data_changed(source=source, batch=batch, user=user) if changed else []
     return Applied(batch, runs)
 
 
 def revert_batch(*, kind: str, batch: ImportBatch | RegisterBatch, user: Any) -> Applied:
     """Revert an import batch (RevertRefused says why not), then request the re-runs."""
-    if kind == ImportKind.DEMAND:
-        assert isinstance(batch, ImportBatch)
-        revert_demand_batch(batch=batch, user=user)
-        source = DEMAND_IMPORT
-    else:
-        assert isinstance(batch, RegisterBatch)
-        revert_register_batch(batch=batch, user=user)
-        source = PRACTICE_IMPORT
-    return Applied(batch, data_changed(source=f"{source} reverted", batch=batch, user=user))
+    with data_lock(holder=f"revert of batch {batch.pk}"):
+        if kind == ImportKind.DEMAND:
+            assert isinstance(batch, ImportBatch)
+            revert_demand_batch(batch=batch, user=user)
+            source = DEMAND_IMPORT
+        else:
+            assert isinstance(batch, RegisterBatch)
+            revert_register_batch(batch=batch, user=user)
+            source = PRACTICE_IMPORT
+        runs = data_changed(source=f"{source} reverted", batch=batch, user=user)
+    return Applied(batch, runs)

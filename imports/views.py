@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.policies import can_import, importable_regions
+from allocation.services import DataBusy
 from imports import selectors
 from imports.forms import ConfirmForm, UploadForm
 from imports.models import ImportKind
@@ -90,6 +91,11 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
                 sha256=form.cleaned_data["sha256"],
                 accept_warnings=form.cleaned_data["accept_warnings"],
             )
+        except DataBusy:
+            refused = _(
+                "Another import of the data is being applied right now, so the file was not "
+                "applied. Try again in a moment."
+            )
         except WarningsNotAccepted:
             refused = _("Confirm the warnings to apply the file.")
         except ImportFailed as exc:
@@ -164,6 +170,15 @@ def batch_revert(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         applied = revert_batch(kind=kind, batch=batch, user=request.user)
     except RevertRefused as exc:
         messages.error(request, _("The batch was not reverted: %(reason)s") % {"reason": exc})
+        return redirect("import_batch", kind=kind, pk=pk)
+    except DataBusy:
+        messages.error(
+            request,
+            _(
+                "Another import of the data is being applied right now, so the batch was not "
+                "reverted. Try again in a moment."
+            ),
+        )
         return redirect("import_batch", kind=kind, pk=pk)
     messages.success(request, _("The batch is reverted: the values it replaced are back."))
     url = reverse("import_batch", args=[kind, pk])

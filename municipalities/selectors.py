@@ -16,6 +16,7 @@ from municipalities.models import (
     ENGINE_INDICATORS,
     DataStatus,
     DemandIndicator,
+    Indicator,
     Municipality,
     Region,
 )
@@ -23,6 +24,21 @@ from municipalities.models import (
 
 def region_list() -> QuerySet[Region]:
     return Region.objects.order_by("code")
+
+
+def region_get(*, code: int) -> Region | None:
+    return Region.objects.filter(code=code).first()
+
+
+def shortage_municipalities() -> frozenset[int]:
+    """The GP shortage municipalities (lægedækningstruede kommuner) on PLO's list of May
+    2019, the indicator ``laegedaekningstruet_plo_2019`` (data/denmark/SOURCES.md); one
+    query."""
+    return frozenset(
+        DemandIndicator.objects.filter(
+            indicator=Indicator.SHORTAGE_PLO_2019, value__gte=1
+        ).values_list("municipality_id", flat=True)
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 
 @dataclass
@@ -45,11 +46,14 @@ def sync_table(
     key: tuple[str, ...],
     desired: Mapping[Any, Mapping[str, Any]],
     delete_missing: bool = True,
+    history: Mapping[str, Any] | None = None,
 ) -> SyncCount:
     """Create, update and (optionally) delete rows of ``queryset`` to match ``desired``.
 
     ``desired`` maps a key tuple (values of the ``key`` fields) to the row's other fields.
-    Foreign keys are given by their ``*_id`` attribute names.
+    Foreign keys are given by their ``*_id`` attribute names. ``history``: the model keeps a
+    django-simple-history record of each row written, with these defaults (who and why;
+    bulk writes send no signals, so the history helpers record them).
     """
     model = queryset.model
     count = SyncCount()
@@ -70,9 +74,13 @@ def sync_table(
             to_update.append(obj)
         else:
             count.unchanged += 1
-    if to_create:
+    if to_create and history is not None:
+        bulk_create_with_history(to_create, model, batch_size=1000, **history)
+    elif to_create:
         model.objects.bulk_create(to_create, batch_size=1000)
-    if to_update:
+    if to_update and history is not None:
+        bulk_update_with_history(to_update, model, sorted(fields), batch_size=500, **history)
+    elif to_update:
         model.objects.bulk_update(to_update, sorted(fields), batch_size=500)
     if delete_missing and existing:
         model.objects.filter(pk__in=[o.pk for o in existing.values()]).delete()

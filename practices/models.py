@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import Municipality
+from practices.history import NotedHistoricalRecords
 
 # A practice may close to new patients at 1,600 listed patients per capacity (the national
 # agreement, as cited by Danske Patienter; docs/model.md#sources). The synthetic register and
@@ -36,6 +37,27 @@ FTE_MESSAGE = _("A doctor works between 0.01 and 2 capacities.")
 MIN_BIRTH_YEAR = 1930
 MAX_BIRTH_YEAR = 2010
 BIRTH_YEAR_MESSAGE = _("A doctor's birth year is between 1930 and 2010.")
+
+
+# Why a practice or doctor changed, as each history record stores it
+# (``history_change_reason``): every path that writes the register says which it is.
+# An import and its revert name their batch (:func:`import_reason`, :func:`revert_reason`).
+WEB_EDIT = "web edit"
+API_EDIT = "API"
+ADMIN_EDIT = "admin"
+# The stored state of a practice recorded just before its first recorded change (the
+# register existed before its history), so that the first change can show old → new.
+BASELINE = "recorded state"
+# A change from the change log that the history replaced (web or API edits before it).
+CHANGE_LOG = "change log"
+
+
+def import_reason(batch_id: int) -> str:
+    return f"import batch {batch_id}"
+
+
+def revert_reason(batch_id: int) -> str:
+    return f"revert of batch {batch_id}"
 
 
 class RecordSource(models.TextChoices):
@@ -71,6 +93,8 @@ class Practice(models.Model):
         help_text=_("lægekapaciteter: full-time doctor capacities on this ydernummer"),
     )
     source = models.CharField(max_length=10, choices=RecordSource.choices)
+    # Every change from the pages, the API, the admin and imports, with who and why.
+    history = NotedHistoricalRecords()
 
     class Meta:
         ordering = ["ydernummer"]
@@ -129,6 +153,7 @@ class Doctor(models.Model):
         ],
     )
     source = models.CharField(max_length=10, choices=RecordSource.choices)
+    history = NotedHistoricalRecords()
 
     class Meta:
         ordering = ["practice_id", "birth_year"]
@@ -146,30 +171,6 @@ class Doctor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practice_id}: born {self.birth_year} ({self.fte} FTE)"
-
-
-class PracticeChange(models.Model):
-    """One edit of a practice through the web app: who, when, and what changed (old → new)."""
-
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="changes")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="practice_changes",
-        verbose_name=_("who"),
-    )
-    changed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
-    changes = models.JSONField(help_text=_("field -> [old, new]"), verbose_name=_("what"))
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
-        verbose_name = _("practice change")
-        verbose_name_plural = _("practice changes")
-
-    def __str__(self) -> str:
-        return f"{self.practice_id} {self.changed_at:%Y-%m-%d %H:%M}: {', '.join(self.changes)}"
 
 
 class RegisterBatch(models.Model):

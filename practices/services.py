@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
+from simple_history.utils import bulk_create_with_history
 
 from accounts.policies import importable_regions
 from municipalities.importing import ImportFailed, RevertRefused, RowError
 from municipalities.models import DemandIndicator, Indicator, Municipality
 from municipalities.sync import SyncCount, sync_table
+from practices.history import current_note, recording, write_records
 from practices.models import (
+    BASELINE,
+    WEB_EDIT,
     Doctor,
     Practice,
-    PracticeChange,
     RecordSource,
     RegisterBatch,
     RegisterChange,
+    import_reason,
+    revert_reason,
 )
 from practices.register_import import plan_register, snapshot
 from practices.selectors import forget_register_sources
@@ -63,6 +69,10 @@ def apply_register(
 
     Doctors are derived from ``doctor_birth_years``: one doctor per year, the capacities shared
     equally (a practice without birth years keeps its doctors as they are).
+
+    Inside :func:`practices.history.recording` every practice and doctor written is recorded
+    in their history with its who and why (the synthetic register, which is regenerated
+    reference data, is written without).
     """
     rows = list(practices)
     scope = Practice.objects.filter(source=source)
@@ -71,22 +81,33 @@ def apply_register(
             Q(municipality__region_id__in=list(regions))
             | Q(ydernummer__in=[p.ydernummer for p in rows])
         )
+    wanted = {
+        p.ydernummer: {
+            "name": p.name,
+            "municipality_id": p.kommunekode,
+            "form": p.form,
+            "open_to_new_patients": p.open_to_new_patients,
+            "listed_patients": p.listed_patients,
+            "capacities": p.capacities,
+            "source": source,
+        }
+        for p in rows
+    }
+    note = current_note()
+    if note is not None:
+        record_baselines(
+            [
+                p
+                for p in Practice.objects.filter(ydernummer__in=list(wanted))
+                if any(getattr(p, f) != v for f, v in wanted[p.ydernummer].items())
+            ]
+        )
     practice_count = sync_table(
         scope,
         key=("ydernummer",),
-        desired={
-            p.ydernummer: {
-                "name": p.name,
-                "municipality_id": p.kommunekode,
-                "form": p.form,
-                "open_to_new_patients": p.open_to_new_patients,
-                "listed_patients": p.listed_patients,
-                "capacities": p.capacities,
-                "source": source,
-            }
-            for p in rows
-        },
+        desired=wanted,
         delete_missing=replace,
+        history=note.bulk_kwargs() if note is not None else None,
     )
     ids = dict(Practice.objects.filter(source=source).values_list("ydernummer", "id"))
     desired: dict[tuple[int, int, int], Decimal] = {}
@@ -130,7 +151,11 @@ def _sync_doctors(
         Doctor(practice_id=pid, birth_year=year, fte=fte, source=source)
         for (pid, _n, year), fte in remaining.items()
     ]
-    Doctor.objects.bulk_create(new, batch_size=1000)
+    note = current_note()
+    if note is not None:
+        bulk_create_with_history(new, Doctor, batch_size=1000, **note.bulk_kwargs())
+    else:
+        Doctor.objects.bulk_create(new, batch_size=1000)
     count.created, count.deleted, count.unchanged = len(new), len(stale), kept
     return count
 
@@ -233,21 +258,37 @@ def import_register_file(
     regions = importable_regions(user)
     names = [p.ydernummer for p in plan.practices]
     before = _snapshots(None, regions=regions) if replace else _snapshots(names)
-    result = apply_register(
-        practices=plan.practices, source=RecordSource.IMPORTED, replace=replace, regions=regions
-    )
-    after = _snapshots(set(before) | set(names))
+    # The batch first, so that the history of every practice it writes names it.
     batch = RegisterBatch.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         file_name=file_name,
         file_sha256=plan.preview.sha256,
         rows=plan.preview.rows,
-        practices_created=result.practices.created,
-        practices_updated=len(plan.preview.updated),
-        practices_deleted=result.practices.deleted,
-        practices_unchanged=plan.preview.unchanged,
+        practices_created=0,
+        practices_updated=0,
+        practices_unchanged=0,
         warnings_accepted=[str(w) for w in plan.preview.warnings],
         note=note,
+    )
+    with recording(user=user, reason=import_reason(batch.pk)):
+        result = apply_register(
+            practices=plan.practices,
+            source=RecordSource.IMPORTED,
+            replace=replace,
+            regions=regions,
+        )
+    after = _snapshots(set(before) | set(names))
+    batch.practices_created = result.practices.created
+    batch.practices_updated = len(plan.preview.updated)
+    batch.practices_deleted = result.practices.deleted
+    batch.practices_unchanged = plan.preview.unchanged
+    batch.save(
+        update_fields=[
+            "practices_created",
+            "practices_updated",
+            "practices_deleted",
+            "practices_unchanged",
+        ]
     )
     RegisterChange.objects.bulk_create(
         [
@@ -294,6 +335,19 @@ def revert_register_batch(*, batch: RegisterBatch, user: Any) -> int:
             gettext("changed since this batch (revert the later change first): ")
             + ", ".join(conflicts[:20])
         )
+    with recording(user=user, reason=revert_reason(batch.pk)):
+        _restore(changes)
+    batch.reverted_at = timezone.now()
+    batch.reverted_by = user if user is not None and user.is_authenticated else None
+    batch.save(update_fields=["reverted_at", "reverted_by"])
+    transaction.on_commit(forget_register_sources)
+    return len(changes)
+
+
+def _restore(changes: Sequence[RegisterChange]) -> None:
+    """Put each practice back as it was before its batch (saves and deletes one by one,
+    so that the history records each)."""
+    note = current_note()
     for c in changes:
         practice = Practice.objects.filter(ydernummer=c.ydernummer).first()
         if c.before is None:
@@ -310,17 +364,33 @@ def revert_register_batch(*, batch: RegisterBatch, user: Any) -> int:
         if c.after is not None and c.after["doctors"] == c.before["doctors"]:
             continue  # the batch left the doctors as they were: keep their rows
         practice.doctors.all().delete()
-        Doctor.objects.bulk_create(
+        bulk_create_with_history(
             [
                 Doctor(practice=practice, birth_year=year, fte=Decimal(fte), source=source)
                 for year, fte, source in c.before["doctors"]
-            ]
+            ],
+            Doctor,
+            **(note.bulk_kwargs() if note is not None else {}),
         )
-    batch.reverted_at = timezone.now()
-    batch.reverted_by = user if user is not None and user.is_authenticated else None
-    batch.save(update_fields=["reverted_at", "reverted_by"])
-    transaction.on_commit(forget_register_sources)
-    return len(changes)
+
+
+def record_baselines(objs: Sequence[models.Model]) -> None:
+    """Record the stored state of each practice or doctor in ``objs`` (one model) that has
+    no history yet (the register is older than its history), just before it changes, so
+    that the change shows old → new."""
+    if not objs:
+        return
+    model = type(objs[0])
+    recorded = set(
+        model.history.filter(  # type: ignore[attr-defined]
+            id__in=[o.pk for o in objs]
+        )
+        .values_list("id", flat=True)
+        .distinct()
+    )
+    write_records(
+        model, [o for o in objs if o.pk not in recorded], kind="~", user=None, reason=BASELINE
+    )
 
 
 @transaction.atomic
@@ -328,46 +398,42 @@ def update_practice(
     *,
     practice: Practice,
     user: Any = None,
+    reason: str = WEB_EDIT,
     name: str | None = None,
     form: str | None = None,
     open_to_new_patients: bool | None = None,
     listed_patients: int | None = None,
     capacities: Decimal | None = None,
-) -> PracticeChange | None:
-    """Edit one practice (a planner keeping their region's register current).
+) -> dict[str, tuple[Any, Any]]:
+    """Edit one practice (a planner keeping their region's register current); each changed
+    field as (old, new), empty when nothing changed (so that the caller can tell the
+    allocation only when something did).
 
     The record keeps its source: a synthetic practice stays synthetic, so reloading the
-    synthetic register can still replace it. Every edit that changes something is recorded
-    as a PracticeChange: who (``user``), when, and each changed field as [old, new]; it is
-    returned (None when nothing changed), so that the caller can tell the allocation.
+    synthetic register can still replace it. The practice's history records the edit with
+    who (``user``) and why (``reason``: practices.models.WEB_EDIT, API_EDIT).
     """
-    changes = {
+    wanted = {
         "name": name,
         "form": form,
         "open_to_new_patients": open_to_new_patients,
         "listed_patients": listed_patients,
         "capacities": capacities,
     }
-    fields = [key for key, value in changes.items() if value is not None]
-    before = {key: getattr(practice, key) for key in fields}
+    fields = [key for key, value in wanted.items() if value is not None]
+    stored = copy.copy(practice)
     for key in fields:
-        setattr(practice, key, changes[key])
+        setattr(practice, key, wanted[key])
     if fields:
         practice.full_clean(exclude=["municipality"], validate_unique=False)
-        practice.save(update_fields=fields)
     diff = {
-        key: [_json_value(before[key]), _json_value(getattr(practice, key))]
+        key: (getattr(stored, key), getattr(practice, key))
         for key in fields
-        if before[key] != getattr(practice, key)
+        if getattr(stored, key) != getattr(practice, key)
     }
     if not diff:
-        return None
-    return PracticeChange.objects.create(
-        practice=practice,
-        user=user if user is not None and user.is_authenticated else None,
-        changes=diff,
-    )
-
-
-def _json_value(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
+        return {}
+    record_baselines([stored])
+    with recording(user=user, reason=reason):
+        practice.save(update_fields=list(diff))
+    return diff

@@ -8,7 +8,7 @@ no tiles, nothing from outside.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from django.utils.translation import get_language
@@ -166,11 +166,16 @@ def municipality_map(
     geojson_url: str,
     title: str | None = None,
     height: int = 450,
+    marked: Collection[int] = (),
+    marked_label: str = "",
+    fit: Sequence[int] = (),
 ) -> dict[str, Any]:
     """The choropleth with every metric's values, so the switch needs no request.
 
     Compact on purpose: the municipalities once ("base"), then per metric only its values;
-    static/js/klyngeplan.js builds the traces (as _choropleth_traces does here).
+    static/js/klyngeplan.js builds the traces (as _choropleth_traces does here). ``marked``
+    municipalities are outlined and named ``marked_label`` in the hover text (the GP
+    shortage areas); ``fit``: the map opens zoomed on these (a planner's region).
     """
     metrics = map_metrics()
     variants: dict[str, Any] = {}
@@ -191,13 +196,18 @@ def municipality_map(
             "codes": [r.code for r in rows],
             "names": [r.name for r in rows],
             "links": [link(r.code) for r in rows],
-            "extra": [r.area_name for r in rows],
+            "extra": [
+                f"{r.area_name} · {marked_label}" if r.code in marked else r.area_name for r in rows
+            ],
             "geojson": geojson_url,
             "missing": _("no GP capacity at the horizon (load unbounded)"),
+            "marked": sorted(c for c in (r.code for r in rows) if c in marked),
+            "marked_label": marked_label,
         },
         "layout": _map_layout(variants[chosen]["title"], height),
         "variants": variants,
         "variant": chosen,
+        "fit": list(fit),
     }
 
 

@@ -28,6 +28,7 @@ from allocation.selectors import (
     latest_run,
     preview,
     run_get,
+    run_on_current_data,
     scenario_get,
     scenario_runs,
     scenario_transitions,
@@ -125,6 +126,8 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not editable:
         for field in form.fields.values():
             field.disabled = True
+    # the run whose results the Results link shows (as the overview picks it)
+    shown, stale = run_on_current_data(run=latest_run(scenario=scenario))
     return render(
         request,
         "reports/scenario_edit.html",
@@ -137,6 +140,8 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change_status": may_edit,
             "transitions": scenario_transitions(scenario=scenario),
             "runs": scenario_runs(scenario=scenario),
+            "shown_run": shown,
+            "stale": stale,
             "preview_on": editable and can_preview(request.user),
             "map_metrics": [(k, v[0]) for k, v in charts.map_metrics().items()],
         },

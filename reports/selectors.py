@@ -17,8 +17,10 @@ from allocation.selectors import PILLARS
 
 __all__ = [
     "PILLARS",
+    "AreaMarks",
     "AreaResult",
     "MuniResult",
+    "area_marks",
     "area_results",
     "area_results_by_run",
     "muni_results",
@@ -198,6 +200,29 @@ def muni_results(
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class AreaMarks:
+    """What the overview's area table marks: the areas with a municipality of the region
+    the page opens on, and each area's GP shortage municipalities (PLO 2019)."""
+
+    in_region: frozenset[str]
+    shortage: dict[str, int]
+
+
+def area_marks(
+    rows: Sequence[MuniResult], *, region: int | None, shortage: frozenset[int]
+) -> AreaMarks:
+    """From a run's municipality results (:func:`muni_results`); no query."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        if r.code in shortage:
+            counts[r.area] = counts.get(r.area, 0) + 1
+    return AreaMarks(
+        in_region=frozenset(r.area for r in rows if region is not None and r.region == region),
+        shortage=counts,
+    )
 
 
 # --- compare ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
-from accounts.policies import can_request_run
+from accounts.policies import can_request_run, region_of
 from allocation.selectors import (
     PILLARS,
     HorizonSummary,
@@ -21,21 +21,24 @@ from allocation.selectors import (
     phasing_totals,
     placement_list,
     run_in_progress,
+    run_on_current_data,
     sensitivity_rows,
 )
 from clusters.models import DEFAULT_GEOGRAPHY
 from clusters.selectors import area_get, area_summaries, memberships
+from municipalities.models import Indicator
 from municipalities.selectors import municipalities_geojson as geojson_of_municipalities
-from municipalities.selectors import municipality_get
+from municipalities.selectors import municipality_get, shortage_municipalities
 from practices.selectors import practice_list
 from reports import charts, selectors
 from reports.access import reader_required
 from reports.fragments import cached_fragment, run_key
-from reports.scope import page_scope
+from reports.scope import ALL_REGIONS, page_scope
 from reports.summaries import fill_years, key_figures, pillar_series, run_years
 from reports.templatetags.klyngeplan import num
 
 GEOJSON_URL_NAME = "municipalities_geojson"
+SHORTAGE_LABEL = Indicator.SHORTAGE_PLO_2019.label
 
 
 def muni_link_factory(scope_qs: str) -> Any:
@@ -52,7 +55,8 @@ def area_link_factory(geography: str, scope_qs: str) -> Any:
 @require_GET
 @reader_required
 def overview(request: HttpRequest) -> HttpResponse:
-    scope = page_scope(request)
+    scope = page_scope(request, region=True)
+    scope.run, stale = run_on_current_data(run=scope.run)
     context: dict[str, Any] = scope.as_context()
     metric = request.GET.get("metric", "per10k")
     context["metric"] = metric if metric in charts.map_metrics() else "per10k"
@@ -60,10 +64,19 @@ def overview(request: HttpRequest) -> HttpResponse:
         request.user, scope.scenario
     )
     context["metrics"] = [(k, v[0]) for k, v in charts.map_metrics().items()]
+    context["stale"] = stale
+    # The page opens on a planner's own region; links to all Denmark and back.
+    params = request.GET.copy()
+    params["region"] = ALL_REGIONS
+    context["all_regions_qs"] = "?" + params.urlencode()
+    params.pop("region")
+    context["own_region_qs"] = "?" + params.urlencode() if params else "?"
+    context["own_region"] = region_of(request.user) is not None
     if scope.run is None or scope.geography is None:
         context["pending"] = run_in_progress(scenario=scope.scenario) if scope.scenario else None
         return render(request, "reports/overview.html", context)
     run, geography = scope.run, scope.geography
+    region = scope.region.code if scope.region is not None else None
 
     def build() -> dict[str, Any]:
         area_of = memberships(geography=geography.slug)
@@ -71,15 +84,23 @@ def overview(request: HttpRequest) -> HttpResponse:
         areas = selectors.area_results(run_id=run.pk, geography=geography.slug, area_of=area_of)
         phasing = phasing_totals(run_id=run.pk)
         years = run_years(run)
+        shortage = shortage_municipalities()
+        marks = selectors.area_marks(rows, region=region, shortage=shortage)
         return {
             **context,
             "kpi": key_figures(run, rows),
-            "areas": sorted(areas, key=lambda a: -a.total),
+            # A planner's own region's areas first, then by their new capacities.
+            "areas": sorted(areas, key=lambda a: (a.slug not in marks.in_region, -a.total)),
+            "marks": marks,
+            "shortage_label": SHORTAGE_LABEL,
             "map_figure": charts.municipality_map(
                 rows,
                 metric=context["metric"],
                 link=muni_link_factory(scope.querystring),
                 geojson_url=reverse(GEOJSON_URL_NAME),
+                marked=shortage,
+                marked_label=str(SHORTAGE_LABEL),
+                fit=[r.code for r in rows if r.region == region],
             ),
             "areas_figure": charts.areas_stacked(
                 areas,
@@ -97,7 +118,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context["results"] = cached_fragment(
         request,
         template="reports/_overview_results.html",
-        parts=(run_key(run), geography.slug, scope.querystring, context["metric"]),
+        parts=(run_key(run), geography.slug, scope.querystring, context["metric"], region or ""),
         build=build,
     )
     return render(request, "reports/overview.html", context)
@@ -185,6 +206,8 @@ def municipality(request: HttpRequest, code: int) -> HttpResponse:
         "muni": muni,
         "areas": muni.area_list,  # type: ignore[attr-defined]
         "practices": practices,
+        "shortage": _in_shortage(muni),
+        "shortage_label": Indicator.SHORTAGE_PLO_2019.label,
     }
     if scope.run is not None:
         context["explanation"] = municipality_explanation(
@@ -202,6 +225,12 @@ def municipality(request: HttpRequest, code: int) -> HttpResponse:
         explanation = context["explanation"]
         add_horizon(context, explanation.horizon if explanation else None, muni.name)
     return render(request, "reports/municipality.html", context)
+
+
+def _in_shortage(muni: Any) -> bool:
+    """On PLO's 2019 list of GP shortage municipalities (from the indicators read already)."""
+    latest = muni.latest_indicators.get(Indicator.SHORTAGE_PLO_2019)
+    return latest is not None and latest.value >= 1
 
 
 def add_horizon(context: dict[str, Any], summary: HorizonSummary | None, name: str) -> None:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from allocation.services import PRACTICE_EDIT, data_changed
+from allocation.services import PRACTICE_EDIT, DataBusy, data_changed, data_lock
 from api import examples as ex
 from api import serializers as s
 from api.filters import IndicatorFilter, MunicipalityFilter, PracticeFilter
 from api.pagination import PageNumberPagination
 from api.permissions import PracticeAccess
-from api.schema import errors
+from api.schema import DetailSerializer, errors
 from api.views.base import ApiView, paginated, parse
 from clusters.selectors import geographies_with_area_counts, geography_get
 from municipalities.models import DemandIndicator, Municipality
@@ -25,7 +25,7 @@ from municipalities.selectors import (
     with_latest_indicators,
 )
 from practices import services as practice_services
-from practices.models import Practice
+from practices.models import API_EDIT, Practice
 from practices.selectors import practice_get, practice_list
 
 TAG_REFERENCE = ["reference data"]
@@ -148,11 +148,36 @@ class PracticeDetailView(ApiView):
         summary="Edit a practice (planners, their own region only)",
         examples=[ex.PRACTICE_UPDATE],
         request=s.PracticeUpdateSerializer,
-        responses={200: s.PracticeSerializer, **errors(400, 404)},
+        responses={
+            200: s.PracticeSerializer,
+            **errors(400, 404),
+            409: OpenApiResponse(
+                DetailSerializer,
+                description="An import of the data is being applied: nothing was changed; "
+                "send the edit again in a moment (see the Retry-After header).",
+            ),
+        },
     )
     def patch(self, request: Request, ydernummer: str) -> Response:
         practice = self._practice(request, ydernummer)
         data = parse(s.PracticeUpdateSerializer, request.data)
-        if practice_services.update_practice(practice=practice, user=request.user, **data):
-            data_changed(source=PRACTICE_EDIT, user=request.user)
+        try:
+            # The same lock as imports: an edit never interleaves with a batch being applied.
+            with data_lock(holder=f"API edit of practice {ydernummer}"):
+                # Read again under the lock: an import may have changed it meanwhile.
+                current = practice_get(ydernummer=practice.ydernummer) or practice
+                changed = practice_services.update_practice(
+                    practice=current, user=request.user, reason=API_EDIT, **data
+                )
+                if changed:
+                    data_changed(source=PRACTICE_EDIT, user=request.user)
+        except DataBusy:
+            return Response(
+                {
+                    "detail": "An import of the data is being applied, so the practice was "
+                    "not changed. Send the edit again in a moment."
+                },
+                status=status.HTTP_409_CONFLICT,
+                headers={"Retry-After": "5"},
+            )
         return Response(s.PracticeSerializer(practice_get(ydernummer=ydernummer)).data)

@@ -10,12 +10,13 @@ from django import template
 from django.utils.formats import get_format
 from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from accounts.policies import can_create_scenario, can_import, can_read, has_role, roles_of
 from accounts.roles import Role
 from allocation.models import RunStatus
+from practices.models import PracticeForm, RecordSource
 from reports.reasons import reason_text
 
 register = template.Library()
@@ -171,6 +172,46 @@ def value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return " ".join(str(v) for v in value)
     return str(value)
+
+
+def _history_labels() -> dict[str, str]:
+    return {
+        "name": _("Name"),
+        "municipality_id": _("Municipality"),
+        "form": _("Form of practice"),
+        "open_to_new_patients": _("Open to new patients"),
+        "listed_patients": _("Listed patients"),
+        "capacities": _("GP capacities"),
+        "source": _("source"),
+        "birth_year": _("birth year"),
+        "fte": _("working time"),
+    }
+
+
+@register.filter
+def history_field(field: str) -> str:
+    """The name of a practice's or doctor's field as the practice page shows it."""
+    return _history_labels().get(field, field)
+
+
+@register.filter
+def in_words(stored: Any, field: str) -> str:
+    """A value of a practice's or doctor's history in words and the language's format:
+    Ja/Nej, "3,5 kapaciteter", a form of practice by its name, a birth year as a year."""
+    if _is_missing(stored):
+        return "–"
+    if field in ("capacities", "fte"):
+        amount = float(stored)
+        return ngettext("%(n)s capacity", "%(n)s capacities", 1 if amount == 1 else 2) % {
+            "n": value(Decimal(str(stored)).normalize())
+        }
+    if field == "form":
+        return str(dict(PracticeForm.choices).get(stored, stored))
+    if field == "source":
+        return str(dict(RecordSource.choices).get(stored, stored))
+    if field == "birth_year":
+        return str(stored)
+    return value(stored)
 
 
 @register.filter

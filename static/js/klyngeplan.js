@@ -185,6 +185,15 @@
       Object.assign(t, { colorscale: "Viridis", reversescale: true });
     }
     traces.push(t);
+    // GP shortage municipalities (PLO 2019), outlined on top; hover and clicks fall through.
+    if (b.marked && b.marked.length) {
+      traces.push({
+        type: "choropleth", geojson: b.geojson, featureidkey: "id",
+        locations: b.marked, z: b.marked.map(function () { return 0; }),
+        colorscale: [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale: false,
+        marker: { line: { color: "#D55E00", width: 2.2 } }, hoverinfo: "skip", name: b.marked_label,
+      });
+    }
     return traces;
   }
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pytest
+from django.db import OperationalError
 from rest_framework.test import APIClient
 
-from allocation.models import AllocationRun, RunStatus, Scenario
-from practices.models import Practice, PracticeChange
+from allocation.models import AllocationRun, DataLock, RunStatus, Scenario
+from practices.models import API_EDIT, Practice
 from tests.api.conftest import HOVEDSTADEN, make_user, token_client
+from tests.checksums import checksums
 
 pytestmark = pytest.mark.usefixtures("denmark", "eager_tasks")
 
@@ -92,6 +96,26 @@ def test_planner_edits_a_practice_of_their_region_and_it_is_recorded() -> None:
     assert response.json()["capacities"] == 2.5 and response.json()["open_to_new_patients"]
     practice.refresh_from_db()
     assert str(practice.capacities) == "2.50"
-    assert PracticeChange.objects.filter(practice=practice, user=planner).exists()
+    assert Practice.history.filter(
+        id=practice.pk, history_user=planner, history_change_reason=API_EDIT, capacities=2.5
+    ).exists()
     bad = client.patch(url, {"capacities": "0", "form": "castle"})
     assert bad.status_code == 400 and set(bad.json()) == {"capacities", "form"}
+
+
+def test_an_api_edit_while_an_import_holds_the_data_lock_is_refused() -> None:
+    planner = make_user("pl", "planner", region=HOVEDSTADEN)
+    practice = Practice.objects.filter(municipality__region_id=HOVEDSTADEN).first()
+    assert practice is not None
+    before = checksums(Practice)
+
+    def held(*args: object, **kwargs: object) -> None:
+        raise OperationalError("database is locked")  # as while an import holds it
+
+    with patch.object(DataLock.objects, "select_for_update", side_effect=held):
+        response = token_client(planner).patch(
+            f"/api/v1/practices/{practice.ydernummer}/", {"listed_patients": 1234}
+        )
+    assert response.status_code == 409 and response["Retry-After"] == "5"
+    assert "import" in response.json()["detail"]
+    assert checksums(Practice) == before and not Practice.history.exists()

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from allocation.models import AllocationRun, Scenario, Stage
-from practices.models import Practice, PracticeChange
+from practices.models import WEB_EDIT, Practice
 from tests.reports.conftest import Site
 from tests.reports.test_pages import figure
 
@@ -221,10 +221,11 @@ def test_planner_edits_own_region_and_the_change_is_recorded(site: Site, as_user
     assert bad.status_code == 400 and "Mellem 0,01 og 30" in bad.content.decode()
     response = planner.post(f"/practices/{mine.ydernummer}/", data)
     assert response.status_code == 302
-    change = PracticeChange.objects.get(practice=mine)
-    assert change.user == site.users["planner"]
-    assert change.changes["listed_patients"] == [mine.listed_patients, 1234]
-    assert Decimal(change.changes["capacities"][1]) == Decimal("2.5")
+    change = Practice.history.filter(id=mine.pk).latest("history_id")
+    assert change.history_user == site.users["planner"]
+    assert change.history_change_reason == WEB_EDIT
+    assert change.listed_patients == 1234
+    assert change.capacities == Decimal("2.5")
     html = planner.get(f"/practices/{mine.ydernummer}/").content.decode()
     assert "planner" in html and "Tilmeldte patienter</strong>: " in html
 

@@ -348,6 +348,16 @@ def test_planner_uploads_previews_confirms_runs_and_reverts(
     page.click("main button[type=submit]")
     page.wait_for_url(live_server.url + "/")
 
+    # The planner lands on their region; the 42 GP shortage municipalities are outlined.
+    assert "Region Nordjylland" in page.inner_text("#region-bar")
+    page.wait_for_selector('#map[data-rendered="true"]', timeout=30_000)
+    outlined = page.evaluate(
+        "() => document.getElementById('map').data"
+        ".filter(t => t.marker && t.marker.line && t.marker.line.color === '#D55E00')"
+        ".map(t => t.locations.length)"
+    )
+    assert outlined == [42]
+
     # A bad file: a clear message with row and column, and nothing to confirm.
     page.click("nav >> text=Import")
     page.wait_for_url(re.compile(r"/imports/$"))
