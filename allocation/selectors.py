@@ -1100,12 +1100,12 @@ def input_statuses(*, inputs: EngineInputs) -> dict[str, Any]:
     """
     codes = [int(c) for c in inputs.municipalities.index]
     latest: dict[tuple[int, str], tuple[str, str, int, bool]] = {}
-    for code, indicator, year, status, source, imported in (
+    for code, indicator, year, status, source, imported in _rows(
         DemandIndicator.objects.filter(indicator__in=ENGINE_INDICATORS, municipality_id__in=codes)
         .order_by("year")
         .values_list("municipality_id", "indicator", "year", "status", "source", "imported")
     ):
-        latest[(code, indicator)] = (status, source, year, imported)
+        latest[(code, indicator)] = (status, source, year, bool(imported))
     indicators: dict[str, dict[str, list[Any]]] = {}
     for indicator in ENGINE_INDICATORS:
         values = [latest.get((code, indicator)) for code in codes]
