@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import CharField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -68,7 +69,9 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
 
     Each indicator takes its latest year up to ``year`` (all years when None), per
     municipality, so an imported newer value replaces the reference estimate; the population
-    projection is its own input (future years are not today's data). Six queries.
+    projection is its own input (future years are not today's data). Six queries; the
+    five large ones are read as plain rows (:func:`_rows`), since the engine normalises
+    every column's type itself.
     """
     munis = pd.DataFrame.from_records(
         Municipality.objects.order_by("kommunekode").values(
@@ -80,7 +83,7 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
     if year is not None:
         indicators = indicators.filter(year__lte=year)
     columns = ["municipality_id", "year", "indicator", "value", "status", "imported"]
-    frame = pd.DataFrame.from_records(indicators.values(*columns), columns=columns)
+    frame = pd.DataFrame.from_records(_rows(indicators.values_list(*columns)), columns=columns)
     newest = (
         frame.sort_values("year", kind="stable").groupby(["municipality_id", "indicator"]).tail(1)
     )
@@ -98,19 +101,23 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
     munis = munis.loc[:, ["name", *MUNICIPALITY_COLUMNS]]
 
     practices = pd.DataFrame.from_records(
-        Practice.objects.values_list(
-            "ydernummer",
-            "municipality_id",
-            "capacities",
-            "listed_patients",
-            "open_to_new_patients",
+        _rows(
+            Practice.objects.values_list(
+                "ydernummer",
+                "municipality_id",
+                "capacities",
+                "listed_patients",
+                "open_to_new_patients",
+            )
         ),
         columns=["ydernummer", "kommunekode", "capacities", "listed_patients", "open"],
     )
     practices["capacities"] = practices["capacities"].astype(float)
     doctors = pd.DataFrame.from_records(
-        Doctor.objects.values_list(
-            "practice__ydernummer", "practice__municipality_id", "birth_year", "fte"
+        _rows(
+            Doctor.objects.values_list(
+                "practice__ydernummer", "practice__municipality_id", "birth_year", "fte"
+            )
         ),
         columns=["ydernummer", "kommunekode", "birth_year", "fte"],
     )
@@ -118,15 +125,19 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
 
     geographies: dict[str, dict[int, str]] = defaultdict(dict)
     names: dict[str, dict[str, str]] = defaultdict(dict)
-    for geo, code, slug, name in Membership.objects.values_list(
-        "geography__slug", "municipality_id", "area__slug", "area__name"
+    for geo, code, slug, name in _rows(
+        Membership.objects.values_list(
+            "geography__slug", "municipality_id", "area__slug", "area__name"
+        )
     ):
         geographies[geo][code] = slug
         names[geo][slug] = name
     # Every projected year: an imported value where there is one (it replaced the estimate's
     # row), the shipped estimate elsewhere.
     projection = pd.DataFrame.from_records(
-        PopulationProjection.objects.values_list("municipality_id", "year", "age_band", "value"),
+        _rows(
+            PopulationProjection.objects.values_list("municipality_id", "year", "age_band", "value")
+        ),
         columns=["kommunekode", "year", "band", "value"],
     )
     return EngineInputs(
@@ -137,6 +148,20 @@ def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
         area_names=dict(names),
         projection=projection if len(projection) else None,
     )
+
+
+def _rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` query as the database driver returns them.
+
+    Django's per-value converters (a Decimal built and quantized for every capacity and FTE
+    on SQLite, a bool for every flag) cost more than the query for the engine's five
+    thousand rows, and the engine casts each column itself: a decimal arrives as float or
+    Decimal, a flag as bool or 0/1, and both give the same normalised frames.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _refuse_implausible(newest: pd.DataFrame, munis: pd.DataFrame) -> None:
@@ -150,19 +175,26 @@ def _refuse_implausible(newest: pd.DataFrame, munis: pd.DataFrame) -> None:
             float(value), estimated=status == DataStatus.ESTIMATED and not imported
         )
     errors: list[str] = []
-    for code, row in munis.iterrows():
-        base_year = row["population_date"].year
+    # Plain columns, not iterrows: a Series per municipality cost more than the checks.
+    for code, name, population, population_date in zip(
+        munis.index.tolist(),
+        munis["name"].tolist(),
+        munis["population"].tolist(),
+        munis["population_date"].tolist(),
+        strict=True,
+    ):
+        base_year = population_date.year
         for finding in check(
             kommunekode=int(code),
-            name=str(row["name"]),
+            name=str(name),
             year=base_year,
-            population=int(row["population"]),
+            population=int(population),
             population_year=base_year,
             values=values.get(int(code), {}),
             today_year=base_year,
         ):
             if finding.is_error:
-                errors.append(f"{code} {row['name']}, {finding.indicator}: {finding.message}")
+                errors.append(f"{code} {name}, {finding.indicator}: {finding.message}")
             else:
                 logger.debug("plausibility warning in the engine's inputs: %s", finding)
     if errors:
@@ -1429,12 +1461,12 @@ def input_statuses(*, inputs: EngineInputs) -> dict[str, Any]:
     """
     codes = [int(c) for c in inputs.municipalities.index]
     latest: dict[tuple[int, str], tuple[str, str, int, bool]] = {}
-    for code, indicator, year, status, source, imported in (
+    for code, indicator, year, status, source, imported in _rows(
         DemandIndicator.objects.filter(indicator__in=ENGINE_INDICATORS, municipality_id__in=codes)
         .order_by("year")
         .values_list("municipality_id", "indicator", "year", "status", "source", "imported")
     ):
-        latest[(code, indicator)] = (status, source, year, imported)
+        latest[(code, indicator)] = (status, source, year, bool(imported))
     indicators: dict[str, dict[str, list[Any]]] = {}
     for indicator in ENGINE_INDICATORS:
         values = [latest.get((code, indicator)) for code in codes]

@@ -14,6 +14,7 @@ import math
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -319,8 +320,31 @@ def request_run(
     RunInputs.objects.create(
         run=run, frames={**inputs_to_frames(inputs), "statuses": input_statuses(inputs=inputs)}
     )
+    _keep_inputs(run_id=run.pk, inputs=inputs)
     transaction.on_commit(lambda: dispatch_run(run_id=run.pk))
     return run
+
+
+# The inputs of the runs this process requested last, for a task that runs here (Celery
+# eager, the embedded default) to compute on without rebuilding them from the snapshot it
+# was just written from (about a third of the time the store takes). The snapshot stays the
+# record and is what a worker elsewhere, a retry or a re-dispatch reads. Bounded: a web
+# process whose runs go to a worker keeps only the last few.
+_KEPT_INPUTS = 4
+_kept_inputs: OrderedDict[int, EngineInputs] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _keep_inputs(*, run_id: int, inputs: EngineInputs) -> None:
+    with _kept_lock:
+        _kept_inputs[run_id] = inputs
+        while len(_kept_inputs) > _KEPT_INPUTS:
+            _kept_inputs.popitem(last=False)
+
+
+def _kept(run_id: int) -> EngineInputs | None:
+    with _kept_lock:
+        return _kept_inputs.pop(run_id, None)
 
 
 def request_user_run(*, scenario: Scenario, user: User) -> AllocationRun:
@@ -702,6 +726,9 @@ def _inputs_for(run: AllocationRun) -> EngineInputs:
     """The inputs the run was requested on (its snapshot), whatever changed since: a data
     change requests its own run. A run queued before snapshots were kept takes the data as
     it is now, with its hash and snapshot (so its record says what it computed on)."""
+    kept = _kept(run.pk)
+    if kept is not None and run.attempts <= 1 and run.redispatches == 0:
+        return kept
     frames = RunInputs.objects.filter(run_id=run.pk).values_list("frames", flat=True).first()
     if frames is not None:
         return inputs_from_frames(frames)
@@ -934,40 +961,43 @@ def _write_results(
             "explanation": ["{}"] * n,  # rebuilt on read from the run's inputs
         },
     )
-    areas: dict[str, list[Any]] = {k: [] for k in AREA_COLUMNS}
-    # Denmark as one area too (NATION): the nation's line of a comparison reads it.
-    for geography in [*sorted(inputs.geographies), NATION]:
-        frame = aggregate(outcome, inputs, geography)
-        k = len(frame)
-        supply_after = frame["supply_at_horizon"] + frame["total"]
-        floors = frame.get("floor")
-        areas["run"] += [run_id] * k
-        areas["geography"] += [geography] * k
-        areas["area"] += frame.index.astype(str).tolist()
-        areas["name"] += frame["name"].astype(str).tolist()
-        for column in ("municipalities", "population", *PILLAR_COLUMNS):
-            areas[column] += _ints(frame[column])
-        for column in (
-            "weighted_citizens",
-            "weighted_citizens_base",
-            "population_horizon",
-            "pop_80_plus_base",
-            "pop_80_plus_horizon",
-            "retiring",
-            "replaced",
-        ):
-            areas[column] += frame[column].astype(float).tolist()
-        areas["supply_today"] += frame["capacities_today"].astype(float).tolist()
-        areas["supply_at_horizon"] += frame["supply_at_horizon"].astype(float).tolist()
-        areas["supply_after"] += supply_after.astype(float).tolist()
-        areas["load_before"] += _finite(frame["load_before"])
-        areas["load_after"] += _finite(frame["load_after"])
-        areas["floor"] += _ints(floors) if floors is not None else [None] * k
-        areas["effective_supply_after"] += frame["effective_supply_after"].astype(float).tolist()
-        areas["statutory"] += _ints(frame["statutory"])
-        areas["deviation"] += frame["deviation"].astype(float).tolist()
-        areas["statutory_load"] += _finite(frame["statutory_load"])
-        areas["statutory_load_gap"] += _finite(frame["statutory_load_gap"])
+    # Denmark as one area too (NATION): the nation's line of a comparison reads it. One
+    # frame of every geography's areas, so that each column is converted once, not once a
+    # geography (pandas' column access costs more than the values here).
+    geographies = [*sorted(inputs.geographies), NATION]
+    frames = [aggregate(outcome, inputs, geography) for geography in geographies]
+    every = pd.concat(frames, ignore_index=True, sort=False)
+    floors = [_ints(f["floor"]) if "floor" in f.columns else [None] * len(f) for f in frames]
+    areas: dict[str, list[Any]] = {
+        "run": [run_id] * len(every),
+        "geography": [g for g, f in zip(geographies, frames, strict=True) for _ in range(len(f))],
+        "area": [str(a) for f in frames for a in f.index.tolist()],
+        "name": every["name"].astype(str).tolist(),
+        **{c: _ints(every[c]) for c in ("municipalities", "population", *PILLAR_COLUMNS)},
+        **{
+            c: every[c].to_numpy(np.float64).tolist()
+            for c in (
+                "weighted_citizens",
+                "weighted_citizens_base",
+                "population_horizon",
+                "pop_80_plus_base",
+                "pop_80_plus_horizon",
+                "retiring",
+                "replaced",
+            )
+        },
+        "supply_today": every["capacities_today"].to_numpy(np.float64).tolist(),
+        "supply_at_horizon": every["supply_at_horizon"].to_numpy(np.float64).tolist(),
+        "supply_after": (every["supply_at_horizon"] + every["total"]).to_numpy(np.float64).tolist(),
+        "load_before": _finite(every["load_before"]),
+        "load_after": _finite(every["load_after"]),
+        "floor": [v for part in floors for v in part],
+        "effective_supply_after": every["effective_supply_after"].to_numpy(np.float64).tolist(),
+        "statutory": _ints(every["statutory"]),
+        "deviation": every["deviation"].to_numpy(np.float64).tolist(),
+        "statutory_load": _finite(every["statutory_load"]),
+        "statutory_load_gap": _finite(every["statutory_load_gap"]),
+    }
     _insert(AreaResult, areas)
 
     phasing = outcome.phasing
@@ -1021,30 +1051,3 @@ def _write_results(
 
 
 PILLAR_COLUMNS = ("transition", "coverage", "accessibility", "total")
-AREA_COLUMNS = (
-    "run",
-    "geography",
-    "area",
-    "name",
-    "municipalities",
-    "population",
-    *PILLAR_COLUMNS,
-    "weighted_citizens",
-    "weighted_citizens_base",
-    "population_horizon",
-    "pop_80_plus_base",
-    "pop_80_plus_horizon",
-    "retiring",
-    "replaced",
-    "supply_today",
-    "supply_at_horizon",
-    "supply_after",
-    "load_before",
-    "load_after",
-    "floor",
-    "effective_supply_after",
-    "statutory",
-    "deviation",
-    "statutory_load",
-    "statutory_load_gap",
-)

@@ -80,10 +80,15 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
                 cell.font = Font(bold=True)
             ws.freeze_panes = "A2"
         formats = [h.fmt if isinstance(h, Col) else None for h in head or []]
+        # The row just appended, counted here: ``ws[ws.max_row]`` finds the widest row by
+        # walking every cell of the sheet, once per row (seconds for a run's workbook).
+        at = 1 if head else 0
         for row in rows:
             values = [v.value if isinstance(v, Cell) else v for v in row]
             ws.append(safe_row(values))
-            for i, (cell, value) in enumerate(zip(ws[ws.max_row], row, strict=False)):
+            at += 1
+            cells = (ws.cell(row=at, column=c) for c in range(1, len(values) + 1))
+            for i, (cell, value) in enumerate(zip(cells, row, strict=False)):
                 fmt = value.fmt if isinstance(value, Cell) else None
                 fmt = fmt or (formats[i] if i < len(formats) else None)
                 if fmt and isinstance(cell.value, int | float | dt.datetime):

@@ -35,7 +35,7 @@ import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.test.utils import setup_databases, teardown_databases
+from django.test.utils import override_settings, setup_databases, teardown_databases
 from pytest_django.live_server_helper import LiveServer
 
 from municipalities.models import Municipality
@@ -50,6 +50,15 @@ class _Shared:
 def _ensure_denmark() -> None:
     if Municipality.objects.count() != 98:
         call_command("load_denmark", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_passwords_everywhere() -> Iterator[None]:
+    """A cheap password hasher for the whole session: PBKDF2 is slow on purpose (about half
+    a second a password on this machine), and every module that builds the demo site hashes
+    four. No test is about the hasher; processes a test starts keep the real one."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
