@@ -600,15 +600,20 @@ def main() -> None:
             notes.append(f"run {long_run} finished before its worker could be killed")
 
         # 2d. two imports at once
+        # This year's values (a later year is a projection, which imports refuse); confirmed
+        # plausibility warnings, as a planner would after the preview.
         files = []
+        this_year = time.localtime().tm_year
         for name, base in (("a", 4000), ("b", 6000)):
             path = tmp / f"demand-{name}.csv"
-            lines = "".join(f"{code};2033;{base + code}\n" for code in (101, 147, 151, 153, 155))
+            lines = "".join(
+                f"{code};{this_year};{base + code}\n" for code in (101, 147, 151, 153, 155)
+            )
             path.write_text("kommunekode;year;chronic\n" + lines, encoding="utf-8")
             files.append(path)
         imports = [
             subprocess.Popen(
-                [PYTHON, "manage.py", "import_demand", str(f)],
+                [PYTHON, "manage.py", "import_demand", str(f), "--accept-warnings"],
                 cwd=ROOT,
                 env=stack.env,
                 stdout=subprocess.PIPE,
