@@ -5,18 +5,23 @@ spreadsheets. Excel and LibreOffice run text that begins with ``=``, ``+``, ``-`
 a formula (``=HYPERLINK(...)``), and a leading tab or carriage return can hide such a start,
 so such text is written with a single quote in front (the OWASP rule against CSV injection).
 Only the export changes: the stored text stays as typed. Numbers are not text and stay
-numbers, negative ones included.
+numbers, negative ones included. Control characters other than tab and line breaks (which
+XLSX cannot hold, and which only garble a CSV) are left out.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The characters XML 1.0 refuses (openpyxl raises on them in a cell).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_text(text: str) -> str:
     """``text`` as a spreadsheet shows it literally."""
+    text = CONTROL_CHARACTERS.sub("", text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

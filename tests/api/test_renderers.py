@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
-from api.renderers import CSVRenderer, DanishCSVRenderer, parse_csv, parse_number
+from openpyxl import load_workbook
+
+from api.renderers import CSVRenderer, DanishCSVRenderer, XLSXRenderer, parse_csv, parse_number
 
 ROWS = [
     {
@@ -68,3 +71,9 @@ def test_csv_quotes_text_that_starts_like_a_formula_and_keeps_numbers() -> None:
         assert [parse_number(r["n"], danish=danish) for r in rows] == [-3, 1, 2, 0]
         assert parse_number(rows[0]["x"], danish=danish) == -0.5
         assert [r["tags"] for r in rows] == ["'@a|b", "", "'-1", "x"]
+
+
+def test_xlsx_leaves_out_control_characters_it_cannot_hold() -> None:
+    rows = [{"name": "Sce\x01nario\x1b", "n": 3}]
+    book = load_workbook(io.BytesIO(XLSXRenderer().render(rows)))
+    assert [c.value for c in book.active[2]] == ["Scenario", 3]

@@ -81,3 +81,18 @@ def test_run_workbook_neutralises_scenario_name_and_sources(site: Site, as_user:
     assert about["Scenarie"] == "'" + FORMULA
     sources = {row[6] for row in book["Drivere"].iter_rows(min_row=2, values_only=True)}
     assert "'-1+1" in sources and "-1+1" not in sources
+
+
+def test_a_name_with_control_characters_exports_to_xlsx(site: Site, as_user: Any) -> None:
+    """XLSX cannot hold most control characters: the export leaves them out, never a 500."""
+    assert safe_text("Nord\x00jylland\x1b\x07") == "Nordjylland"
+    assert safe_text("=1\x01+1") == "'=1+1"
+    assert safe_text("to\tlinjer\r\nher") == "to\tlinjer\r\nher"  # tab and line breaks stay
+    Municipality.objects.filter(pk=101).update(name="Køben\x0bhavn\x1f")
+    client = as_user("negotiator")
+    query = f"?s={site.default.pk}&s={site.variant.pk}"
+    response = client.get("/compare/export.xlsx" + query)
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    values = {c.value for sheet in book for row in sheet.iter_rows() for c in row}
+    assert "København" in values
