@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +28,27 @@ from municipalities.projection_import import parse_projection
 from municipalities.reference import GEOGRAPHIES, ReferenceData
 from municipalities.selectors import forget_estimated_indicators
 from municipalities.sync import SyncCount, sync_table
+
+
+def _sync_reference_values(model: Any, *, kind: str, rows: Iterable[Any]) -> SyncCount:
+    """Sync the reference data's values of ``model`` (keyed by municipality, year and
+    ``kind``), leaving the imported rows as they are."""
+    key = ("municipality_id", "year", kind)
+    imported = set(model.objects.filter(imported=True).values_list(*key))
+    return sync_table(
+        model.objects.filter(imported=False),
+        key=key,
+        desired={
+            (r.kommunekode, r.year, getattr(r, kind)): {
+                "value": r.value,
+                "status": r.status,
+                "source": r.source,
+            }
+            for r in rows
+            if (r.kommunekode, r.year, getattr(r, kind)) not in imported
+        },
+        delete_missing=False,
+    )
 
 
 @transaction.atomic
@@ -74,47 +98,13 @@ def apply_reference(*, data: ReferenceData) -> dict[str, SyncCount]:
             for (geo, code), (slug, confidence) in data.memberships.items()
         },
     )
-    imported = set(
-        DemandIndicator.objects.filter(imported=True).values_list(
-            "municipality_id", "year", "indicator"
-        )
+    # Imported demand data and projections (a planner's, Statistics Denmark's own) win over
+    # the reference data's estimates, and stay for years and keys the reference lacks.
+    result["indicators"] = _sync_reference_values(
+        DemandIndicator, kind="indicator", rows=data.indicators
     )
-    result["indicators"] = sync_table(
-        DemandIndicator.objects.filter(imported=False),
-        key=("municipality_id", "year", "indicator"),
-        desired={
-            (i.kommunekode, i.year, i.indicator): {
-                "value": i.value,
-                "status": i.status,
-                "source": i.source,
-            }
-            for i in data.indicators
-            # A value a planner imported wins over the reference data's estimate.
-            if (i.kommunekode, i.year, i.indicator) not in imported
-        },
-        # Imported demand data for other years or indicators stays; the reference data only
-        # owns the rows it brings.
-        delete_missing=False,
-    )
-    imported_projection = set(
-        PopulationProjection.objects.filter(imported=True).values_list(
-            "municipality_id", "year", "age_band"
-        )
-    )
-    result["projections"] = sync_table(
-        PopulationProjection.objects.filter(imported=False),
-        key=("municipality_id", "year", "age_band"),
-        desired={
-            (p.kommunekode, p.year, p.age_band): {
-                "value": p.value,
-                "status": p.status,
-                "source": p.source,
-            }
-            for p in data.projections
-            # An imported projection (Statistics Denmark's own) wins over the estimate.
-            if (p.kommunekode, p.year, p.age_band) not in imported_projection
-        },
-        delete_missing=False,
+    result["projections"] = _sync_reference_values(
+        PopulationProjection, kind="age_band", rows=data.projections
     )
     # What the pages call estimated is read from the indicators' status (cached).
     transaction.on_commit(forget_estimated_indicators)
