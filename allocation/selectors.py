@@ -239,17 +239,20 @@ def data_version() -> str:
 
 
 def current_engine_inputs() -> EngineInputs:
-    """:func:`build_engine_inputs` of the current data, from this process's cache when the
-    data version is unchanged (see above). Treat the result as read-only: it is shared."""
+    """:func:`build_engine_inputs` of the current data as a run reads it, from this process's
+    cache when the data version is unchanged (see above). Treat the result as read-only: it
+    is shared."""
+    # The data a run reads: values up to this year (a later year is a projection).
+    year = timezone.localdate().year
     version = data_version()
     now = time.monotonic()
-    hit = _inputs_cache.get(version) if version else None
+    hit = _inputs_cache.get(f"{version}:{year}") if version else None
     if hit is not None and now - hit[0] < INPUTS_TTL:
         return hit[1]
-    inputs = build_engine_inputs()
+    inputs = build_engine_inputs(year=year)
     if version:
         _inputs_cache.clear()  # only the latest version is worth keeping
-        _inputs_cache[version] = (now, inputs)
+        _inputs_cache[f"{version}:{year}"] = (now, inputs)
     return inputs
 
 
@@ -328,7 +331,7 @@ def current_inputs_hash(*, params: Mapping[str, Any]) -> str | None:
         return None
     if hit is not None:
         return str(hit)
-    digest = inputs_hash(inputs=build_engine_inputs(year=timezone.localdate().year), params=params)
+    digest = inputs_hash(inputs=current_engine_inputs(), params=params)
     try:
         cache.set(key, digest, CURRENT_HASH_TTL)
     except Exception:

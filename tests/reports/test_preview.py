@@ -157,6 +157,33 @@ def test_engine_inputs_are_reused_until_the_data_changes(
     assert selectors.current_engine_inputs() is not fresh
 
 
+@pytest.mark.django_db
+def test_a_preview_reads_the_data_a_run_reads(denmark: None) -> None:
+    """Values up to this year: a later year's value is a projection, which runs leave out."""
+    from django.utils import timezone
+
+    from municipalities.models import DemandIndicator
+
+    year = timezone.localdate().year
+    row = DemandIndicator.objects.filter(year=year, indicator="chronic").first()
+    assert row is not None
+    DemandIndicator.objects.create(
+        municipality_id=row.municipality_id,
+        year=year + 3,
+        indicator="chronic",
+        value=row.value * 1.5,
+        status=row.status,
+        source="a later year",
+    )
+    selectors.forget_cached_inputs()
+    params = services.ensure_default_scenario().params
+    as_run = services.inputs_hash(inputs=selectors.build_engine_inputs(year=year), params=params)
+    with_later = services.inputs_hash(inputs=selectors.build_engine_inputs(), params=params)
+    assert as_run != with_later
+    assert services.inputs_hash(inputs=selectors.current_engine_inputs(), params=params) == as_run
+    selectors.forget_cached_inputs()
+
+
 def test_api_preview_writes_whole_numbers_as_integers(site: Site, as_user: Any) -> None:
     body = (
         as_user("planner")
