@@ -262,6 +262,19 @@ class DataLock(models.Model):
         return self.name
 
 
+class DataRevision(models.Model):
+    """The revision of the engine's input data, one row, raised by the database's own
+    triggers on every write to a table the engine reads (allocation.revision). Not written
+    by the application."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(max_length=32, help_text=_("drawn when the row is made"))
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.token}:{self.number}"
+
+
 class Pillar(models.TextChoices):
     TRANSITION = "transition", _("transition to local care")
     COVERAGE = "coverage", _("GP coverage")

@@ -6,8 +6,6 @@ import functools
 import hashlib
 import json
 import logging
-import time
-import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.policies import visible_scenarios
+from allocation import revision
 from allocation.engine import NATION, AllocationParams, EngineInputs, Outcome, ParamsError, allocate
 from allocation.engine.frames import json_safe
 from allocation.engine.inputs import (
@@ -42,7 +41,7 @@ from allocation.models import (
     ScenarioTransition,
     SensitivityBand,
 )
-from allocation.snapshots import inputs_from_frames
+from allocation.snapshots import inputs_from_frames, inputs_to_frames
 from clusters.models import Area, Membership
 from municipalities.models import (
     ENGINE_INDICATORS,
@@ -60,8 +59,6 @@ from practices.selectors import MIXED, SupplySources
 logger = logging.getLogger(__name__)
 ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 PILLARS: tuple[str, ...] = ("transition", "coverage", "accessibility")
-logger = logging.getLogger(__name__)
-ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 
 
 def build_engine_inputs(*, year: int | None = None) -> EngineInputs:
@@ -205,138 +202,128 @@ def _refuse_implausible(newest: pd.DataFrame, munis: pd.DataFrame) -> None:
         )
 
 
-# --- the current engine inputs, cached in the process, for previews ---------------------
+# --- the current engine inputs, kept in the process while the data revision holds -------
 #
-# A preview (the scenario editor's live what-if, POST /api/v1/scenarios/preview/) runs the
-# engine in the web process on every change of a parameter. Reading the inputs from the
-# database costs more than the engine itself (about 30 ms against 10-20 ms), so each
-# process keeps the last inputs it read, keyed by the *data version*: a token in the shared
-# cache (Redis in production, so every process sees the same one) that
-# ``allocation.services.forget_engine_inputs`` replaces whenever the data changes
-# (``data_changed``, called by the imports and practice edits, and ``load_denmark``). A
-# change that bypasses those (the admin, raw SQL) shows in previews once the entry is older
-# than INPUTS_TTL. Runs never use this cache: they read and hash the data afresh.
+# Reading Denmark from the database and hashing it costs more than the engine itself (about
+# 60 ms and 6 ms against 10-20 ms for an allocation), and run requests, previews and the
+# pages' "data changed since this run" notice all need it. Each process keeps the last
+# inputs it read, with their hash and their run snapshot, for as long as the data revision
+# (allocation.revision) is the one they were read at. The database raises the revision by
+# trigger on every write to the tables read here, in the writer's transaction, so the kept
+# inputs are the data exactly: a change by any path (an import, a practice edit, the admin,
+# raw SQL) is seen by every process from its commit on. A new token with every raise makes
+# a rolled-back change's revision one that never comes again.
 
-DATA_VERSION_KEY = "klyngeplan:engine-data-version"
-INPUTS_TTL = 600.0  # seconds an entry is trusted without a version change
 PREVIEW_MAX_TOTAL = 20_000  # the web process computes previews: bound their size
-_inputs_cache: dict[str, tuple[float, EngineInputs]] = {}
 
 
-def data_version() -> str:
-    """The token of the engine data's current version ("" when the shared cache is out of
-    reach: then nothing is reused)."""
-    try:
-        version = cache.get(DATA_VERSION_KEY)
-        if version is None:
-            # add, not set: another process may have made one meanwhile; read it back.
-            cache.add(DATA_VERSION_KEY, uuid.uuid4().hex, None)
-            version = cache.get(DATA_VERSION_KEY)
-    except Exception:  # a cache outage must not stop previews; they read the data afresh
-        logger.warning("data version unavailable: reading the engine inputs afresh")
-        return ""
-    return str(version or "")
+@dataclass
+class _Current:
+    revision: str
+    year: int
+    inputs: EngineInputs
+    data_digest: bytes | None = None  # the data part of inputs_hash
+    snapshot: str | None = None  # the run snapshot's JSON (frames and statuses)
+
+
+_current: _Current | None = None
+
+
+def _current_data() -> _Current:
+    global _current
+    # The data a run reads: values up to this year (a later year is a projection).
+    year = timezone.localdate().year
+    for _attempt in range(3):
+        before = revision.current()
+        kept = _current
+        if (
+            kept is not None
+            and before is not None
+            and (kept.revision, kept.year)
+            == (
+                before,
+                year,
+            )
+        ):
+            return kept
+        inputs = build_engine_inputs(year=year)
+        if before is not None and revision.current() == before:
+            _current = _Current(revision=before, year=year, inputs=inputs)
+            return _current
+        # Written to while it was read (or a database just emptied): read once more.
+    return _Current(revision="", year=year, inputs=inputs)  # consistent or not, not kept
 
 
 def current_engine_inputs() -> EngineInputs:
-    """:func:`build_engine_inputs` of the current data as a run reads it, from this process's
-    cache when the data version is unchanged (see above). Treat the result as read-only: it
-    is shared."""
-    # The data a run reads: values up to this year (a later year is a projection).
-    year = timezone.localdate().year
-    version = data_version()
-    now = time.monotonic()
-    hit = _inputs_cache.get(f"{version}:{year}") if version else None
-    if hit is not None and now - hit[0] < INPUTS_TTL:
-        return hit[1]
-    inputs = build_engine_inputs(year=year)
-    if version:
-        _inputs_cache.clear()  # only the latest version is worth keeping
-        _inputs_cache[f"{version}:{year}"] = (now, inputs)
-    return inputs
+    """:func:`build_engine_inputs` of the data a run reads (values up to this year), kept
+    in this process while the data revision is unchanged (see above). Treat the result as
+    read-only: it is shared."""
+    return _current_data().inputs
 
 
 def forget_cached_inputs() -> None:
-    """Drop this process's cached inputs (other processes notice the new data version)."""
-    _inputs_cache.clear()
+    """Drop this process's kept inputs (the revision tells every process anyway; this is
+    for a change the caller knows of before its commit is seen)."""
+    global _current
+    _current = None
+
+
+def _kept_for(inputs: EngineInputs) -> _Current | None:
+    kept = _current
+    return kept if kept is not None and kept.inputs is inputs and kept.revision else None
+
+
+def _data_digest(inputs: EngineInputs) -> bytes:
+    """What inputs_hash hashes of the data, in its order (kept with the current inputs)."""
+    kept = _kept_for(inputs)
+    if kept is not None and kept.data_digest is not None:
+        return kept.data_digest
+    parts: list[bytes] = []
+    for frame in (inputs.municipalities, inputs.practices, inputs.doctors):
+        parts.append(",".join(map(str, frame.columns)).encode())
+        parts.append(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    for slug in sorted(inputs.geographies):
+        parts.append(slug.encode())
+        series = inputs.geographies[slug]
+        parts.append(pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes())
+    # The population projection is an input too: importing one must give a new run.
+    for year in inputs.projection_years:
+        bands = inputs.projected_bands(year)
+        assert bands is not None
+        parts.append(f"projection {year}".encode())
+        parts.append(bands.tobytes())
+    data = b"".join(parts)
+    if kept is not None:
+        kept.data_digest = data
+    return data
 
 
 def inputs_hash(*, inputs: EngineInputs, params: Mapping[str, Any]) -> str:
     """Hash of the data and parameters a run uses: equal hashes give identical results."""
     digest = hashlib.sha256()
     digest.update(json.dumps(dict(params), sort_keys=True, default=str).encode())
-    for frame in (inputs.municipalities, inputs.practices, inputs.doctors):
-        digest.update(",".join(map(str, frame.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    for slug in sorted(inputs.geographies):
-        digest.update(slug.encode())
-        series = inputs.geographies[slug]
-        digest.update(pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes())
-    # The population projection is an input too: importing one must give a new run.
-    for year in inputs.projection_years:
-        bands = inputs.projected_bands(year)
-        assert bands is not None
-        digest.update(f"projection {year}".encode())
-        digest.update(bands.tobytes())
+    digest.update(_data_digest(inputs))
     return digest.hexdigest()
 
 
-CURRENT_HASH_TTL = 24 * 3600  # seconds; a new data version makes a new key anyway
+def run_snapshot(*, inputs: EngineInputs) -> str:
+    """The JSON a run keeps of the inputs it computes on (allocation.snapshots) and of the
+    statuses of their figures as the database has them now (:func:`input_statuses`)."""
+    kept = _kept_for(inputs)
+    if kept is not None and kept.snapshot is not None:
+        return kept.snapshot
+    snapshot = json.dumps({**inputs_to_frames(inputs), "statuses": input_statuses(inputs=inputs)})
+    # The statuses are read now: keep them only if the data is still the inputs' own.
+    if kept is not None and revision.current() == kept.revision:
+        kept.snapshot = snapshot
+    return snapshot
 
 
-def _hash_key(version: str, params: Mapping[str, Any]) -> str:
-    year = timezone.localdate().year
-    return (
-        "klyngeplan:inputs-hash:"
-        + hashlib.sha256(
-            f"{version}:{year}:{json.dumps(dict(params), sort_keys=True, default=str)}".encode()
-        ).hexdigest()
-    )
-
-
-def remember_inputs_hash(
-    *, params: Mapping[str, Any], digest: str, read_at_version: str | None = None
-) -> None:
-    """Keep ``digest`` as the current data's hash for ``params`` (a run request has just
-    computed it), so that no page computes it again. With ``read_at_version``, only if the
-    data version is still the one the inputs were read at (no change committed since)."""
-    version = data_version()
-    if not version or (read_at_version is not None and version != read_at_version):
-        return
-    try:
-        cache.set(_hash_key(version, params), digest, CURRENT_HASH_TTL)
-    except Exception:
-        logger.warning("could not keep the current inputs hash")
-
-
-def current_inputs_hash(*, params: Mapping[str, Any]) -> str | None:
+def current_inputs_hash(*, params: Mapping[str, Any]) -> str:
     """The inputs hash a run of ``params`` would get on the current data (the data a run
-    reads: up to this year), or None when it cannot be known cheaply.
-
-    Pages ask on every view, and building the engine inputs costs more than the page: the
-    hash is computed once per data version, year and parameters and kept in the shared
-    cache. ``allocation.services.data_changed`` (and ``forget_engine_inputs``) make a new
-    data version, so the next view computes it afresh, unless a run request has computed
-    it already (:func:`remember_inputs_hash`); without a data version (the cache is out of
-    reach) there is no answer rather than a rebuild per view.
-    """
-    version = data_version()
-    if not version:
-        return None
-    key = _hash_key(version, params)
-    try:
-        hit = cache.get(key)
-    except Exception:  # a cache outage: no notice rather than a rebuild per view
-        logger.warning("inputs hash cache unavailable")
-        return None
-    if hit is not None:
-        return str(hit)
-    digest = inputs_hash(inputs=current_engine_inputs(), params=params)
-    try:
-        cache.set(key, digest, CURRENT_HASH_TTL)
-    except Exception:
-        logger.warning("could not keep the current inputs hash")
-    return digest
+    reads: up to this year). Cheap while the data is unchanged (the kept inputs); the first
+    call after a change reads the data again."""
+    return inputs_hash(inputs=current_engine_inputs(), params=params)
 
 
 def run_on_current_data(*, run: AllocationRun | None) -> tuple[AllocationRun | None, bool]:
@@ -368,8 +355,7 @@ def data_changed_since(*, run: AllocationRun | None) -> bool:
     have another inputs hash (so its results are not those of today's data)."""
     if run is None or not run.inputs_hash:
         return False
-    digest = current_inputs_hash(params=run.params)
-    return digest is not None and digest != run.inputs_hash
+    return current_inputs_hash(params=run.params) != run.inputs_hash
 
 
 def preview(*, params: Mapping[str, Any]) -> Outcome:

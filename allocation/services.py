@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import F, Q
@@ -39,7 +38,7 @@ from allocation.engine import (
     AllocationParams,
     EngineInputs,
     Outcome,
-    aggregate,
+    aggregate_many,
     allocate,
 )
 from allocation.engine.frames import json_safe
@@ -69,13 +68,10 @@ from allocation.models import (
     Visibility,
 )
 from allocation.selectors import (
-    DATA_VERSION_KEY,
-    build_engine_inputs,
-    data_version,
+    current_engine_inputs,
     forget_cached_inputs,
-    input_statuses,
     inputs_hash,
-    remember_inputs_hash,
+    run_snapshot,
 )
 from allocation.snapshots import inputs_from_frames, inputs_to_frames
 
@@ -256,11 +252,6 @@ def ensure_default_scenario() -> Scenario:
 # --- requesting runs -------------------------------------------------------------------
 
 
-def _current_inputs() -> EngineInputs:
-    # A value for a later year is a projection, not today's data: runs read up to today.
-    return build_engine_inputs(year=timezone.localdate().year)
-
-
 def _identical(*, scenario: Scenario, digest: str) -> AllocationRun | None:
     return (
         AllocationRun.objects.filter(scenario=scenario, inputs_hash=digest)
@@ -288,13 +279,8 @@ def request_run(
     stays queued without a task id and ``sweep_runs`` dispatches it later.
     """
     params = validated_params(scenario.params)
-    version = data_version()
-    inputs = inputs or _current_inputs()
+    inputs = inputs or current_engine_inputs()
     digest = inputs_hash(inputs=inputs, params=params)
-    # The pages' "data changed since this run" compares with this hash: keep it for them.
-    transaction.on_commit(
-        lambda: remember_inputs_hash(params=params, digest=digest, read_at_version=version)
-    )
     same = _identical(scenario=scenario, digest=digest)
     if same is not None:
         return same
@@ -317,9 +303,8 @@ def request_run(
     # The run computes on exactly the inputs it was hashed on, and its explanations are
     # rebuilt from them on read; the statuses of its figures are kept beside them (outside
     # the hash: a status says where a value comes from, it does not change the result).
-    RunInputs.objects.create(
-        run=run, frames={**inputs_to_frames(inputs), "statuses": input_statuses(inputs=inputs)}
-    )
+    # Written as the JSON text it is (the same for every run on the same data revision).
+    _insert(RunInputs, {"run": [run.pk], "frames": [run_snapshot(inputs=inputs)]})
     _keep_inputs(run_id=run.pk, inputs=inputs)
     transaction.on_commit(lambda: dispatch_run(run_id=run.pk))
     return run
@@ -387,7 +372,7 @@ def dispatch_run(*, run_id: int) -> bool:
 def _rerun_shared(*, trigger: str, user: User = None) -> list[AllocationRun]:
     """Request a run of every shared scenario on the current data; a scenario whose inputs
     hash has not changed gets its existing run back (see :func:`request_run`)."""
-    inputs = _current_inputs()
+    inputs = current_engine_inputs()
     return [
         request_run(scenario=s, user=user, trigger=trigger, inputs=inputs)
         for s in Scenario.objects.filter(visibility=Visibility.SHARED)
@@ -436,18 +421,9 @@ PROJECTION_IMPORT = "population projection import"
 
 
 def forget_engine_inputs() -> None:
-    """The engine's data changed: previews read it afresh (a new data version, see
-    allocation.selectors). After the commit, so no process caches what was rolled back or
-    reads the old data under the new version."""
-
-    def bump() -> None:
-        forget_cached_inputs()
-        try:
-            cache.set(DATA_VERSION_KEY, uuid.uuid4().hex, None)
-        except Exception:  # a cache outage: previews then read afresh anyway (no version)
-            logger.warning("could not store a new engine data version")
-
-    transaction.on_commit(bump)
+    """The engine's data changed: this process drops the inputs it kept, after the commit
+    (the data revision, raised by the database itself, tells every other process)."""
+    transaction.on_commit(forget_cached_inputs)
 
 
 def data_changed(*, source: str, batch: Any = None, user: User = None) -> list[AllocationRun]:
@@ -461,16 +437,6 @@ def data_changed(*, source: str, batch: Any = None, user: User = None) -> list[A
     """
     forget_engine_inputs()
     runs = _rerun_shared(trigger=Trigger.DATA_CHANGE, user=user)
-    # After the new data version (forget_engine_inputs' callback runs first): the runs'
-    # hashes are the new data's, read under the writer's lock, so the pages need not
-    # compute them again.
-    hashes = [(r.params, r.inputs_hash) for r in runs]
-
-    def remember() -> None:
-        for params, digest in hashes:
-            remember_inputs_hash(params=params, digest=digest)
-
-    transaction.on_commit(remember)
     logger.info(
         "%s%s changed the data: %d shared scenario(s) re-run",
         source,
@@ -732,7 +698,7 @@ def _inputs_for(run: AllocationRun) -> EngineInputs:
     frames = RunInputs.objects.filter(run_id=run.pk).values_list("frames", flat=True).first()
     if frames is not None:
         return inputs_from_frames(frames)
-    inputs = _current_inputs()
+    inputs = current_engine_inputs()
     digest = inputs_hash(inputs=inputs, params=run.params)
     with transaction.atomic():
         RunInputs.objects.get_or_create(
@@ -965,7 +931,7 @@ def _write_results(
     # frame of every geography's areas, so that each column is converted once, not once a
     # geography (pandas' column access costs more than the values here).
     geographies = [*sorted(inputs.geographies), NATION]
-    frames = [aggregate(outcome, inputs, geography) for geography in geographies]
+    frames = aggregate_many(outcome, inputs, geographies)
     every = pd.concat(frames, ignore_index=True, sort=False)
     floors = [_ints(f["floor"]) if "floor" in f.columns else [None] * len(f) for f in frames]
     areas: dict[str, list[Any]] = {

@@ -17,6 +17,8 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
+from allocation.revision import REVISION_TABLE
+
 Row = tuple[Any, ...]
 
 
@@ -32,12 +34,19 @@ class Snapshot:
     rows: dict[str, list[Row]]
 
 
+# The data revision only ever moves on: the database raises it as the tables are put back,
+# and putting it back too could hand out a revision that a test's own data had.
+NEVER_PUT_BACK = {REVISION_TABLE}
+
+
 def _tables() -> list[Table]:
     existing = set(connection.introspection.table_names(include_views=False))
     tables: dict[str, Table] = {}
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
         if meta.proxy or not meta.managed or meta.db_table not in existing:
+            continue
+        if meta.db_table in NEVER_PUT_BACK:
             continue
         tables.setdefault(meta.db_table, Table(meta.db_table, meta.pk.column or meta.pk.attname))
     return sorted(tables.values(), key=lambda t: t.name)

@@ -21,7 +21,7 @@ from .params import (
     AllocationParams,
     ParamsError,
 )
-from .run import NATION, Outcome, aggregate, allocate
+from .run import NATION, Outcome, aggregate, aggregate_many, allocate
 from .sensitivity import (
     DrawResults,
     Sensitivity,
@@ -49,6 +49,7 @@ __all__ = [
     "ParamsError",
     "Sensitivity",
     "aggregate",
+    "aggregate_many",
     "allocate",
     "divisor",
     "hamilton",

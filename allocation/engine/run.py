@@ -8,6 +8,7 @@ same outcome, to the last capacity.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -566,9 +567,31 @@ AREA_SUMS: tuple[str, ...] = (
 
 def aggregate(outcome: Outcome, inputs: EngineInputs, geography: str) -> pd.DataFrame:
     """The municipality results summed per area of `geography` ('nation' for Denmark)."""
+    return aggregate_many(outcome, inputs, [geography])[0]
+
+
+def aggregate_many(
+    outcome: Outcome, inputs: EngineInputs, geographies: Sequence[str]
+) -> list[pd.DataFrame]:
+    """:func:`aggregate` of each of `geographies`, the municipality columns read once (a
+    run stores the areas of every geography)."""
     frame = outcome.municipalities
+    columns = {c: frame[c].to_numpy(np.float64) for c in AREA_SUMS}
+    whole = {c for c in AREA_SUMS if frame[c].dtype.kind != "f"}
+    stock = statutory_stock(float(columns["capacities_today"].sum()), outcome.params.total)
+    return [_areas(outcome, inputs, g, columns, whole, stock) for g in geographies]
+
+
+def _areas(
+    outcome: Outcome,
+    inputs: EngineInputs,
+    geography: str,
+    columns: dict[str, np.ndarray],
+    whole: set[str],
+    stock: int,
+) -> pd.DataFrame:
     if geography == NATION:
-        codes, slugs = np.zeros(len(frame), dtype=np.int64), ["danmark"]
+        codes, slugs = np.zeros(len(outcome.municipalities), dtype=np.int64), ["danmark"]
         names = ["Danmark"]
     elif geography in inputs.geographies:
         codes, slugs = area_codes(inputs, geography)
@@ -580,14 +603,13 @@ def aggregate(outcome: Outcome, inputs: EngineInputs, geography: str) -> pd.Data
         "name": names,
         "municipalities": np.bincount(codes, minlength=n),
     }
-    for column in AREA_SUMS:
-        summed = np.bincount(codes, weights=frame[column].to_numpy(np.float64), minlength=n)
-        out[column] = summed if frame[column].dtype.kind == "f" else summed.astype(np.int64)
+    for column, values in columns.items():
+        summed = np.bincount(codes, weights=values, minlength=n)
+        out[column] = summed.astype(np.int64) if column in whole else summed
     out["load_before"] = load(out["weighted_citizens"], out["supply_at_horizon"])
     out["load_after"] = load(out["weighted_citizens"], out["effective_supply_after"])
     # The statutory reference (docs/model.md#the-statutory-reference): the whole stock in
     # proportion to W, and how far the scenario's capacities after the new ones are from it.
-    stock = statutory_stock(float(frame["capacities_today"].sum()), outcome.params.total)
     share = statutory_shares(out["weighted_citizens"], stock)
     out["statutory"] = share
     out["deviation"] = out["supply_at_horizon"] + out["total"] - share

@@ -13,7 +13,6 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from django.core.cache import cache
 from django.db import OperationalError
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,18 +29,6 @@ from tests.reports.conftest import Site
 from tests.reports.test_pages import figure
 
 NORDJYLLAND = 1081
-
-
-@pytest.fixture(autouse=True)
-def _data_version_as_before() -> Iterator[None]:
-    """A test here may commit a new data version (its data is rolled back, the cache is
-    not): afterwards the version is the one of the data as it is again."""
-    before = cache.get(allocation_selectors.DATA_VERSION_KEY)
-    yield
-    if before is None:
-        cache.delete(allocation_selectors.DATA_VERSION_KEY)
-    else:
-        cache.set(allocation_selectors.DATA_VERSION_KEY, before, None)
 
 
 def _planner_practice(open_to_new_patients: bool) -> Practice:
