@@ -36,11 +36,18 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
+import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+# One BLAS thread, as the app's processes run it (config/__init__.py), for the engine and
+# its references alike.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import numpy as np
 import pandas as pd
