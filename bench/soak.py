@@ -1,6 +1,7 @@
 """Load and fault test of the production stack. A script, not a test:
 
-    .venv/bin/python bench/soak.py [--clients 50] [--seconds 60] [--budget 300]
+    .venv/bin/python bench/soak.py [--clients 50] [--seconds 60] [--think 1] [--saturate 30]
+                                   [--budget 360]
 
 Starts, on 127.0.0.1 only, the stack as production runs it: a PostgreSQL database of its
 own on the cluster DATABASE_URL names (``<name>_soak``, made afresh and dropped at the end),
@@ -12,8 +13,13 @@ Then:
 1. load: ``--clients`` clients (processes of threads, each with its own user, token and
    session, on keep-alive connections) for ``--seconds``: results per area and per
    municipality as JSON and csv-da, run details, the overview and compare pages, and a few
-   negotiators cloning scenarios and requesting runs. 429s are counted apart (throttling as
-   configured); any other non-2xx answer or a failed connection is an error.
+   negotiators cloning scenarios and requesting runs. Each client pauses between requests,
+   exponentially with a mean of ``--think`` seconds (1 s: 50 clients then ask for some 45
+   requests a second, about what 50 people at work and their scripts would in a minute
+   of the busiest kind). Then, for ``--saturate`` seconds, the same clients with no pause:
+   the most the stack serves and how long requests wait then (the ``saturated_*`` figures,
+   a stress figure). 429s are counted apart (throttling as configured); any other non-2xx
+   answer or a failed connection is an error.
 2. faults, one after the other: Redis stopped (reads must answer 200, a run request 503
    with JSON) and started again (the waiting run must then finish); a worker's pool process
    killed mid-run (a split sensitivity); the whole worker killed mid-run and started again;
@@ -27,8 +33,11 @@ end. Lost runs are noticed by the same rule as in production, with shorter bound
 soak fits its budget: RUN_HEARTBEAT_EVERY=2, RUN_STALE_AFTER=30, RUN_SWEEP_EVERY=5 (the
 defaults are 10, 180 and 30). The last line is
 
-    BENCH rps=... p95_ms=... cached_p95_ms=... errors=... throttled=... partial_runs=...
-    orphan_runs=... stuck_after_s=... redis_down_reads=... redis_down_run=... load_avg=...
+    BENCH rps=... p95_ms=... cached_p95_ms=... page_p95_ms=... errors=... throttled=...
+    think_s=... partial_runs=... orphan_runs=... stuck_after_s=... kills=...
+    redis_down_reads=... redis_down_run=... imports=... burst_runs=... requests=...
+    saturated_rps=... saturated_cached_p95_ms=... saturated_page_p95_ms=...
+    saturated_errors=... load_avg=...
 """
 
 from __future__ import annotations
@@ -334,6 +343,7 @@ def client_process(
     run: int,
     scenarios: list[int],
     seconds: float,
+    think: float,
     out: Any,
 ) -> None:
     paths = read_paths(run, scenarios)
@@ -370,6 +380,10 @@ def client_process(
             except OSError:
                 mine.append(("connection", 0, time.perf_counter() - t))
                 client.conn = None
+            if think:
+                # A person reads what came back, an API client paces itself: exponential
+                # pauses of mean `think` seconds (0: the next request at once).
+                time.sleep(min(rng.expovariate(1 / think), 10 * think))
         with lock:
             records.extend(mine)
 
@@ -406,14 +420,19 @@ class Load:
 
 
 def run_load(
-    base: str, specs: list[dict[str, Any]], run: int, scenarios: list[int], seconds: float
+    base: str,
+    specs: list[dict[str, Any]],
+    run: int,
+    scenarios: list[int],
+    seconds: float,
+    think: float,
 ) -> Load:
     processes = max(1, min(5, len(specs) // 10))
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     groups = [specs[i::processes] for i in range(processes)]
     procs = [
-        ctx.Process(target=client_process, args=(base, g, run, scenarios, seconds, out))
+        ctx.Process(target=client_process, args=(base, g, run, scenarios, seconds, think, out))
         for g in groups
     ]
     started = time.monotonic()
@@ -488,7 +507,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--budget", type=float, default=300.0, help="seconds for everything")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds a client waits between requests (exponential; 0: none)",
+    )
+    parser.add_argument(
+        "--saturate",
+        type=float,
+        default=30.0,
+        help="seconds of a second load phase without think time (0: none)",
+    )
+    parser.add_argument("--budget", type=float, default=360.0, help="seconds for everything")
     parser.add_argument("--keep", action="store_true", help="keep the logs folder")
     args = parser.parse_args()
     began = time.monotonic()
@@ -526,10 +557,13 @@ def main() -> None:
             assert first == "succeeded", (run, first, run_state(stack, run))
         run = prepared["runs"][0]
         admin = Client(stack.base, specs[0]["token"], specs[0]["session"])
-        say(f"stack up; load: {args.clients} clients for {args.seconds:g} s (load {load_avg()})")
+        say(
+            f"stack up; load: {args.clients} clients for {args.seconds:g} s, "
+            f"{args.think:g} s think time (load {load_avg()})"
+        )
 
         # 1. load
-        load = run_load(stack.base, specs, run, scenarios, args.seconds)
+        load = run_load(stack.base, specs, run, scenarios, args.seconds, args.think)
         rps = len(load.records) / load.seconds
         report.update(
             rps=f"{rps:.1f}",
@@ -545,6 +579,21 @@ def main() -> None:
         for kind, status, _ in load.records:
             codes[f"{kind}:{status}"] = codes.get(f"{kind}:{status}", 0) + 1
         say(f"load done: {report} {dict(sorted(codes.items()))}")
+        if args.saturate:
+            # The same clients with no pause at all: what the stack serves at most, and how
+            # long requests wait then (a stress figure, not the target's).
+            flat = run_load(stack.base, specs, run, scenarios, args.saturate, 0.0)
+            report.update(
+                saturated_rps=f"{len(flat.records) / flat.seconds:.1f}",
+                saturated_cached_p95_ms=f"{flat.p95(flat.of('cached')):.0f}",
+                saturated_page_p95_ms=f"{flat.p95(flat.of('page')):.0f}",
+                saturated_errors=flat.errors,
+            )
+            say(
+                f"saturated {args.saturate:g} s: {len(flat.records) / flat.seconds:.1f} rps, "
+                f"cached p95 {flat.p95(flat.of('cached')):.0f} ms, "
+                f"errors {flat.errors} (load {load_avg()})"
+            )
 
         # 2a. Redis stopped: reads answer, a run request answers 503 and its run waits
         waiting_scenario = new_scenario(admin, scenarios[0], transition=650, coverage=650)
@@ -584,11 +633,12 @@ def main() -> None:
         else:
             notes.append(f"run {chord_run} finished before its pool process could be killed")
 
-        # 2c. the whole worker killed mid-run, then started again
-        long_scenario = new_scenario(admin, scenarios[0], sensitivity_draws=20000)
+        # 2c. the whole worker killed mid-run, then started again (asked for once the chord
+        # above has finished, so that the worker is busy with this run when it is killed)
+        wait_run(stack, chord_run, min(deadline, time.monotonic() + 120), done=FINISHED)
+        long_scenario = new_scenario(admin, scenarios[0], sensitivity_draws=40000)
         status, body = request(admin, "POST", "/api/v1/runs/", {"scenario": long_scenario})
         long_run = int(body["id"])
-        wait_run(stack, chord_run, min(deadline, time.monotonic() + 120), done=FINISHED)
         if wait_stage(stack, long_run, min(deadline, time.monotonic() + 90)):
             stack.kill_worker()
             killed[long_run] = time.time()
@@ -716,10 +766,14 @@ def main() -> None:
     for note in notes:
         print(f"NOTE {note}")
     print(f"soak took {time.monotonic() - began:.0f} s (budget {args.budget:g} s)")
+    report["think_s"] = f"{args.think:g}"
+    report["kills"] = len(killed)
     keys = [
-        *("rps", "p95_ms", "cached_p95_ms", "page_p95_ms", "errors", "throttled"),
-        *("partial_runs", "orphan_runs", "stuck_after_s", "redis_down_reads", "redis_down_run"),
-        *("imports", "burst_runs", "requests", "load_avg"),
+        *("rps", "p95_ms", "cached_p95_ms", "page_p95_ms", "errors", "throttled", "think_s"),
+        *("partial_runs", "orphan_runs", "stuck_after_s", "kills"),
+        *("redis_down_reads", "redis_down_run", "imports", "burst_runs", "requests"),
+        *("saturated_rps", "saturated_cached_p95_ms", "saturated_page_p95_ms"),
+        *("saturated_errors", "load_avg"),
     ]
     print("BENCH " + " ".join(f"{k}={report.get(k, 'n/a')}" for k in keys))
 
