@@ -1,4 +1,5 @@
-"""An uploaded file waiting between its preview and its confirmation."""
+"""An uploaded file waiting between its preview and its confirmation, and what every
+applied import batch records."""
 
 from django.conf import settings
 from django.db import models
@@ -31,3 +32,45 @@ class PendingUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_kind_display()}, {self.user_id})"
+
+
+class AppliedBatch(models.Model):
+    """What every applied import file records: who, when, which file, the warnings they
+    confirmed and whether it was reverted. The demand and the practice register imports
+    each add their own counts (municipalities.ImportBatch, practices.RegisterBatch).
+
+    Every successful import is recorded, also one that changed nothing, so the history shows
+    that a file was checked against the database. A failed import leaves no batch behind.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="%(app_label)s_import_batches",
+        verbose_name=_("who"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the file's bytes"))
+    rows = models.PositiveIntegerField(help_text=_("data rows in the file"))
+    # Confirmed plausibility warnings, as shown to whoever confirmed them.
+    warnings_accepted = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reverted by"),
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"

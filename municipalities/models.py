@@ -1,9 +1,10 @@
 """Denmark's regions and municipalities, and the demand data recorded for each municipality."""
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from imports.models import AppliedBatch
 
 
 class DataStatus(models.TextChoices):
@@ -174,49 +175,18 @@ class ImportKind(models.TextChoices):
     PROJECTION = "projection", _("population projection")
 
 
-class ImportBatch(models.Model):
-    """One applied demand-data file: the audit record of who changed which values, and when.
+class ImportBatch(AppliedBatch):
+    """One applied demand-data file (or population projection): the audit record of who
+    changed which values, and when."""
 
-    Every successful import is recorded, also one that changed nothing, so the history shows
-    that a file was checked against the database. A failed import leaves no batch behind.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="demand_import_batches",
-        verbose_name=_("who"),
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     kind = models.CharField(max_length=12, choices=ImportKind.choices, default=ImportKind.DEMAND)
-    file_name = models.CharField(max_length=255)
-    file_sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the file's bytes"))
-    rows = models.PositiveIntegerField(help_text=_("data rows in the file"))
     values_created = models.PositiveIntegerField()
     values_updated = models.PositiveIntegerField()
     values_unchanged = models.PositiveIntegerField(default=0)
-    # Confirmed plausibility warnings, as shown to whoever confirmed them.
-    warnings_accepted = models.JSONField(default=list, blank=True)
-    note = models.TextField(blank=True)
-    reverted_at = models.DateTimeField(null=True, blank=True)
-    reverted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("reverted by"),
-    )
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(AppliedBatch.Meta):
         verbose_name = _("demand import batch")
         verbose_name_plural = _("demand import batches")
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class DemandChange(models.Model):

@@ -2,12 +2,12 @@
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from imports.models import AppliedBatch
 from municipalities.models import Municipality
 from practices.history import NotedHistoricalRecords
 
@@ -173,44 +173,17 @@ class Doctor(models.Model):
         return f"{self.practice_id}: born {self.birth_year} ({self.fte} FTE)"
 
 
-class RegisterBatch(models.Model):
+class RegisterBatch(AppliedBatch):
     """One applied practice register file: who, when, which file, and what it changed."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="register_import_batches",
-        verbose_name=_("who"),
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    file_name = models.CharField(max_length=255)
-    file_sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the file's bytes"))
-    rows = models.PositiveIntegerField(help_text=_("data rows in the file"))
     practices_created = models.PositiveIntegerField()
     practices_updated = models.PositiveIntegerField()
     practices_deleted = models.PositiveIntegerField(default=0)
     practices_unchanged = models.PositiveIntegerField()
-    warnings_accepted = models.JSONField(default=list, blank=True)
-    note = models.TextField(blank=True)
-    reverted_at = models.DateTimeField(null=True, blank=True)
-    reverted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("reverted by"),
-    )
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(AppliedBatch.Meta):
         verbose_name = _("practice import batch")
         verbose_name_plural = _("practice import batches")
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class RegisterChange(models.Model):
