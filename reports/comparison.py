@@ -177,6 +177,11 @@ def _metric(run: Any, *path: str) -> Any:
     return value
 
 
+def _first(*values: Any) -> Any:
+    """The first value that is there (0 counts: a P5 of 0 % is a value)."""
+    return next((v for v in values if v is not None), None)
+
+
 @dataclass(frozen=True)
 class FigureSpec:
     """One key figure of the side-by-side table: where each run's value comes from.
@@ -202,7 +207,7 @@ KEY_FIGURES: tuple[FigureSpec, ...] = (
         "capacities_horizon",
         _("GP capacities at the horizon"),
         "number",
-        lambda run, n: None if n is None else n.supply_at_horizon + n.total,
+        lambda run, n: None if n is None else n.supply_after,
         better="higher",
     ),
     FigureSpec("new_total", _("New capacities"), "number", lambda run, n: n.total if n else None),
@@ -239,8 +244,12 @@ KEY_FIGURES: tuple[FigureSpec, ...] = (
         _("Practices open to new patients after (projected)"),
         "share",
         lambda run, n: _metric(run, "after", "open_share"),
-        low=lambda run: _metric(run, "after", "open_share_p5") or _metric(run, "open_share_p5"),
-        high=lambda run: _metric(run, "after", "open_share_p95") or _metric(run, "open_share_p95"),
+        low=lambda run: _first(
+            _metric(run, "after", "open_share_p5"), _metric(run, "open_share_p5")
+        ),
+        high=lambda run: _first(
+            _metric(run, "after", "open_share_p95"), _metric(run, "open_share_p95")
+        ),
         better="higher",
     ),
     # The statutory reference (docs/model.md#the-statutory-reference): the sum over the
