@@ -2,13 +2,15 @@
 
 ``/healthz`` says the process answers: nothing else is asked (no database, no host check), so
 a container is not restarted because a dependency is down. ``/readyz`` says whether it can
-serve: the database, Redis and at least one Celery worker, each named in the body, 503 when
-one is down. Without REDIS_URL (the embedded quick start) tasks run in-process and Redis and
-the worker read "not configured".
+serve: the database, the data revision's triggers (without them the engine inputs each
+process keeps would not notice a change: allocation.revision), Redis and at least one Celery
+worker, each named in the body, 503 when one is down. Without REDIS_URL (the embedded quick
+start) tasks run in-process and Redis and the worker read "not configured".
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import redis
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
 
+logger = logging.getLogger(__name__)
 OK, NOT_CONFIGURED = "ok", "not configured"
 TIMEOUT = 2.0  # seconds for Redis and the workers to answer
 
@@ -37,6 +40,16 @@ class LivenessMiddleware:
 def check_database() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+    return OK
+
+
+def check_data_revision() -> str:
+    from allocation import revision  # the app's code, loaded once apps are ready
+
+    missing = set(revision.engine_tables()) - revision.installed_tables()
+    if missing:
+        logger.error("data revision triggers missing on %s: run migrate", sorted(missing))
+        raise RuntimeError(f"no trigger on {', '.join(sorted(missing))}")
     return OK
 
 
@@ -64,6 +77,7 @@ def check_worker() -> str:
 
 CHECKS: dict[str, Callable[[], str]] = {
     "database": check_database,
+    "data_revision": check_data_revision,
     "redis": check_redis,
     "worker": check_worker,
 }

@@ -30,8 +30,33 @@ def test_quick_start_is_ready_with_redis_and_worker_not_configured(
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "redis": "not configured", "worker": "not configured"},
+        "checks": {
+            "database": "ok",
+            "data_revision": "ok",
+            "redis": "not configured",
+            "worker": "not configured",
+        },
     }
+
+
+@pytest.mark.django_db
+def test_a_missing_data_revision_trigger_is_503_naming_it(client: Client, settings: Any) -> None:
+    """Without its trigger a table's changes would not reach the inputs processes keep."""
+    from django.db import connection
+
+    from allocation import revision
+
+    settings.REDIS_URL = ""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER {revision.TRIGGER} ON practices_practice")
+        else:
+            cursor.execute(f"DROP TRIGGER {revision.TRIGGER}_practices_practice_update")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["data_revision"] == "down: RuntimeError"
+    revision.install_triggers()
+    assert client.get("/readyz").status_code == 200
 
 
 @pytest.mark.django_db
@@ -81,6 +106,7 @@ def test_no_worker_answering_is_503(
     assert response.status_code == 503
     assert response.json()["checks"] == {
         "database": "ok",
+        "data_revision": "ok",
         "redis": "ok",
         "worker": "down: RuntimeError",
     }
