@@ -112,6 +112,30 @@ def django_db_setup(
             teardown_databases(created, verbosity=request.config.option.verbose)
 
 
+# The modules whose tests take longest (seconds each: a browser, subprocesses, hundreds of
+# requests, hypothesis), run first. With pytest-xdist (pyproject's addopts) the workers
+# then spend the end of a run sharing out short tests instead of one of them finishing a
+# 20-second test alone. Whole modules move, so a module's fixtures are still set up once.
+LONG_FIRST = (
+    "tests/reports/test_browser.py",
+    "tests/api/test_schemathesis.py",
+    "tests/api/test_permission_matrix.py",
+    "tests/config/test_settings.py",
+    "tests/allocation/engine/test_engine.py",
+    "tests/reports/test_workbook_formats.py",
+    "tests/reports/test_data_status.py",
+    "tests/imports/test_upload_flow.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each module and of the rest is kept
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Move everything imported so far (Django, numpy, pandas, hypothesis, the test
     modules: some 190,000 objects) out of the garbage collector's sight. Every full
