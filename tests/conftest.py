@@ -148,6 +148,10 @@ def django_db_setup(
 # then spend the end of a run sharing out short tests instead of one of them finishing a
 # 20-second test alone. Whole modules move, so a module's fixtures are still set up once.
 LONG_FIRST = (
+    # with PostgreSQL and Redis (skipped at once without them): Celery workers, gunicorn
+    "tests/allocation/test_worker_integration.py",
+    "tests/allocation/test_faults_integration.py",
+    "tests/api/test_schemathesis_live.py",
     "tests/reports/test_browser.py",
     "tests/api/test_schemathesis.py",
     "tests/api/test_permission_matrix.py",
