@@ -13,10 +13,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from allocation.services import PRACTICE_EDIT, DataBusy, data_changed, data_lock
 from practices.history import recording
 from practices.models import ADMIN_EDIT, Doctor, Practice
-from practices.services import record_baselines
+
+# allocation.services and practices.services (pandas, numpy, openpyxl, Celery's tasks) are
+# imported where a change is written, not here: the admin is loaded by every process that
+# sets Django up (a manage.py command, a worker, each test's subprocess), and importing them
+# cost each about half a second at startup.
 
 
 class DoctorInline(admin.TabularInline):
@@ -32,6 +35,8 @@ class RecordedAdmin(SimpleHistoryAdmin):
     def _write(self, request: HttpRequest, view: Callable[[], HttpResponse]) -> HttpResponse:
         if request.method != "POST":
             return view()
+        from allocation.services import PRACTICE_EDIT, DataBusy, data_changed, data_lock
+
         try:
             with (
                 data_lock(holder=f"admin {request.user.get_username()}"),
@@ -55,6 +60,8 @@ class RecordedAdmin(SimpleHistoryAdmin):
     def save_model(
         self, request: HttpRequest, obj: models.Model, form: BaseModelForm, change: bool
     ) -> None:
+        from practices.services import record_baselines
+
         if change:  # the form has written into obj already: the stored state from the table
             record_baselines(list(type(obj)._default_manager.filter(pk=obj.pk)))
         super().save_model(request, obj, form, change)
@@ -62,6 +69,8 @@ class RecordedAdmin(SimpleHistoryAdmin):
     def save_formset(
         self, request: HttpRequest, form: BaseModelForm, formset: BaseModelFormSet, change: bool
     ) -> None:
+        from practices.services import record_baselines
+
         edited = [f.instance.pk for f in formset.forms if f.instance.pk and f.has_changed()]
         if edited and formset.model is not None:
             record_baselines(list(formset.model._default_manager.filter(pk__in=edited)))

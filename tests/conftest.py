@@ -30,6 +30,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
@@ -40,6 +41,36 @@ from pytest_django.live_server_helper import LiveServer
 
 from municipalities.models import Municipality
 from tests import shared_data
+
+
+def _own_redis_database_per_worker() -> None:
+    """Each pytest-xdist worker uses a Redis database of its own (gw0 the 1st, gw1 the 2nd,
+    ...; 0 stays a one-process run's): the broker, the results and the cache, in this
+    process and, through REDIS_URL, in the worker and server processes its tests start.
+    One worker's `cache.clear()` (a FLUSHDB) must not empty the queue another's Celery
+    worker is reading, nor one's cached data status show in another's pages.
+
+    Django's settings are read before any conftest (pytest-django), so they are changed
+    here, before the first cache or broker connection."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("REDIS_URL", "")
+    if not (worker.startswith("gw") and url):
+        return
+    from django.conf import settings
+    from django.test.signals import setting_changed
+
+    from config.celery import app
+
+    own = urlsplit(url)._replace(path=f"/{1 + int(worker[2:])}").geturl()
+    os.environ["REDIS_URL"] = own
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = own
+    for alias in settings.CACHES.values():
+        if alias.get("LOCATION") == url:
+            alias["LOCATION"] = own
+    setting_changed.send(sender=None, setting="CACHES", value=settings.CACHES, enter=True)
+    app.conf.update(broker_url=own, result_backend=own)
+
+
+_own_redis_database_per_worker()
 
 
 class _Shared:
@@ -110,6 +141,34 @@ def django_db_setup(
     if created and not django_db_keepdb:
         with django_db_blocker.unblock():
             teardown_databases(created, verbosity=request.config.option.verbose)
+
+
+# The modules whose tests take longest (seconds each: a browser, subprocesses, hundreds of
+# requests, hypothesis), run first. With pytest-xdist (pyproject's addopts) the workers
+# then spend the end of a run sharing out short tests instead of one of them finishing a
+# 20-second test alone. Whole modules move, so a module's fixtures are still set up once.
+LONG_FIRST = (
+    # with PostgreSQL and Redis (skipped at once without them): Celery workers, gunicorn
+    "tests/allocation/test_worker_integration.py",
+    "tests/allocation/test_faults_integration.py",
+    "tests/api/test_schemathesis_live.py",
+    "tests/reports/test_browser.py",
+    "tests/api/test_schemathesis.py",
+    "tests/api/test_permission_matrix.py",
+    "tests/config/test_settings.py",
+    "tests/allocation/engine/test_engine.py",
+    "tests/reports/test_workbook_formats.py",
+    "tests/reports/test_data_status.py",
+    "tests/imports/test_upload_flow.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each module and of the rest is kept
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from typing import Any
 
+import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -17,10 +18,25 @@ from tests.allocation.engine.builders import denmark_inputs, small_inputs
 from tests.reports.conftest import Site
 
 
-def _book(client: Any, site: Site) -> Any:
-    response = client.get(f"/runs/{site.default_run.pk}/workbook.xlsx")
-    assert response.status_code == 200
-    return load_workbook(io.BytesIO(response.content))
+@pytest.fixture(scope="module")
+def books(site: Site) -> dict[str, Any]:
+    """The default run's workbook as the viewer downloads it, per language, downloaded and
+    parsed (about a second each) by the first test here that reads it; the tests only read
+    it, and the site's data it comes from is the same in each of them."""
+    return {}
+
+
+@pytest.fixture
+def book_of(site: Site, as_user: Any, books: dict[str, Any]) -> Any:
+    def book(language: str = "da") -> Any:
+        if language not in books:
+            client = as_user("viewer", language=language)
+            response = client.get(f"/runs/{site.default_run.pk}/workbook.xlsx")
+            assert response.status_code == 200
+            books[language] = load_workbook(io.BytesIO(response.content))
+        return books[language]
+
+    return book
 
 
 def _column(ws: Any, header: str) -> list[Any]:
@@ -29,8 +45,8 @@ def _column(ws: Any, header: str) -> list[Any]:
     return [row[head.index(header)] for row in ws.iter_rows(min_row=2)]
 
 
-def test_number_formats_per_column(site: Site, as_user: Any) -> None:
-    book = _book(as_user("viewer"), site)
+def test_number_formats_per_column(book_of: Any) -> None:
+    book = book_of()
     munis = book["Kommuner"]
     head = [c.value for c in munis[1]]
     assert not any("_" in str(h) for h in head), head  # no snake_case
@@ -46,8 +62,8 @@ def test_number_formats_per_column(site: Site, as_user: Any) -> None:
     assert about["Største belastning"][2].number_format == "#,##0"
 
 
-def test_local_time_parameters_in_words_and_noun_run(site: Site, as_user: Any) -> None:
-    book = _book(as_user("viewer"), site)
+def test_local_time_parameters_in_words_and_noun_run(site: Site, book_of: Any) -> None:
+    book = book_of()
     about = {r[0]: r[1:] for r in book["Om"].iter_rows(values_only=True) if r and r[0]}
     assert "Kørsel" in about and "Kør" not in about
     finished = about["Færdig (dansk tid)"][0]
@@ -61,8 +77,8 @@ def test_local_time_parameters_in_words_and_noun_run(site: Site, as_user: Any) -
     assert not any(str(v[0]).startswith("{") for v in about.values() if v)
 
 
-def test_data_status_per_value_and_reasons_in_the_language(site: Site, as_user: Any) -> None:
-    book = _book(as_user("viewer"), site)
+def test_data_status_per_value_and_reasons_in_the_language(book_of: Any) -> None:
+    book = book_of()
     munis = book["Kommuner"]
     assert {c.value for c in _column(munis, "Kapaciteter i dag, kilde")} == {"syntetisk"}
     assert {c.value for c in _column(munis, "Behovsdata")} == {"estimeret"}
@@ -70,8 +86,7 @@ def test_data_status_per_value_and_reasons_in_the_language(site: Site, as_user: 
     assert reasons and all(r.startswith(("udvidelse af", "nyt ydernummer")) for r in reasons), (
         reasons[:3]
     )
-    english = as_user("viewer", language="en")
-    en = _book(english, site)
+    en = book_of("en")
     assert _column(en["Placements"], "Reason")[0].value.startswith(("expansion", "new"))
 
 
