@@ -68,6 +68,24 @@ def take() -> Snapshot:
     return Snapshot(columns, rows)
 
 
+def _sequence_past_the_rows(cursor: Any, table: Table) -> None:
+    """On PostgreSQL, move the table's id sequence past every id written back: the rows come
+    back with their ids, which the sequence does not see, and a flush (``manage.py flush``
+    resets sequences) may have set it back to 1. Never moved back."""
+    if connection.vendor != "postgresql":
+        return  # SQLite's AUTOINCREMENT follows the largest id written
+    quote = connection.ops.quote_name
+    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [quote(table.name), table.order_by])
+    sequence = cursor.fetchone()[0]
+    if sequence is None:  # a primary key without a sequence (a code, a one-to-one)
+        return
+    cursor.execute(
+        f"SELECT setval(%s, GREATEST((SELECT COALESCE(MAX({quote(table.order_by)}), 0) "
+        f"FROM {quote(table.name)}), nextval(%s) - 1, 1))",
+        [sequence, sequence],
+    )
+
+
 def restore(snapshot: Snapshot) -> list[str]:
     """Put every table back as it was in the snapshot; returns the tables rewritten.
 
@@ -90,6 +108,7 @@ def restore(snapshot: Snapshot) -> list[str]:
                         f"VALUES ({', '.join(['%s'] * len(names))})",
                         expected,
                     )
+                _sequence_past_the_rows(cursor, table)
     if "django_content_type" in changed:
         ContentType.objects.clear_cache()  # ids cached by a flush's re-created types
     return changed

@@ -52,3 +52,16 @@ def test_restore_after_a_flush_brings_back_denmark_with_its_ids(committed_db: No
     # keep them.
     stored = ContentType.objects.filter(model="municipality").values_list("pk", flat=True)
     assert ContentType.objects.get_for_model(Municipality).pk == stored.get()
+    # The flush set the id sequences back to 1 (PostgreSQL); the next row still gets an id
+    # of its own, not one of the rows written back.
+    last = DemandIndicator.objects.order_by("pk").last()
+    assert last is not None
+    new = DemandIndicator.objects.create(
+        municipality_id=last.municipality_id,
+        year=1990,
+        indicator=last.indicator,
+        value=1.0,
+        status=last.status,
+        source="a row after a flush",
+    )
+    assert new.pk > last.pk
