@@ -28,6 +28,11 @@ Then:
    (succeeded without all their rows, or failed with some), orphan runs (still queued or
    running, or queued without a task), and how long the killed runs took to finish or fail.
 
+A worker or beat that exits by itself is started again, as the compose file's restart
+policy does, and counted (``worker_restarts``, ``beat_restarts``): Celery's worker exits on
+some broker reconnections ("Unrecoverable error" in kombu while it restores unacknowledged
+messages), and then nothing consumes until it is back.
+
 The whole is bounded by ``--budget`` seconds; every process it started is stopped at the
 end. Lost runs are noticed by the same rule as in production, with shorter bounds so the
 soak fits its budget: RUN_HEARTBEAT_EVERY=2, RUN_STALE_AFTER=30, RUN_SWEEP_EVERY=5 (the
@@ -35,6 +40,7 @@ defaults are 10, 180 and 30). The last line is
 
     BENCH rps=... p95_ms=... cached_p95_ms=... page_p95_ms=... errors=... throttled=...
     think_s=... partial_runs=... orphan_runs=... stuck_after_s=... kills=...
+    worker_restarts=... beat_restarts=...
     redis_down_reads=... redis_down_run=... imports=... burst_runs=... requests=...
     saturated_rps=... saturated_cached_p95_ms=... saturated_page_p95_ms=...
     saturated_errors=... load_avg=...
@@ -133,6 +139,9 @@ class Stack:
         self.web: subprocess.Popen[bytes] | None = None
         self.worker: subprocess.Popen[bytes] | None = None
         self.beat: subprocess.Popen[bytes] | None = None
+        self.lock = threading.Lock()
+        self.stopping = False
+        self.restarts: dict[str, int] = {}
         self.env = {
             **os.environ,
             "DJANGO_ENV": "production",
@@ -246,16 +255,37 @@ class Stack:
         return [int(p) for p in path.read_text().split()] if path.exists() else []
 
     def kill_worker(self) -> None:
-        for pid in self.pool():
-            os.kill(pid, signal.SIGKILL)
-        if self.worker is not None:
-            self.worker.send_signal(signal.SIGKILL)
-            self.worker.wait()
-        self.worker = None
+        with self.lock:
+            for pid in self.pool():
+                os.kill(pid, signal.SIGKILL)
+            if self.worker is not None:
+                self.worker.send_signal(signal.SIGKILL)
+                self.worker.wait()
+            self.worker = None
+
+    def supervise(self, say: Any) -> None:
+        """Start the worker and beat again when one exits by itself, as docker-compose.yml's
+        ``restart: unless-stopped`` does (Celery's worker gives up on some broker
+        reconnections with an "Unrecoverable error" and exits). Counted in the BENCH line."""
+
+        def watch() -> None:
+            while not self.stopping:
+                with self.lock:
+                    for name in ("worker", "beat"):
+                        proc = getattr(self, name)
+                        if proc is not None and proc.poll() is not None:
+                            say(f"{name} exited by itself ({proc.returncode}): started again")
+                            self.restarts[name] = self.restarts.get(name, 0) + 1
+                            (self.start_worker if name == "worker" else self.start_beat)()
+                time.sleep(1.0)
+
+        threading.Thread(target=watch, daemon=True).start()
 
     def stop_all(self) -> None:
-        for proc in (self.beat, self.web, self.worker):
-            stop(proc)
+        self.stopping = True
+        with self.lock:
+            for proc in (self.beat, self.web, self.worker):
+                stop(proc)
         self.stop_redis()
 
 
@@ -544,6 +574,7 @@ def main() -> None:
         stack.start_worker()
         stack.start_beat()
         stack.start_web()
+        stack.supervise(say)
         wait_port(stack.web_port, timeout=40)
         out = stack.manage(
             "shell",
@@ -768,9 +799,12 @@ def main() -> None:
     print(f"soak took {time.monotonic() - began:.0f} s (budget {args.budget:g} s)")
     report["think_s"] = f"{args.think:g}"
     report["kills"] = len(killed)
+    report["worker_restarts"] = stack.restarts.get("worker", 0)
+    report["beat_restarts"] = stack.restarts.get("beat", 0)
     keys = [
         *("rps", "p95_ms", "cached_p95_ms", "page_p95_ms", "errors", "throttled", "think_s"),
         *("partial_runs", "orphan_runs", "stuck_after_s", "kills"),
+        *("worker_restarts", "beat_restarts"),
         *("redis_down_reads", "redis_down_run", "imports", "burst_runs", "requests"),
         *("saturated_rps", "saturated_cached_p95_ms", "saturated_page_p95_ms"),
         *("saturated_errors", "load_avg"),
