@@ -23,6 +23,8 @@ from django.db import connections
 REVISION_TABLE = "allocation_datarevision"
 TRIGGER = "klyngeplan_data_revision"
 EVENTS = ("INSERT", "UPDATE", "DELETE")
+# A fresh random token, in each database's own SQL.
+TOKEN = {"postgresql": "md5(random()::text)", "sqlite": "lower(hex(randomblob(8)))"}
 # (app label, model) of every table build_engine_inputs and input_statuses read.
 ENGINE_MODELS = (
     ("municipalities", "Municipality"),
@@ -49,6 +51,10 @@ def _bump(token: str) -> str:
     )
 
 
+def _sqlite_trigger(table: str, event: str) -> str:
+    return f"{TRIGGER}_{table}_{event.lower()}"
+
+
 def install_triggers(*, using: str = "default") -> None:
     """Create (or replace) the triggers on every engine table, and raise the revision.
     Idempotent."""
@@ -57,7 +63,7 @@ def install_triggers(*, using: str = "default") -> None:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS "
-                f"$$ BEGIN {_bump('md5(random()::text)')}; RETURN NULL; END $$"
+                f"$$ BEGIN {_bump(TOKEN['postgresql'])}; RETURN NULL; END $$"
             )
             for table in engine_tables():
                 # Once per statement: an import of thousands of rows raises it once.
@@ -71,22 +77,17 @@ def install_triggers(*, using: str = "default") -> None:
                 for event in EVENTS:
                     # SQLite has row triggers only (a raise per row, a few µs each), and no
                     # CREATE OR REPLACE: dropped and made again, so a changed body lands.
-                    name = f"{TRIGGER}_{table}_{event.lower()}"
+                    name = _sqlite_trigger(table, event)
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
                     cursor.execute(
                         f"CREATE TRIGGER {name} "
                         f"AFTER {event} ON {table} FOR EACH ROW BEGIN "
-                        f"{_bump('lower(hex(randomblob(8)))')}; END"
+                        f"{_bump(TOKEN['sqlite'])}; END"
                     )
         else:  # pragma: no cover - the project runs on PostgreSQL and SQLite only
             raise NotImplementedError(f"no data revision triggers for {connection.vendor}")
         # A new revision: what a migration wrote while a table had no trigger is not missed.
-        token = (
-            "md5(random()::text)"
-            if connection.vendor == "postgresql"
-            else ("lower(hex(randomblob(8)))")
-        )
-        cursor.execute(_bump(token))
+        cursor.execute(_bump(TOKEN[connection.vendor]))
 
 
 def drop_triggers(*, using: str = "default") -> None:
@@ -98,7 +99,7 @@ def drop_triggers(*, using: str = "default") -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}")
             else:
                 for event in EVENTS:
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_{table}_{event.lower()}")
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {_sqlite_trigger(table, event)}")
         if connection.vendor == "postgresql":
             cursor.execute(f"DROP FUNCTION IF EXISTS {TRIGGER}()")
 

@@ -239,11 +239,8 @@ def _current_data() -> _Current:
         if (
             kept is not None
             and before is not None
-            and (kept.revision, kept.year)
-            == (
-                before,
-                year,
-            )
+            and kept.revision == before
+            and kept.year == year
         ):
             return kept
         inputs = build_engine_inputs(year=year)

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from allocation import revision
 from config.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,6 @@ def check_database() -> str:
 
 
 def check_data_revision() -> str:
-    from allocation import revision  # the app's code, loaded once apps are ready
-
     missing = set(revision.engine_tables()) - revision.installed_tables()
     if missing:
         logger.error("data revision triggers missing on %s: run migrate", sorted(missing))
