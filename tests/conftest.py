@@ -25,15 +25,21 @@ The contract:
 
 from __future__ import annotations
 
+import datetime
 import gc
+import hashlib
 import os
+import sqlite3
 import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import django
 import pytest
+from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -129,33 +135,106 @@ def _no_data_status_from_another_test() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(
-    django_db_setup: None,
+    django_test_environment: None,
+    django_db_modify_db_settings: None,
     django_db_blocker: Any,
     django_db_keepdb: bool,
     django_db_createdb: bool,
     request: pytest.FixtureRequest,
 ) -> Iterator[None]:
-    created: list[Any] = []
+    """The test database with Denmark loaded (pytest-django's own, replaced: on SQLite a
+    copy of a database built earlier from the same code and data is used when there is one,
+    see :func:`_denmark_template`)."""
+    verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
-        test_name = connection.creation._get_test_db_name()  # type: ignore[attr-defined]
-        if connection.settings_dict["NAME"] != test_name:
-            # pytest-django creates the test database only when a test it knows of needs it
-            # (`db`, `django_db`, `transactional_db`, `live_server`), not for `committed_db`
-            # tests run on their own.
+        template = _denmark_template() if not django_db_createdb else None
+        if template is not None and template.exists():
+            created = _test_database_from(template)
+        else:
             created = setup_databases(
-                verbosity=request.config.option.verbose,
+                verbosity=verbosity,
                 interactive=False,
                 aliases={DEFAULT_DB_ALIAS},  # type: ignore[arg-type]  # Django iterates it
                 keepdb=django_db_keepdb and not django_db_createdb,
             )
-        _ensure_denmark()
+            _ensure_denmark()
+            if template is not None:
+                _save_template(template)
         _Shared.snapshot = shared_data.take()
     _Shared.blocker = django_db_blocker
     yield
     _Shared.snapshot = None
-    if created and not django_db_keepdb:
+    if not django_db_keepdb:
         with django_db_blocker.unblock():
-            teardown_databases(created, verbosity=request.config.option.verbose)
+            teardown_databases(created, verbosity=verbosity)
+
+
+# --- a migrated SQLite database with Denmark, kept between runs ------------------------------
+#
+# Migrating and loading Denmark takes each xdist worker 3-4 seconds before its first test.
+# On SQLite (in memory) the result is saved once and copied into the next run's test
+# databases, under a key of everything that decides its content: the project's code and
+# data, the installed packages, Python, SQLite and the day (some loaded values are dated).
+# Any change to one of them is a new key, so a kept database is never a stale one. PostgreSQL
+# (CI) always migrates and loads afresh; `--create-db` does too.
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / ".pytest_cache" / "denmark"
+NOT_CONTENT = {"tests", "bench", "docs", "static", "templates", "locale", "artifacts"}
+
+
+def _denmark_template() -> Path | None:
+    if connection.vendor != "sqlite" or not connection.creation.is_in_memory_db(  # type: ignore[attr-defined]
+        connection.creation._get_test_db_name()  # type: ignore[attr-defined]
+    ):
+        return None
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for line in (
+        sys.version,
+        sqlite3.sqlite_version,
+        str(datetime.date.today()),
+        # the installed packages and their versions, as their metadata directories name them
+        *sorted(p.name for p in Path(django.__file__).parents[1].glob("*.dist-info")),
+    ):
+        digest.update(line.encode() + b"\n")
+    sources = [root / "pyproject.toml", *sorted((root / "data").rglob("*"))]
+    for top in sorted(root.iterdir()):
+        if top.is_dir() and not top.name.startswith(".") and top.name not in NOT_CONTENT:
+            sources += sorted(top.rglob("*.py"))
+    for path in sources:
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return TEMPLATE_DIR / f"{digest.hexdigest()[:32]}.sqlite3"
+
+
+def _save_template(template: Path) -> None:
+    TEMPLATE_DIR.mkdir(parents=True, exist_ok=True)
+    for old in TEMPLATE_DIR.glob("*.sqlite3"):
+        if old != template:
+            old.unlink(missing_ok=True)
+    partial = template.with_suffix(f".{os.getpid()}.partial")
+    target = sqlite3.connect(partial)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    os.replace(partial, template)  # another xdist worker may write the same file: whole only
+
+
+def _test_database_from(template: Path) -> list[Any]:
+    """Point the default connection at its in-memory test database, as Django's
+    `create_test_db` does, and fill it from ``template`` instead of migrating."""
+    old_name = connection.settings_dict["NAME"]
+    name = connection.creation._get_test_db_name()  # type: ignore[attr-defined]
+    connection.close()
+    settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"] = connection.settings_dict["NAME"] = name
+    connection.ensure_connection()
+    source = sqlite3.connect(template)
+    try:
+        source.backup(connection.connection)
+    finally:
+        source.close()
+    return [(connection, old_name, True)]
 
 
 # The modules whose tests take longest (seconds each: a browser, subprocesses, hundreds of
