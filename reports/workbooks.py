@@ -292,17 +292,22 @@ def run_sheets(run: AllocationRun) -> list[Sheet]:
         key=lambda row: (row[0], row[2], row[3]),
     )
     kinds = dict(Placement.Kind.choices)
+    # Tuples, not model instances: building a run's 1,500 placements and their
+    # municipalities as objects took ten times as long as fetching the values.
+    placed = placement_list(run=run).values_list(
+        "year", "municipality_id", "municipality__name", "ydernummer", "pillar", "kind", "reason"
+    )
     placements = [
         [
-            p.year,
-            p.municipality_id,
-            p.municipality.name,
-            p.ydernummer,
-            str(pillars.get(p.pillar, p.pillar)),
-            str(kinds.get(p.kind, p.kind)),
-            reason_text(p.reason),
+            year,
+            code,
+            name,
+            ydernummer,
+            str(pillars.get(pillar, pillar)),
+            str(kinds.get(kind, kind)),
+            reason_text(reason),
         ]
-        for p in placement_list(run=run)
+        for year, code, name, ydernummer, pillar, kind, reason in placed
     ]
     levels = dict(SensitivityBand.Level.choices)
     bands = sorted(
