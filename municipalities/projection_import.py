@@ -253,6 +253,7 @@ def _validate(
     municipality_of = _remembered(of=lambda cell: _municipality(cell, municipalities, by_name))
     age_of, year_of, sex_of = _remembered(of=_age), _remembered(of=_whole), _remembered(of=_sex)
     label_of = _remembered(of=lambda cell: _fold(str(cell)))
+    counts: dict[str, float] = {}
     width = len(table.header)
     # (code, year, sex-is-total) -> band -> count; totals separately, with their row.
     bands: dict[tuple[int, int, bool], dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -299,14 +300,16 @@ def _validate(
         sex_label = ""
         if "sex" in columns:
             sex_label, sex_total = sex_of(cells[columns["sex"]])
-        value = _number(
-            cells[columns["count"]],
-            n=n,
-            column="count",
-            ec=ec,
-            table=table,
-            ref=ref(columns["count"]),
-        )
+        # A count text read before is that number again; a bad one is reported on every
+        # row it is on, so only good ones are kept.
+        text = cells[columns["count"]]
+        value = counts.get(text) if type(text) is str else None
+        if value is None:
+            value = _number(
+                text, n=n, column="count", ec=ec, table=table, ref=ref(columns["count"])
+            )
+            if value is not None and type(text) is str:
+                counts[text] = value
         if not isinstance(code, int) or year is None or isinstance(age, str) or value is None:
             continue
         label = label_of(cells[columns["age"]])
