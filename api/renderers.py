@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
 from rest_framework.renderers import BaseRenderer
 
 from reports.spreadsheet import safe_text
+from reports.xlsx import Sheet, xlsx_bytes
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -152,15 +152,11 @@ class XLSXRenderer(CSVRenderer):
             return b""
         rows = rows_of(data)
         columns = list(dict.fromkeys(key for row in rows for key in row))
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("data")
-        sheet.append([safe_text(c) for c in columns])
-        for row in rows:
-            sheet.append([self.xlsx_cell(row.get(c)) for c in columns])
-        buffer = io.BytesIO()
-        book.save(buffer)
+        table = [[safe_text(c) for c in columns]]
+        table += ([self.xlsx_cell(row.get(c)) for c in columns] for row in rows)
+        content = xlsx_bytes([Sheet(title="data", rows=table)])
         self._name_download(renderer_context, extension="xlsx")
-        return buffer.getvalue()
+        return content
 
 
 def parse_csv(text: str, *, danish: bool = False) -> list[dict[str, str]]:

@@ -38,9 +38,9 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from municipalities.demand_import import _blank, _number, _show, _whole
 from municipalities.importing import ErrorCollector, ImportFailed
@@ -87,6 +87,8 @@ _OPEN = re.compile(
 _CODE_FIRST = re.compile(r"0?(\d{3})\b.*")
 _BAND_NAME = {str(b): b for b in AgeBand.values}
 
+_T = TypeVar("_T")
+
 
 @dataclass(frozen=True)
 class ProjectionValue:
@@ -113,6 +115,29 @@ def _fold(text: str) -> str:
 
 def _plain(text: str) -> str:
     return _fold(text).replace("å", "a").replace("ø", "o").replace("æ", "ae")
+
+
+def _remembered(*, of: Callable[[Any], _T]) -> Callable[[Any], _T]:
+    """``of`` with its result kept for each distinct text or integer cell: a file repeats
+    the same few ages, names, years and sexes thousands of times. Other cells are worked
+    out each time: 1.0, -0.0 or True equal cells (1, 0.0, 1) that are shown differently."""
+    known: dict[str | int, _T] = {}
+
+    def remembered(cell: Any) -> _T:
+        if type(cell) is not str and type(cell) is not int:
+            return of(cell)
+        if cell not in known:
+            known[cell] = of(cell)
+        return known[cell]
+
+    return remembered
+
+
+def _sex(cell: Any) -> tuple[str, bool]:
+    """The sex cell's folded text (for telling duplicate rows apart) and whether the row is
+    for both sexes together."""
+    label = _fold(str(cell or ""))
+    return label, bool(_TOTAL_SEX.fullmatch(label) or _TOTAL_SEX.fullmatch(_plain(label)))
 
 
 def parse_projection(
@@ -225,6 +250,10 @@ def _validate(
     if columns is None:
         return [], 0, 0
     by_name = {_plain(name): code for code, name in municipalities.items()}
+    municipality_of = _remembered(of=lambda cell: _municipality(cell, municipalities, by_name))
+    age_of, year_of, sex_of = _remembered(of=_age), _remembered(of=_whole), _remembered(of=_sex)
+    label_of = _remembered(of=lambda cell: _fold(str(cell)))
+    counts: dict[str, float] = {}
     width = len(table.header)
     # (code, year, sex-is-total) -> band -> count; totals separately, with their row.
     bands: dict[tuple[int, int, bool], dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -242,13 +271,13 @@ def _validate(
             return table.cell_ref(n, col)
 
         at = columns["municipality"]
-        code = _municipality(cells[at], municipalities, by_name)
+        code = municipality_of(cells[at])
         if code is None:
             skipped += 1
             continue
         if isinstance(code, str):
             ec.add(n, "municipality", code + ref(at))
-        year = _whole(cells[columns["year"]])
+        year = year_of(cells[columns["year"]])
         if year is None:
             ec.add(
                 n,
@@ -264,27 +293,26 @@ def _validate(
                 + ref(columns["year"]),
             )
             year = None
-        age = _age(cells[columns["age"]])
+        age = age_of(cells[columns["age"]])
         if isinstance(age, str):
             ec.add(n, "age", age + ref(columns["age"]))
         sex_total = True
         sex_label = ""
         if "sex" in columns:
-            sex_label = _fold(str(cells[columns["sex"]] or ""))
-            sex_total = bool(
-                _TOTAL_SEX.fullmatch(sex_label) or _TOTAL_SEX.fullmatch(_plain(sex_label))
+            sex_label, sex_total = sex_of(cells[columns["sex"]])
+        # A count text read before is that number again; a bad one is reported on every
+        # row it is on, so only good ones are kept.
+        text = cells[columns["count"]]
+        value = counts.get(text) if type(text) is str else None
+        if value is None:
+            value = _number(
+                text, n=n, column="count", ec=ec, table=table, ref=ref(columns["count"])
             )
-        value = _number(
-            cells[columns["count"]],
-            n=n,
-            column="count",
-            ec=ec,
-            table=table,
-            ref=ref(columns["count"]),
-        )
+            if value is not None and type(text) is str:
+                counts[text] = value
         if not isinstance(code, int) or year is None or isinstance(age, str) or value is None:
             continue
-        label = _fold(str(cells[columns["age"]]))
+        label = label_of(cells[columns["age"]])
         dup = (code, year, label, sex_label)
         if dup in seen:
             ec.add(
