@@ -60,10 +60,9 @@ def caps_per_year(inputs: EngineInputs, params: AllocationParams) -> np.ndarray:
     """
     out = np.full(len(inputs.municipalities), np.inf)
     if params.recruitment_rate > 0:
-        practices = inputs.practices
         today = np.bincount(
-            inputs.municipalities.index.get_indexer(pd.Index(practices["kommunekode"])),
-            weights=practices["capacities"].to_numpy(np.float64),
+            inputs.practice_municipality,
+            weights=inputs.practices["capacities"].to_numpy(np.float64),
             minlength=len(out),
         )
         # The epsilon keeps 10 % of 20 at 2, not 3 from a floating-point 2.0000000000000004.
