@@ -103,11 +103,22 @@ def json_safe(value: Any) -> Any:
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """One JSON-safe dict per row; missing values become None."""
     cols = list(frame.columns)
-    arrays = [frame[c].astype(object).to_numpy() for c in cols]
-    return [
-        {c: json_safe(None if _missing(v) else v) for c, v in zip(cols, row, strict=True)}
-        for row in zip(*arrays, strict=True)
-    ]
+    cells = [_cells(frame[c]) for c in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*cells, strict=True)]
+
+
+def _cells(column: pd.Series) -> list[Any]:
+    """A column's values made JSON-safe (see `records`)."""
+    dtype = getattr(column, "dtype", None)
+    if isinstance(column, pd.Series) and isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        # Numbers: tolist() gives the Python scalars json_safe would; only a float can be
+        # missing or infinite, and those become None.
+        values = column.to_numpy()
+        cells: list[Any] = values.tolist()
+        if dtype.kind == "f" and not np.isfinite(values).all():
+            cells = [v if math.isfinite(v) else None for v in cells]
+        return cells
+    return [json_safe(None if _missing(v) else v) for v in column.astype(object).to_numpy()]
 
 
 def _missing(v: Any) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from .demand import (
     w_features,
     w_weights,
 )
-from .explain import driver_frame, explain_municipality
+from .explain import Explainer, driver_frame
 from .frames import (
     area_codes,
     caps_per_year,
@@ -93,14 +94,17 @@ class Outcome:
         return out
 
     def explain(self, kommunekode: int) -> dict[str, Any]:
-        return explain_municipality(
-            int(kommunekode),
+        return self._explainer.explain(int(kommunekode), self.metrics)
+
+    @cached_property
+    def _explainer(self) -> Explainer:
+        # Built on the first explanation: a run explains all its municipalities or none.
+        return Explainer(
             municipalities=self.municipalities,
             drivers=self.explanations,
             inputs_frame=self.inputs_frame,
             params=self.params,
             w_scale=self.w_scale,
-            metrics=self.metrics,
         )
 
     def to_dict(self, *, placements: bool = True, explanations: bool = True) -> dict[str, Any]:
