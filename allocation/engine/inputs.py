@@ -228,7 +228,8 @@ def _practices(frame: pd.DataFrame, codes: pd.Index) -> tuple[pd.DataFrame, np.n
     listed = _numeric(frame, "listed_patients", what)
     is_open = frame["open"].astype(bool).to_numpy()
     labels = frame.index
-    unique = pd.Index(ydernummer)
+    # Object Indexes: the same hash look-ups as str ones, without building string arrays.
+    unique = pd.Index(ydernummer, dtype=object)
     if unique.has_duplicates:
         dup = ydernummer[unique.duplicated()][0]
         raise ValueError(f"practices: ydernummer {dup} appears twice")
@@ -252,8 +253,7 @@ def _practices(frame: pd.DataFrame, codes: pd.Index) -> tuple[pd.DataFrame, np.n
             "practices: column listed_patients must not be negative "
             f"(ydernummer {_at(labels, ydernummer, _first(bad))})"
         )
-    # ydernumre are unique, so the order is total and any sort gives it.
-    order = np.lexsort((ydernummer, code))
+    order = _by_municipality_and_ydernummer(code, ydernummer)
     out = pd.DataFrame(
         {
             "ydernummer": ydernummer[order],
@@ -266,6 +266,17 @@ def _practices(frame: pd.DataFrame, codes: pd.Index) -> tuple[pd.DataFrame, np.n
     return out, _read_only(np.asarray(row[order], dtype=np.int64))
 
 
+def _by_municipality_and_ydernummer(code: np.ndarray, ydernummer: np.ndarray) -> np.ndarray:
+    """The order of the practices by (kommunekode, ydernummer). The ydernumre are unique, so
+    the order is total and any sort gives it; a missing one (NaN, which no string compares
+    with) goes last in its municipality, where pandas sorts it."""
+    try:
+        return np.lexsort((ydernummer, code))
+    except TypeError:
+        keys = pd.DataFrame({"kommunekode": code, "ydernummer": ydernummer})
+        return keys.sort_values(["kommunekode", "ydernummer"], kind="stable").index.to_numpy()
+
+
 def _doctors(frame: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
     what = "doctors"
     _require(frame, DOCTOR_COLUMNS, what)
@@ -274,7 +285,7 @@ def _doctors(frame: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
     birth_year = _numeric(frame, "birth_year", what).astype(np.int64)
     fte = _numeric(frame, "fte", what)
     labels = frame.index
-    position = pd.Index(practices["ydernummer"]).get_indexer(ydernummer)
+    position = pd.Index(practices["ydernummer"].to_numpy(), dtype=object).get_indexer(ydernummer)
     unknown = position < 0
     if unknown.any():
         i = _first(unknown)

@@ -462,7 +462,8 @@ def _open_share_metrics(
         )
         out["open_share_2030_need"] = how
     # Practice forms: solo practices (one capacity or less) at the horizon, before and after.
-    position = pd.Index(ydernumre).get_indexer(placed.ydernummer)
+    # An object Index: the same look-up as a str one, without inferring a string array.
+    position = pd.Index(ydernumre, dtype=object).get_indexer(placed.ydernummer)
     existing = position >= 0
     added_all = np.bincount(position[existing], minlength=len(ydernumre))
     _, new_sizes = np.unique(placed.ydernummer[~existing], return_counts=True)
