@@ -84,9 +84,14 @@ def floors_by_area(params: AllocationParams, slugs: list[str]) -> np.ndarray:
     return np.array([params.floors.get(s, 0) for s in slugs], dtype=np.float64)
 
 
+_PLAIN: frozenset[type] = frozenset({str, int, bool, type(None)})
+
+
 def json_safe(value: Any) -> Any:
     """Dicts, lists and scalars as JSON takes them: non-finite numbers and pd.NA become
     None, numpy scalars Python ones, keys strings."""
+    if type(value) in _PLAIN:  # most leaves: nothing to convert
+        return value
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

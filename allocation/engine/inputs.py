@@ -365,7 +365,7 @@ def _projection(frame: pd.DataFrame | None, codes: pd.Index) -> dict[int, np.nda
     row_of = codes.get_indexer(pd.Index(code))
     if (row_of < 0).any():
         raise ValueError(f"projection: unknown kommunekode {code[np.flatnonzero(row_of < 0)[0]]}")
-    col_of = np.array([AGE_BAND_COLUMNS.index(b) for b in band], dtype=np.int64)
+    col_of = pd.Index(AGE_BAND_COLUMNS).get_indexer(band)  # every band is known here
     out: dict[int, np.ndarray] = {}
     for y in np.unique(year):
         at = year == y
