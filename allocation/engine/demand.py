@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .apportion import FloatArray
 from .inputs import EngineInputs
@@ -241,11 +240,10 @@ def supply(inputs: EngineInputs, params: AllocationParams, year: int | None = No
     """Supply at the horizon, or at `year` (base_year..horizon: the doctors retiring by then
     have left, less the replaced share)."""
     end = params.horizon if year is None else year
-    codes = inputs.municipalities.index
     practices = inputs.practices
     doctors = inputs.doctors
-    n_m = len(codes)
-    pos = codes.get_indexer(pd.Index(practices["kommunekode"]))
+    n_m = len(inputs.municipalities)
+    pos = inputs.practice_municipality
     today = practices["capacities"].to_numpy(dtype=np.float64)
 
     # A doctor already past the retirement age in the base year retires in the base year.
@@ -259,11 +257,8 @@ def supply(inputs: EngineInputs, params: AllocationParams, year: int | None = No
         weights=fte[retiring_doc],
         minlength=len(params.years),
     )
-    practice_pos = doctors["practice"].to_numpy()
     retiring_p = _sum_by(
-        practice_pos,
-        np.where(retiring_doc, doctors["fte"].to_numpy(dtype=np.float64), 0.0),
-        len(practices),
+        doctors["practice"].to_numpy(), np.where(retiring_doc, fte, 0.0), len(practices)
     )
     leaving = np.minimum((1.0 - params.replacement_share) * retiring_p, today)
     horizon_p = today - leaving

@@ -83,13 +83,173 @@ def coverage_levels(
     return last, following, level
 
 
-def _row(frame: pd.DataFrame, key: int) -> dict[str, Any]:
-    return {str(k): v for k, v in frame.loc[key].to_dict().items()}
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every row as a dict of Python scalars (and pd.NA), as ``frame.loc[key].to_dict()``
+    gives it, for all rows at once."""
+    names = [str(c) for c in frame.columns]
+    columns = [frame[c].tolist() for c in frame.columns]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _num(x: Any) -> float | None:
     value = float(x)
     return value if math.isfinite(value) else None
+
+
+class Explainer:
+    """The explanations of one run's municipalities.
+
+    What they all quote (the rows of the frames, the effective driver weights, the coverage
+    levels) is read once here, so explaining every municipality of a run costs little more
+    than explaining one. The frames are read on construction: build it after the run.
+    """
+
+    def __init__(
+        self,
+        *,
+        municipalities: pd.DataFrame,
+        drivers: pd.DataFrame,
+        inputs_frame: pd.DataFrame,
+        params: AllocationParams,
+        w_scale: float = 1.0,
+    ) -> None:
+        self.params = params
+        self.w_scale = w_scale
+        self._position = {k: i for i, k in enumerate(municipalities.index.tolist())}
+        self._rows = _rows(municipalities)
+        same = drivers.index.equals(municipalities.index)
+        self._drivers = _rows(drivers if same else drivers.loc[municipalities.index])
+        self._effective = {
+            "transition": effective_weights(
+                inputs_frame, TRANSITION_DRIVERS, dict(params.transition_weights)
+            ),
+            "accessibility": effective_weights(
+                inputs_frame, ACCESSIBILITY_DRIVERS, dict(params.accessibility_weights)
+            ),
+        }
+        self._levels = coverage_levels(municipalities, params)
+
+    def explain(self, kommunekode: int, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Structured explanation of one municipality's result, with a one-sentence
+        summary; ``metrics`` the run's metrics, for the training pipeline's figures."""
+        if kommunekode not in self._position:
+            raise KeyError(f"unknown kommunekode {kommunekode}")
+        at = self._position[kommunekode]
+        row = self._rows[at]
+        d = self._drivers[at]
+        params = self.params
+        w_weights = {
+            **{b: params.age_weights[b] for b in W_FEATURES[:4]},
+            "chronic": params.chronic_weight,
+            "multimorbid": params.multimorbid_weight,
+            "vulnerable": params.vulnerable_weight,
+        }
+        out: dict[str, Any] = {
+            "kommunekode": int(kommunekode),
+            "name": str(row["name"]),
+            "need": {
+                "base_year": params.base_year,
+                "horizon": params.horizon,
+                "weighted_citizens_base": float(row["weighted_citizens_base"]),
+                "weighted_citizens_horizon": float(row["weighted_citizens_horizon"]),
+                "growth": _ratio(row["weighted_citizens_horizon"], row["weighted_citizens_base"]),
+                "population_base": float(row["population_base"]),
+                "population_horizon": float(row["population_horizon"]),
+                "pop_80_plus_base": float(row["pop_80_plus_base"]),
+                "pop_80_plus_horizon": float(row["pop_80_plus_horizon"]),
+            },
+            # The components at the horizon (the counts carried forward, docs/model.md).
+            "weighted_citizens": {
+                "year": params.horizon,
+                "total": float(row["weighted_citizens"]),
+                # W = scale x the raw weighted sum; the scale makes Denmark's W in the base year
+                # add up to its citizens (1 when normalise_weighted_citizens is off).
+                "scale": float(self.w_scale),
+                "normalised": params.normalise_weighted_citizens,
+                "components": {
+                    f: {
+                        "citizens": float(d[f"count.{f}"]),
+                        # What its age mix implies (None for the age bands themselves): the
+                        # weight applies to citizens minus this.
+                        "age_expected": (
+                            float(d[f"expected.{f}"]) if f in EXCESS_FEATURES else None
+                        ),
+                        "weight": w_weights[f],
+                        "scaled_weight": w_weights[f] * float(self.w_scale),
+                        "weighted": float(d[f"w.{f}"]),
+                    }
+                    for f in W_FEATURES
+                },
+            },
+            "supply": {
+                "capacities_today": float(row["capacities_today"]),
+                "retiring_fte": float(row["retiring_fte"]),
+                "retirement_age": params.retirement_age,
+                "replacement_share": params.replacement_share,
+                "replaced": float(row["replaced"]),
+                "not_replaced": float(row["retiring_fte"]) - float(row["replaced"]),
+                "supply_at_horizon": float(row["supply_at_horizon"]),
+                "has_supply": float(row["supply_at_horizon"]) > 0,
+                "pipeline": _pipeline(params, metrics or {}),
+            },
+            "load": {
+                "before": _num(row["load_before"]),
+                "after_coverage": _num(row["load_after_coverage"]),
+                "after": _num(row["load_after"]),
+                "list_norm": params.list_norm,
+            },
+        }
+        for pillar, names, method in (
+            ("transition", TRANSITION_DRIVERS, params.transition_method),
+            ("accessibility", ACCESSIBILITY_DRIVERS, params.accessibility_method),
+        ):
+            eff = self._effective[pillar]
+            index = float(row[f"{pillar}_index"])
+            total = int(getattr(params, pillar))
+            out[pillar] = {
+                "method": method,
+                "pillar_total": total,
+                "index": index,
+                "quota": index * total,
+                "result": int(row[pillar]),
+                "drivers": {
+                    n: {
+                        "value": float(d[f"{pillar}.{n}.value"]),
+                        "national_share": float(d[f"{pillar}.{n}.share"]),
+                        "weight": eff[n],
+                        "contribution": eff[n] * float(d[f"{pillar}.{n}.share"]),
+                    }
+                    for n in names
+                },
+            }
+        first = row["coverage_first_position"]
+        last = row["coverage_last_position"]
+        last_load, next_load, level = self._levels
+        result = int(row["coverage"])
+        cap_binding = _int_or_none(row["coverage_cap"]) is not None
+        last_in, next_in = _num(last_load[at]) if result > 0 else None, _num(next_load[at])
+        out["coverage"] = {
+            "method": params.coverage_method,
+            "pillar_total": params.coverage,
+            "result": int(row["coverage"]),
+            "first_position": None if pd.isna(first) else int(first),
+            "last_position": None if pd.isna(last) else int(last),
+            "load_rank_before": int(row["load_rank_before"]),
+            "cap_per_year": _int_or_none(row["coverage_cap_per_year"]),
+            "cap_binding": cap_binding,
+            # The water level and this municipality's place against it (None: unbounded, no
+            # supply): its last capacity came in at last_load, its next would at next_load.
+            "water_level": None if level is None else _num(level),
+            "last_load": last_in,
+            "next_load": next_in,
+            "list_relief": params.list_relief["coverage"],
+            "why_not_fewer": _why_not_fewer(result, last_load[at], level),
+            "why_not_more": _why_not_more(cap_binding, next_load[at], level, params),
+            "cap_total": _int_or_none(row["coverage_cap"]),
+        }
+        out["total"] = int(row["total"])
+        out["sentence"] = _sentence(out)
+        return out
 
 
 def explain_municipality(
@@ -105,127 +265,18 @@ def explain_municipality(
     """Structured explanation of one municipality's result, with a one-sentence summary.
 
     ``w_scale`` is the factor applied to the raw weighted sums (engine.demand.need);
-    ``metrics`` the run's metrics, for the training pipeline's figures."""
+    ``metrics`` the run's metrics, for the training pipeline's figures. (`Explainer`
+    explains many municipalities of one run for the cost of one.)"""
     if kommunekode not in municipalities.index:
         raise KeyError(f"unknown kommunekode {kommunekode}")
-    row = _row(municipalities, kommunekode)
-    d = _row(drivers, kommunekode)
-    w_weights = {
-        **{b: params.age_weights[b] for b in W_FEATURES[:4]},
-        "chronic": params.chronic_weight,
-        "multimorbid": params.multimorbid_weight,
-        "vulnerable": params.vulnerable_weight,
-    }
-    out: dict[str, Any] = {
-        "kommunekode": int(kommunekode),
-        "name": str(row["name"]),
-        "need": {
-            "base_year": params.base_year,
-            "horizon": params.horizon,
-            "weighted_citizens_base": float(row["weighted_citizens_base"]),
-            "weighted_citizens_horizon": float(row["weighted_citizens_horizon"]),
-            "growth": _ratio(row["weighted_citizens_horizon"], row["weighted_citizens_base"]),
-            "population_base": float(row["population_base"]),
-            "population_horizon": float(row["population_horizon"]),
-            "pop_80_plus_base": float(row["pop_80_plus_base"]),
-            "pop_80_plus_horizon": float(row["pop_80_plus_horizon"]),
-        },
-        # The components at the horizon (the counts carried forward, docs/model.md).
-        "weighted_citizens": {
-            "year": params.horizon,
-            "total": float(row["weighted_citizens"]),
-            # W = scale x the raw weighted sum; the scale makes Denmark's W in the base year
-            # add up to its citizens (1 when normalise_weighted_citizens is off).
-            "scale": float(w_scale),
-            "normalised": params.normalise_weighted_citizens,
-            "components": {
-                f: {
-                    "citizens": float(d[f"count.{f}"]),
-                    # What its age mix implies (None for the age bands themselves): the
-                    # weight applies to citizens minus this.
-                    "age_expected": (float(d[f"expected.{f}"]) if f in EXCESS_FEATURES else None),
-                    "weight": w_weights[f],
-                    "scaled_weight": w_weights[f] * float(w_scale),
-                    "weighted": float(d[f"w.{f}"]),
-                }
-                for f in W_FEATURES
-            },
-        },
-        "supply": {
-            "capacities_today": float(row["capacities_today"]),
-            "retiring_fte": float(row["retiring_fte"]),
-            "retirement_age": params.retirement_age,
-            "replacement_share": params.replacement_share,
-            "replaced": float(row["replaced"]),
-            "not_replaced": float(row["retiring_fte"]) - float(row["replaced"]),
-            "supply_at_horizon": float(row["supply_at_horizon"]),
-            "has_supply": float(row["supply_at_horizon"]) > 0,
-            "pipeline": _pipeline(params, metrics or {}),
-        },
-        "load": {
-            "before": _num(row["load_before"]),
-            "after_coverage": _num(row["load_after_coverage"]),
-            "after": _num(row["load_after"]),
-            "list_norm": params.list_norm,
-        },
-    }
-    for pillar, names, weights, method in (
-        ("transition", TRANSITION_DRIVERS, params.transition_weights, params.transition_method),
-        (
-            "accessibility",
-            ACCESSIBILITY_DRIVERS,
-            params.accessibility_weights,
-            params.accessibility_method,
-        ),
-    ):
-        eff = effective_weights(inputs_frame, names, dict(weights))
-        index = float(row[f"{pillar}_index"])
-        total = int(getattr(params, pillar))
-        out[pillar] = {
-            "method": method,
-            "pillar_total": total,
-            "index": index,
-            "quota": index * total,
-            "result": int(row[pillar]),
-            "drivers": {
-                n: {
-                    "value": float(d[f"{pillar}.{n}.value"]),
-                    "national_share": float(d[f"{pillar}.{n}.share"]),
-                    "weight": eff[n],
-                    "contribution": eff[n] * float(d[f"{pillar}.{n}.share"]),
-                }
-                for n in names
-            },
-        }
-    first = row["coverage_first_position"]
-    last = row["coverage_last_position"]
-    last_load, next_load, level = coverage_levels(municipalities, params)
-    at = municipalities.index.get_loc(kommunekode)
-    result = int(row["coverage"])
-    cap_binding = _int_or_none(row["coverage_cap"]) is not None
-    last_in, next_in = _num(last_load[at]) if result > 0 else None, _num(next_load[at])
-    out["coverage"] = {
-        "method": params.coverage_method,
-        "pillar_total": params.coverage,
-        "result": int(row["coverage"]),
-        "first_position": None if pd.isna(first) else int(first),
-        "last_position": None if pd.isna(last) else int(last),
-        "load_rank_before": int(row["load_rank_before"]),
-        "cap_per_year": _int_or_none(row["coverage_cap_per_year"]),
-        "cap_binding": cap_binding,
-        # The water level and this municipality's place against it (None: unbounded, no
-        # supply): its last capacity came in at last_load, its next would at next_load.
-        "water_level": None if level is None else _num(level),
-        "last_load": last_in,
-        "next_load": next_in,
-        "list_relief": params.list_relief["coverage"],
-        "why_not_fewer": _why_not_fewer(result, last_load[at], level),
-        "why_not_more": _why_not_more(cap_binding, next_load[at], level, params),
-        "cap_total": _int_or_none(row["coverage_cap"]),
-    }
-    out["total"] = int(row["total"])
-    out["sentence"] = _sentence(out)
-    return out
+    explainer = Explainer(
+        municipalities=municipalities,
+        drivers=drivers,
+        inputs_frame=inputs_frame,
+        params=params,
+        w_scale=w_scale,
+    )
+    return explainer.explain(kommunekode, metrics)
 
 
 def _pipeline(params: AllocationParams, metrics: dict[str, Any]) -> dict[str, Any]:

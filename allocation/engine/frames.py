@@ -60,10 +60,9 @@ def caps_per_year(inputs: EngineInputs, params: AllocationParams) -> np.ndarray:
     """
     out = np.full(len(inputs.municipalities), np.inf)
     if params.recruitment_rate > 0:
-        practices = inputs.practices
         today = np.bincount(
-            inputs.municipalities.index.get_indexer(pd.Index(practices["kommunekode"])),
-            weights=practices["capacities"].to_numpy(np.float64),
+            inputs.practice_municipality,
+            weights=inputs.practices["capacities"].to_numpy(np.float64),
             minlength=len(out),
         )
         # The epsilon keeps 10 % of 20 at 2, not 3 from a floating-point 2.0000000000000004.
@@ -85,9 +84,14 @@ def floors_by_area(params: AllocationParams, slugs: list[str]) -> np.ndarray:
     return np.array([params.floors.get(s, 0) for s in slugs], dtype=np.float64)
 
 
+_PLAIN: frozenset[type] = frozenset({str, int, bool, type(None)})
+
+
 def json_safe(value: Any) -> Any:
     """Dicts, lists and scalars as JSON takes them: non-finite numbers and pd.NA become
     None, numpy scalars Python ones, keys strings."""
+    if type(value) in _PLAIN:  # most leaves: nothing to convert
+        return value
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -104,11 +108,22 @@ def json_safe(value: Any) -> Any:
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """One JSON-safe dict per row; missing values become None."""
     cols = list(frame.columns)
-    arrays = [frame[c].astype(object).to_numpy() for c in cols]
-    return [
-        {c: json_safe(None if _missing(v) else v) for c, v in zip(cols, row, strict=True)}
-        for row in zip(*arrays, strict=True)
-    ]
+    cells = [_cells(frame[c]) for c in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*cells, strict=True)]
+
+
+def _cells(column: pd.Series) -> list[Any]:
+    """A column's values made JSON-safe (see `records`)."""
+    dtype = getattr(column, "dtype", None)
+    if isinstance(column, pd.Series) and isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        # Numbers: tolist() gives the Python scalars json_safe would; only a float can be
+        # missing or infinite, and those become None.
+        values = column.to_numpy()
+        cells: list[Any] = values.tolist()
+        if dtype.kind == "f" and not np.isfinite(values).all():
+            cells = [v if math.isfinite(v) else None for v in cells]
+        return cells
+    return [json_safe(None if _missing(v) else v) for v in column.astype(object).to_numpy()]
 
 
 def _missing(v: Any) -> bool:

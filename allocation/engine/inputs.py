@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -66,12 +65,23 @@ class EngineInputs:
     projection: pd.DataFrame | None = None
     # year -> (M, 4) projected bands, built from `projection` on construction.
     _bands_by_year: dict[int, np.ndarray] = field(default_factory=dict, init=False, repr=False)
+    # (M, len(MUNICIPALITY_COLUMNS)) float copy of the municipal columns, built on
+    # construction from the validated arrays (reading it back from the frame costs more).
+    _matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), init=False, repr=False)
+    # (P,) row in `municipalities` of each practice's municipality.
+    _practice_row: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64), init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "municipalities", _municipalities(self.municipalities))
-        codes = self.municipalities.index
-        set_(self, "practices", _practices(self.practices, codes))
+        municipalities, matrix = _municipalities(self.municipalities)
+        set_(self, "municipalities", municipalities)
+        set_(self, "_matrix", matrix)
+        codes = municipalities.index
+        practices, practice_row = _practices(self.practices, codes)
+        set_(self, "practices", practices)
+        set_(self, "_practice_row", practice_row)
         set_(self, "doctors", _doctors(self.doctors, self.practices))
         set_(self, "geographies", _geographies(self.geographies, codes))
         if not isinstance(self.area_names, Mapping):
@@ -91,16 +101,24 @@ class EngineInputs:
     def codes(self) -> np.ndarray:
         return self.municipalities.index.to_numpy()
 
-    @cached_property
-    def _matrix(self) -> np.ndarray:
-        return self.municipalities.loc[:, list(MUNICIPALITY_COLUMNS)].to_numpy(np.float64)
-
     def matrix(self, columns: tuple[str, ...]) -> np.ndarray:
         """(M, len(columns)) float array of municipal columns (no pandas indexing cost)."""
-        return self._matrix[:, [MUNICIPALITY_COLUMNS.index(c) for c in columns]]
+        return self._matrix[:, [_COLUMN[c] for c in columns]]
+
+    def column(self, column: str) -> np.ndarray:
+        """(M,) one municipal column as floats (a read-only view)."""
+        return self._matrix[:, _COLUMN[column]]
+
+    @property
+    def practice_municipality(self) -> np.ndarray:
+        """(P,) position in `municipalities` of each practice's municipality (read-only)."""
+        return self._practice_row
 
     def area_name(self, geography: str, area: str) -> str:
         return str(self.area_names.get(geography, {}).get(area, area))
+
+
+_COLUMN: dict[str, int] = {c: i for i, c in enumerate(MUNICIPALITY_COLUMNS)}
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -112,10 +130,17 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
 
 
 def _numeric(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
-    try:
-        values = pd.to_numeric(frame[column], errors="raise").to_numpy(dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what}: column {column} must be numeric") from None
+    series = frame[column]
+    dtype = getattr(series, "dtype", None)
+    if isinstance(series, pd.Series) and isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        # Already numbers: pd.to_numeric would return the column as it is, and costs more
+        # than the rest of the validation on a small frame.
+        values = series.to_numpy(dtype=np.float64)
+    else:
+        try:
+            values = pd.to_numeric(series, errors="raise").to_numpy(dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{what}: column {column} must be numeric") from None
     bad = ~np.isfinite(values)
     if bad.any():
         raise ValueError(
@@ -125,17 +150,25 @@ def _numeric(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
     return values
 
 
-def _first_bad(frame: pd.DataFrame, mask: np.ndarray) -> object:
-    return frame.index[np.flatnonzero(mask)[0]]
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """The inputs' arrays are shared by every run on them: nobody may write into them."""
+    array.flags.writeable = False
+    return array
 
 
-def _at(frame: pd.DataFrame, row: object, column: str) -> object:
-    """A cell for an error message."""
-    values: dict[object, object] = frame[column].to_dict()
-    return values[row]
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
 
 
-def _municipalities(frame: pd.DataFrame) -> pd.DataFrame:
+def _at(index: pd.Index, values: np.ndarray, i: int) -> object:
+    """A cell for an error message: the value under row i's label (under a label used twice,
+    the later row's, as a dict of the column has it)."""
+    cells: dict[object, object] = pd.Series(values, index=index).to_dict()
+    return cells[index[i]]
+
+
+def _municipalities(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The frame sorted by kommunekode, and its MUNICIPALITY_COLUMNS as one float matrix."""
     what = "municipalities"
     _require(frame, ("name", *MUNICIPALITY_COLUMNS), what)
     if len(frame) == 0:
@@ -146,111 +179,143 @@ def _municipalities(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("municipalities: the index must be integer kommunekoder") from None
     if index.has_duplicates:
         raise ValueError(f"municipalities: kommunekode {index[index.duplicated()][0]} twice")
-    out = pd.DataFrame(index=index)
-    out["name"] = frame["name"].astype(str).to_numpy()
+    names = frame["name"].astype(str).to_numpy()
+    columns: list[np.ndarray] = []
     for column in MUNICIPALITY_COLUMNS:
         values = _numeric(frame, column, what)
         if (values < 0).any():
             raise ValueError(
                 f"municipalities: column {column} is negative for kommunekode "
-                f"{index[np.flatnonzero(values < 0)[0]]}"
+                f"{index[_first(values < 0)]}"
             )
-        out[column] = values
+        columns.append(values)
     # No municipality holds a hundred million people, and no count of its citizens (or of
     # places for them) exceeds its population: such inputs are typing errors, and the engine
     # would otherwise turn them into capacities (1e308 chronically ill citizens moved
     # København from 99 to 777).
-    population = out["population"].to_numpy()
+    population = columns[0]
     if (population > MAX_POPULATION).any():
-        row = index[np.flatnonzero(population > MAX_POPULATION)[0]]
+        i = _first(population > MAX_POPULATION)
         raise ValueError(
-            f"municipalities: population {out.at[row, 'population']:g} for kommunekode {row} "
+            f"municipalities: population {population[i]:g} for kommunekode {index[i]} "
             f"is not plausible (at most {MAX_POPULATION:,.0f})"
         )
-    for column in MUNICIPALITY_COLUMNS[1:]:
-        over = out[column].to_numpy() > population * (1 + 1e-9)
+    for column, values in zip(MUNICIPALITY_COLUMNS[1:], columns[1:], strict=True):
+        over = values > population * (1 + 1e-9)
         if over.any():
-            row = index[np.flatnonzero(over)[0]]
+            i = _first(over)
             raise ValueError(
-                f"municipalities: column {column} is {out.at[row, column]:g} for kommunekode "
-                f"{row}, more than its population {out.at[row, 'population']:g}"
+                f"municipalities: column {column} is {values[i]:g} for kommunekode "
+                f"{index[i]}, more than its population {population[i]:g}"
             )
-    return out.sort_index()
+    order = np.argsort(index.to_numpy(), kind="stable")
+    # One (K, M) array, transposed: the (M, K) matrix in the column-major layout that
+    # DataFrame.to_numpy gives, so that the arithmetic on it sums in the same order.
+    matrix = _read_only(np.array([values[order] for values in columns]).T)
+    data: dict[str, np.ndarray] = {"name": names[order]}
+    data.update(zip(MUNICIPALITY_COLUMNS, matrix.T, strict=True))
+    return pd.DataFrame(data, index=index[order]), matrix
 
 
-def _practices(frame: pd.DataFrame, codes: pd.Index) -> pd.DataFrame:
+def _practices(frame: pd.DataFrame, codes: pd.Index) -> tuple[pd.DataFrame, np.ndarray]:
+    """The frame sorted by (kommunekode, ydernummer), and each sorted row's municipality
+    position in `codes`."""
     what = "practices"
     _require(frame, PRACTICE_COLUMNS, what)
-    out = pd.DataFrame(
-        {
-            "ydernummer": frame["ydernummer"].astype(str).to_numpy(),
-            "kommunekode": _numeric(frame, "kommunekode", what).astype(np.int64),
-            "capacities": _numeric(frame, "capacities", what),
-            "listed_patients": _numeric(frame, "listed_patients", what),
-            "open": frame["open"].astype(bool).to_numpy(),
-        },
-        index=frame.index,
-    )
-    if out["ydernummer"].duplicated().any():
-        dup = out.loc[out["ydernummer"].duplicated(), "ydernummer"].iloc[0]
+    ydernummer = frame["ydernummer"].astype(str).to_numpy()
+    code = _numeric(frame, "kommunekode", what).astype(np.int64)
+    capacities = _numeric(frame, "capacities", what)
+    listed = _numeric(frame, "listed_patients", what)
+    is_open = frame["open"].astype(bool).to_numpy()
+    labels = frame.index
+    # Object Indexes: the same hash look-ups as str ones, without building string arrays.
+    unique = pd.Index(ydernummer, dtype=object)
+    if unique.has_duplicates:
+        dup = ydernummer[unique.duplicated()][0]
         raise ValueError(f"practices: ydernummer {dup} appears twice")
-    unknown = ~out["kommunekode"].isin(codes).to_numpy()
+    row = codes.get_indexer(code)
+    unknown = row < 0
     if unknown.any():
-        row = _first_bad(out, unknown)
+        i = _first(unknown)
         raise ValueError(
-            f"practices: unknown kommunekode {_at(out, row, 'kommunekode')} "
-            f"(ydernummer {_at(out, row, 'ydernummer')})"
+            f"practices: unknown kommunekode {_at(labels, code, i)} "
+            f"(ydernummer {_at(labels, ydernummer, i)})"
         )
-    bad = out["capacities"].to_numpy() <= 0
+    bad = capacities <= 0
     if bad.any():
-        row = _first_bad(out, bad)
         raise ValueError(
-            f"practices: column capacities must be > 0 (ydernummer {_at(out, row, 'ydernummer')})"
+            "practices: column capacities must be > 0 "
+            f"(ydernummer {_at(labels, ydernummer, _first(bad))})"
         )
-    bad = out["listed_patients"].to_numpy() < 0
+    bad = listed < 0
     if bad.any():
-        row = _first_bad(out, bad)
         raise ValueError(
             "practices: column listed_patients must not be negative "
-            f"(ydernummer {_at(out, row, 'ydernummer')})"
+            f"(ydernummer {_at(labels, ydernummer, _first(bad))})"
         )
-    out = out.sort_values(["kommunekode", "ydernummer"], kind="stable")
-    return out.reset_index(drop=True)
+    order = _by_municipality_and_ydernummer(code, ydernummer)
+    out = pd.DataFrame(
+        {
+            "ydernummer": ydernummer[order],
+            "kommunekode": code[order],
+            "capacities": capacities[order],
+            "listed_patients": listed[order],
+            "open": is_open[order],
+        }
+    )
+    return out, _read_only(np.asarray(row[order], dtype=np.int64))
+
+
+def _by_municipality_and_ydernummer(code: np.ndarray, ydernummer: np.ndarray) -> np.ndarray:
+    """The order of the practices by (kommunekode, ydernummer). The ydernumre are unique, so
+    the order is total and any sort gives it; a missing one (NaN, which no string compares
+    with) goes last in its municipality, where pandas sorts it."""
+    try:
+        return np.lexsort((ydernummer, code))
+    except TypeError:
+        keys = pd.DataFrame({"kommunekode": code, "ydernummer": ydernummer})
+        return keys.sort_values(["kommunekode", "ydernummer"], kind="stable").index.to_numpy()
 
 
 def _doctors(frame: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
     what = "doctors"
     _require(frame, DOCTOR_COLUMNS, what)
-    out = pd.DataFrame(
-        {
-            "ydernummer": frame["ydernummer"].astype(str).to_numpy(),
-            "kommunekode": _numeric(frame, "kommunekode", what).astype(np.int64),
-            "birth_year": _numeric(frame, "birth_year", what).astype(np.int64),
-            "fte": _numeric(frame, "fte", what),
-        },
-        index=frame.index,
-    )
-    position = pd.Index(practices["ydernummer"]).get_indexer(pd.Index(out["ydernummer"]))
+    ydernummer = frame["ydernummer"].astype(str).to_numpy()
+    code = _numeric(frame, "kommunekode", what).astype(np.int64)
+    birth_year = _numeric(frame, "birth_year", what).astype(np.int64)
+    fte = _numeric(frame, "fte", what)
+    labels = frame.index
+    position = pd.Index(practices["ydernummer"].to_numpy(), dtype=object).get_indexer(ydernummer)
     unknown = position < 0
     if unknown.any():
-        row = _first_bad(out, unknown)
-        raise ValueError(f"doctors: unknown ydernummer {_at(out, row, 'ydernummer')} (row {row})")
-    out["practice"] = position
-    home = practices["kommunekode"].to_numpy()[position]
-    moved = home != out["kommunekode"].to_numpy()
-    if moved.any():
-        row = _first_bad(out, moved)
+        i = _first(unknown)
         raise ValueError(
-            f"doctors: kommunekode {_at(out, row, 'kommunekode')} differs from the practice's "
-            f"for ydernummer {_at(out, row, 'ydernummer')} (row {row})"
+            f"doctors: unknown ydernummer {_at(labels, ydernummer, i)} (row {labels[i]})"
         )
-    bad = out["fte"].to_numpy() < 0
+    home = practices["kommunekode"].to_numpy()[position]
+    moved = home != code
+    if moved.any():
+        i = _first(moved)
+        raise ValueError(
+            f"doctors: kommunekode {_at(labels, code, i)} differs from the practice's "
+            f"for ydernummer {_at(labels, ydernummer, i)} (row {labels[i]})"
+        )
+    bad = fte < 0
     if bad.any():
-        raise ValueError(f"doctors: column fte is negative at row {_first_bad(out, bad)}")
-    return out.reset_index(drop=True)
+        raise ValueError(f"doctors: column fte is negative at row {labels[_first(bad)]}")
+    return pd.DataFrame(
+        {
+            "ydernummer": ydernummer,
+            "kommunekode": code,
+            "birth_year": birth_year,
+            "fte": fte,
+            "practice": position,
+        }
+    )
 
 
 def _geographies(geographies: Mapping[str, pd.Series], codes: pd.Index) -> dict[str, pd.Series]:
+    """Each geography as a Series of area slugs in municipality order; `codes` is sorted."""
     if not isinstance(geographies, Mapping):
         raise ValueError("geographies must be a mapping slug -> Series")
     out: dict[str, pd.Series] = {}
@@ -261,18 +326,23 @@ def _geographies(geographies: Mapping[str, pd.Series], codes: pd.Index) -> dict[
         if index.has_duplicates:
             code = index[index.duplicated()][0]
             raise ValueError(f"geography {slug}: kommunekode {code} is in two areas")
-        unknown = index.difference(codes)
-        if len(unknown):
-            raise ValueError(f"geography {slug}: unknown kommunekode {unknown[0]}")
-        missing = codes.difference(index)
-        if len(missing):
-            raise ValueError(f"geography {slug}: kommunekode {missing[0]} is in no area")
-        areas = pd.Series(series.to_numpy(), index=index)
-        if areas.isna().any():
+        row = codes.get_indexer(index)
+        if (row < 0).any():
+            raise ValueError(f"geography {slug}: unknown kommunekode {index[row < 0].min()}")
+        if len(row) < len(codes):
+            covered = np.zeros(len(codes), dtype=bool)
+            covered[row] = True
             raise ValueError(
-                f"geography {slug}: kommunekode {areas.index[areas.isna()][0]} has no area"
+                f"geography {slug}: kommunekode {codes[_first(~covered)]} is in no area"
             )
-        out[str(slug)] = areas.astype(str).reindex(codes).rename("area")
+        values = series.to_numpy()
+        missing = pd.isna(values)
+        if missing.any():
+            raise ValueError(f"geography {slug}: kommunekode {index[_first(missing)]} has no area")
+        slugs = pd.Series(values).astype(str).to_numpy()
+        in_order = np.empty_like(slugs)
+        in_order[row] = slugs
+        out[str(slug)] = pd.Series(in_order, index=codes, name="area")
     return out
 
 
@@ -295,7 +365,7 @@ def _projection(frame: pd.DataFrame | None, codes: pd.Index) -> dict[int, np.nda
     row_of = codes.get_indexer(pd.Index(code))
     if (row_of < 0).any():
         raise ValueError(f"projection: unknown kommunekode {code[np.flatnonzero(row_of < 0)[0]]}")
-    col_of = np.array([AGE_BAND_COLUMNS.index(b) for b in band], dtype=np.int64)
+    col_of = pd.Index(AGE_BAND_COLUMNS).get_indexer(band)  # every band is known here
     out: dict[int, np.ndarray] = {}
     for y in np.unique(year):
         at = year == y

@@ -109,9 +109,14 @@ def practice_queue(
     practice_municipality: IntArray,
     rules: PlacementRules,
     n_m: int,
+    *,
+    sequence: tuple[IntArray, IntArray, FloatArray, IntArray] | None = None,
 ) -> PracticeQueue:
+    """`sequence`: the practices' `placement.expansion_sequence`, where the caller has it."""
     room = practice_room(capacities, rules)
-    owner, c, _, room_m = expansion_sequence(listed, capacities, practice_municipality, room, n_m)
+    if sequence is None:
+        sequence = expansion_sequence(listed, capacities, practice_municipality, room, n_m)
+    owner, c, _, room_m = sequence
     start = np.cumsum(room_m) - room_m
     where = np.arange(len(owner)) - start[practice_municipality[owner]]
     width = max(1, int(room.max()) if len(room) else 1)

@@ -107,11 +107,13 @@ def place(
     practice_capacities: FloatArray,
     listed: FloatArray,
     rules: PlacementRules,
+    sequence: tuple[IntArray, IntArray, FloatArray, IntArray] | None = None,
 ) -> tuple[pd.DataFrame, IntArray]:
     """new: (Y, P, M) new capacities per year, pillar and municipality position.
 
     Practices must be sorted by (municipality, ydernummer). Returns one row per capacity,
-    and the capacities added to each existing practice.
+    and the capacities added to each existing practice. `sequence` is the practices'
+    `expansion_sequence` where the caller has it already.
     """
     n_years, n_pillars, n_m = new.shape
     # One row per new capacity, ordered by municipality, then year, then pillar.
@@ -127,10 +129,10 @@ def place(
     k = _rank_within(muni, is_cov, n_m)
     steer = is_cov & (steered(k + 1, rules.new_share) > steered(k, rules.new_share))
 
-    room = practice_room(practice_capacities, rules)
-    seq_owner, seq_c, seq_load, room_m = expansion_sequence(
-        listed, practice_capacities, practice_municipality, room, n_m
-    )
+    if sequence is None:
+        room = practice_room(practice_capacities, rules)
+        sequence = expansion_sequence(listed, practice_capacities, practice_municipality, room, n_m)
+    seq_owner, seq_c, seq_load, room_m = sequence
     seq_start = np.cumsum(room_m) - room_m
     j = _rank_within(muni, ~steer, n_m)
     is_exp = ~steer & (j < room_m[muni])
@@ -157,9 +159,9 @@ def place(
     number = q // rules.new_size + 1
     within = q % rules.new_size
     new_codes = codes[muni[is_new]]
-    ydernummer[is_new] = (
-        "NEW-" + pd.Series(new_codes).astype(str) + "-" + pd.Series(number).astype(str)
-    ).to_numpy(dtype=object)
+    ydernummer[is_new] = [
+        f"NEW-{c}-{k}" for c, k in zip(new_codes.tolist(), number.tolist(), strict=True)
+    ]
     kind[is_new] = np.where(within == 0, "new", "expansion")
     cap_before[is_new] = within
     has_practices = np.bincount(practice_municipality, minlength=n_m)[muni] > 0

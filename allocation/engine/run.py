@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from .demand import (
     w_features,
     w_weights,
 )
-from .explain import driver_frame, explain_municipality
+from .explain import Explainer, driver_frame
 from .frames import (
     area_codes,
     caps_per_year,
@@ -55,7 +56,7 @@ from .params import (
 from .phasing import phase, split_pipeline
 from .pillars import allocate_pillars
 from .pipeline import plan
-from .placement import SOLO, PlacementRules, place
+from .placement import SOLO, PlacementRules, expansion_sequence, place, practice_room
 from .statutory import statutory_shares, statutory_stock
 
 NATION = "nation"  # pseudo-geography for aggregate(): all of Denmark as one area
@@ -87,19 +88,23 @@ class Outcome:
 
     @property
     def totals(self) -> dict[str, int]:
-        out = {p: int(self.municipalities[p].sum()) for p in PILLARS}
-        out["total"] = int(self.municipalities["total"].sum())
+        frame = self.municipalities
+        out = {p: int(frame[p].to_numpy().sum()) for p in PILLARS}
+        out["total"] = int(frame["total"].to_numpy().sum())
         return out
 
     def explain(self, kommunekode: int) -> dict[str, Any]:
-        return explain_municipality(
-            int(kommunekode),
+        return self._explainer.explain(int(kommunekode), self.metrics)
+
+    @cached_property
+    def _explainer(self) -> Explainer:
+        # Built on the first explanation: a run explains all its municipalities or none.
+        return Explainer(
             municipalities=self.municipalities,
             drivers=self.explanations,
             inputs_frame=self.inputs_frame,
             params=self.params,
             w_scale=self.w_scale,
-            metrics=self.metrics,
         )
 
     def to_dict(self, *, placements: bool = True, explanations: bool = True) -> dict[str, Any]:
@@ -131,28 +136,36 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
     codes = muni.index.to_numpy()
     n_m = len(codes)
     areas, slugs = area_codes(inputs, params.geography)
+    # Municipal counts carried to the horizon, each set of columns computed once: the
+    # explanation quotes the same arrays the allocation used.
+    carried: dict[tuple[str, ...], np.ndarray] = {}
+
+    def horizon(columns: tuple[str, ...]) -> np.ndarray:
+        if columns not in carried:
+            carried[columns] = at_horizon(inputs, params, columns)
+        return carried[columns]
 
     sup = supply(inputs, params)
     w_vec = w_weights(params)
-    population = muni["population"].to_numpy(np.float64)
+    population = inputs.column("population")
     # Need at both ends on one scale (docs/model.md#need-at-the-horizon): the allocation,
     # the loads and the metrics use the horizon's.
     need_ = need(
         w_features(inputs),
-        at_horizon(inputs, params, W_FEATURES),
+        horizon(W_FEATURES),
         w_vec,
         population if params.normalise_weighted_citizens else None,
     )
     weighted_base, weighted = need_.base[0], need_.horizon[0]
     w_vec = w_vec * need_.scale[0]  # the explanation quotes the scaled weights
-    bands_h = at_horizon(inputs, params, ("population", "pop_80_plus"))
+    bands_h = horizon(("population", "pop_80_plus"))
     t_index = driver_index(
-        at_horizon(inputs, params, TRANSITION_DRIVERS),
+        horizon(TRANSITION_DRIVERS),
         np.array([params.transition_weights[d] for d in TRANSITION_DRIVERS]),
         "transition",
     )[0]
     a_index = driver_index(
-        at_horizon(inputs, params, ACCESSIBILITY_DRIVERS),
+        horizon(ACCESSIBILITY_DRIVERS),
         np.array([params.accessibility_weights[d] for d in ACCESSIBILITY_DRIVERS]),
         "accessibility",
     )[0]
@@ -194,16 +207,29 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
     phasing = _phasing_frame(new, years, codes)
 
     practices = inputs.practices
+    names = muni["name"].to_numpy(dtype=object)
+    ydernumre = practices["ydernummer"].to_numpy(dtype=object)
+    listed = practices["listed_patients"].to_numpy(dtype=np.float64)
+    rules = placement_rules(params)
+    # The practices' expansion order, shared by the placement and the open share.
+    sequence = expansion_sequence(
+        listed,
+        sup.practice_horizon,
+        sup.practice_municipality,
+        practice_room(sup.practice_horizon, rules),
+        n_m,
+    )
     placements, added = place(
         new=new,
         years=years,
         codes=codes,
-        names=muni["name"].to_numpy(dtype=object),
-        ydernumre=practices["ydernummer"].to_numpy(dtype=object),
+        names=names,
+        ydernumre=ydernumre,
         practice_municipality=sup.practice_municipality,
         practice_capacities=sup.practice_horizon,
-        listed=practices["listed_patients"].to_numpy(dtype=np.float64),
-        rules=placement_rules(params),
+        listed=listed,
+        rules=rules,
+        sequence=sequence,
     )
 
     first_pos = np.full(n_m, -1, dtype=np.int64)
@@ -212,43 +238,50 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
     np.maximum.at(last_pos, cov_owner, positions)
     first_pos[cov_owner[::-1]] = positions[::-1]
     load_before = load(weighted, sup.horizon)
+    # Rank 1 for the highest load; equal loads by municipality order (pandas' "first").
+    rank_before = np.empty(n_m, dtype=np.int64)
+    rank_before[np.argsort(-load_before, kind="stable")] = np.arange(1, n_m + 1)
     # The recruitment limit binds where coverage reached it (docs/model.md#caps-and-floors).
     cap_binding = np.isfinite(caps) & (cov >= caps - 1e-9)
     cap_mask = ~cap_binding
+    # The numeric columns of the municipality frame as arrays (contiguous, as the frame
+    # holds them): the metrics and the areas below read these rather than the frame.
+    columns: dict[str, np.ndarray] = {
+        # The base year's population (sourced); the horizon's is population_horizon.
+        "population": population,
+        # The need the allocation uses: the horizon's (as weighted_citizens_horizon).
+        "weighted_citizens": weighted,
+        "weighted_citizens_base": weighted_base,
+        "weighted_citizens_horizon": weighted,
+        "population_base": population,
+        "population_horizon": bands_h[:, 0],
+        "pop_80_plus_base": inputs.column("pop_80_plus"),
+        "pop_80_plus_horizon": bands_h[:, 1],
+        "capacities_today": sup.today,
+        "supply_today": sup.today,
+        "retiring_fte": sup.retiring,
+        "retiring": sup.retiring,
+        "replaced": sup.replaced,
+        "supply_at_horizon": sup.horizon,
+        "transition_index": t_index,
+        "accessibility_index": a_index,
+        "transition": trans,
+        "coverage": cov,
+        "accessibility": acc,
+        "total": total,
+        "load_before": load_before,
+        # List capacity at the horizon after the new capacities, each pillar counted with
+        # its list relief; the loads after use it.
+        "effective_supply_after": effective_after,
+        "load_after_coverage": load(weighted, sup.horizon + relief["coverage"] * cov),
+        "load_after": load(weighted, effective_after),
+        "load_rank_before": rank_before,
+    }
+    columns = {k: np.ascontiguousarray(v) for k, v in columns.items()}
     frame = pd.DataFrame(
         {
-            "name": muni["name"].to_numpy(dtype=object),
-            # The base year's population (sourced); the horizon's is population_horizon.
-            "population": muni["population"].to_numpy(),
-            # The need the allocation uses: the horizon's (as weighted_citizens_horizon).
-            "weighted_citizens": weighted,
-            "weighted_citizens_base": weighted_base,
-            "weighted_citizens_horizon": weighted,
-            "population_base": population,
-            "population_horizon": bands_h[:, 0],
-            "pop_80_plus_base": muni["pop_80_plus"].to_numpy(np.float64),
-            "pop_80_plus_horizon": bands_h[:, 1],
-            "capacities_today": sup.today,
-            "supply_today": sup.today,
-            "retiring_fte": sup.retiring,
-            "retiring": sup.retiring,
-            "replaced": sup.replaced,
-            "supply_at_horizon": sup.horizon,
-            "transition_index": t_index,
-            "accessibility_index": a_index,
-            "transition": trans,
-            "coverage": cov,
-            "accessibility": acc,
-            "total": total,
-            "load_before": load_before,
-            # List capacity at the horizon after the new capacities, each pillar counted with
-            # its list relief; the loads after use it.
-            "effective_supply_after": effective_after,
-            "load_after_coverage": load(weighted, sup.horizon + relief["coverage"] * cov),
-            "load_after": load(weighted, effective_after),
-            "load_rank_before": pd.Series(-load_before)
-            .rank(method="first")
-            .to_numpy(dtype=np.int64),
+            "name": names,
+            **columns,
             # Position (1-based) of the municipality's first and last capacity in the
             # coverage order; missing when it gets no coverage capacity.
             "coverage_first_position": pd.arrays.IntegerArray(first_pos, first_pos < 0),
@@ -266,16 +299,24 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
         index=muni.index,
     )
 
-    metrics = _metrics(inputs, params, frame, sup.practice_horizon, placements, added)
+    placed = _Placed(
+        ydernummer=placements["ydernummer"].to_numpy(dtype=object),
+        kind=placements["kind"].to_numpy(dtype=object),
+        reason_code=placements["reason_code"].to_numpy(dtype=object),
+    )
+    metrics = _metrics(inputs, params, columns, placed, added)
     shares = _open_share_metrics(
         inputs,
         params,
-        frame,
+        columns,
         w_weights(params),
         sup.practice_municipality,
         sup.practice_horizon,
-        placements,
+        placed,
         new,
+        listed=listed,
+        ydernumre=ydernumre,
+        sequence=sequence,
     )
     metrics["before"]["open_share"] = shares.pop("open_share_before")
     metrics["after"]["open_share"] = shares.pop("open_share_after")
@@ -286,27 +327,34 @@ def allocate(inputs: EngineInputs, params: AllocationParams | None = None) -> Ou
     metrics.update(shares)
     metrics.update(pipe.metrics())
     metrics["coverage_caps_binding"] = int(cap_binding.sum())
+    values = {c: np.asarray(columns[c], dtype=np.float64) for c in AREA_SUMS}
+    whole = {c for c in AREA_SUMS if columns[c].dtype.kind != "f"}
+    stock = statutory_stock(float(values["capacities_today"].sum()), params.total)
+    areas_of = _area_columns(inputs, params, params.geography, values, whole, stock)
     outcome = Outcome(
         params=params,
         municipalities=frame,
         phasing=phasing,
         placements=placements,
-        areas=pd.DataFrame(),
+        areas=_area_frame(*areas_of),
         metrics=metrics,
-        explanations=driver_frame(
-            inputs,
-            w_vec,
-            lambda cols: at_horizon(inputs, params, cols),
-            need_.expected.horizon[0],
-        ),
+        explanations=driver_frame(inputs, w_vec, horizon, need_.expected.horizon[0]),
         inputs_frame=muni,
         w_scale=float(need_.scale[0]),
     )
-    object.__setattr__(outcome, "areas", aggregate(outcome, inputs, params.geography))
-    metrics["statutory"] = statutory_metrics(
-        aggregate(outcome, inputs, params.statutory_geography), params.statutory_geography
-    )
+    if params.statutory_geography != params.geography:
+        areas_of = _area_columns(inputs, params, params.statutory_geography, values, whole, stock)
+    metrics["statutory"] = statutory_metrics(*areas_of, params.statutory_geography)
     return outcome
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """The placement columns the metrics count, as arrays (one row per new capacity)."""
+
+    ydernummer: np.ndarray
+    kind: np.ndarray
+    reason_code: np.ndarray
 
 
 def placement_rules(params: AllocationParams) -> PlacementRules:
@@ -345,21 +393,30 @@ def need_in_year(
 def _open_share_metrics(
     inputs: EngineInputs,
     params: AllocationParams,
-    frame: pd.DataFrame,
+    columns: dict[str, np.ndarray],
     weights: np.ndarray,
     practice_municipality: np.ndarray,
     practice_horizon: np.ndarray,
-    placements: pd.DataFrame,
+    placed: _Placed,
     new: np.ndarray,
+    *,
+    listed: np.ndarray,
+    ydernumre: np.ndarray,
+    sequence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> dict[str, Any]:
     """The open share at the horizon before and after, and after in 2030
     (engine.openshare; docs/model.md#the-open-share), and the practices' forms."""
-    practices = inputs.practices
-    listed = practices["listed_patients"].to_numpy(dtype=np.float64)
     rules = placement_rules(params)
     relief = np.array([params.list_relief[p] for p in PILLARS])
-    queue = practice_queue(listed, practice_horizon, practice_municipality, rules, len(frame))
-    w_base = frame["weighted_citizens_base"].to_numpy(np.float64)
+    queue = practice_queue(
+        listed,
+        practice_horizon,
+        practice_municipality,
+        rules,
+        len(columns["population"]),
+        sequence=sequence,
+    )
+    w_base = columns["weighted_citizens_base"]
 
     def share(
         counts: np.ndarray,
@@ -384,8 +441,8 @@ def _open_share_metrics(
         )
         return value if np.isfinite(value) else None
 
-    w_h = frame["weighted_citizens_horizon"].to_numpy(np.float64)
-    pop_h = frame["population_horizon"].to_numpy(np.float64)
+    w_h = columns["weighted_citizens_horizon"]
+    pop_h = columns["population_horizon"]
     counts_h = new.sum(axis=0).T  # (M, 3)
     out: dict[str, Any] = {
         "open_threshold": params.open_threshold,
@@ -405,40 +462,43 @@ def _open_share_metrics(
         )
         out["open_share_2030_need"] = how
     # Practice forms: solo practices (one capacity or less) at the horizon, before and after.
-    position = pd.Index(practices["ydernummer"]).get_indexer(pd.Index(placements["ydernummer"]))
+    # An object Index: the same look-up as a str one, without inferring a string array.
+    position = pd.Index(ydernumre, dtype=object).get_indexer(placed.ydernummer)
     existing = position >= 0
-    added_all = np.bincount(position[existing], minlength=len(practices))
-    new_sizes = placements.loc[~existing].groupby("ydernummer").size().to_numpy()
+    added_all = np.bincount(position[existing], minlength=len(ydernumre))
+    _, new_sizes = np.unique(placed.ydernummer[~existing], return_counts=True)
     out["solo_practices_before"] = int((practice_horizon <= SOLO).sum())
     out["solo_practices_after"] = int(((practice_horizon + added_all) <= SOLO).sum()) + int(
         (new_sizes == 1).sum()
     )
+    reasons, counts = np.unique(placed.reason_code, return_counts=True)
     out["placements_by_reason"] = {
-        str(k): int(v) for k, v in placements["reason_code"].value_counts().sort_index().items()
+        str(k): int(v) for k, v in zip(reasons.tolist(), counts.tolist(), strict=True)
     }
     return out
 
 
-def statutory_metrics(areas: pd.DataFrame, geography: str) -> dict[str, Any]:
-    """The scenario against the statutory reference in one geography: the stock, the sum of
-    the shares (equal to it), the total absolute deviation and the largest above and below."""
-    deviation = areas["deviation"].to_numpy(np.float64)
-    gap = areas["statutory_load_gap"].to_numpy(np.float64)
+def statutory_metrics(areas: dict[str, Any], slugs: list[str], geography: str) -> dict[str, Any]:
+    """The scenario against the statutory reference in one geography (the columns of its
+    area frame, see `_area_columns`): the stock, the sum of the shares (equal to it), the
+    total absolute deviation and the largest above and below."""
+    deviation = np.asarray(areas["deviation"], dtype=np.float64)
+    gap = np.asarray(areas["statutory_load_gap"], dtype=np.float64)
     above, below = int(np.argmax(deviation)), int(np.argmin(deviation))
     return {
         "geography": geography,
         "stock": int(areas["statutory"].sum()),
-        "areas": len(areas),
+        "areas": len(slugs),
         "deviation_sum": float(deviation.sum()),
         "absolute_deviation": float(np.abs(deviation).sum()),
         "largest_above": {
-            "area": str(areas.index[above]),
-            "name": str(areas["name"].iloc[above]),
+            "area": str(slugs[above]),
+            "name": str(areas["name"][above]),
             "deviation": float(deviation[above]),
         },
         "largest_below": {
-            "area": str(areas.index[below]),
-            "name": str(areas["name"].iloc[below]),
+            "area": str(slugs[below]),
+            "name": str(areas["name"][below]),
             "deviation": float(deviation[below]),
         },
         "largest_load_gap": float(np.abs(gap[np.isfinite(gap)]).max())
@@ -494,31 +554,29 @@ def _phasing_frame(new: np.ndarray, years: tuple[int, ...], codes: np.ndarray) -
     for i, p in enumerate(PILLARS):
         out[f"cumulative_{p}"] = cum[:, i, :].ravel()
     out["cumulative_total"] = cum.sum(axis=1).ravel()
-    return pd.DataFrame(out)
+    # Every column is int64: one block builds the frame at a fraction of a dict's cost.
+    return pd.DataFrame(np.column_stack(list(out.values())), columns=list(out))
 
 
 def _metrics(
     inputs: EngineInputs,
     params: AllocationParams,
-    frame: pd.DataFrame,
-    practice_horizon: np.ndarray,
-    placements: pd.DataFrame,
+    columns: dict[str, np.ndarray],
+    placed: _Placed,
     added: np.ndarray,
 ) -> dict[str, Any]:
-    codes = frame.index.to_numpy()
-    w = frame["weighted_citizens_horizon"].to_numpy()
-    s = frame["supply_at_horizon"].to_numpy()
-    pop = frame["population_horizon"].to_numpy(dtype=np.float64)
-    w_base = float(frame["weighted_citizens_base"].sum())
-    new_practices = int((placements["kind"] == "new").sum())
+    codes = inputs.codes
+    w = columns["weighted_citizens_horizon"]
+    s = columns["supply_at_horizon"]
+    pop = columns["population_horizon"]
+    w_base = float(columns["weighted_citizens_base"].sum())
+    new_practices = int((placed.kind == "new").sum())
     observed = inputs.practices["open"].to_numpy()
     relief = params.list_relief
     before = load_metrics(w, s, pop, codes, params.list_norm)
-    after = load_metrics(
-        w, frame["effective_supply_after"].to_numpy(), pop, codes, params.list_norm
-    )
+    after = load_metrics(w, columns["effective_supply_after"], pop, codes, params.list_norm)
     coverage_only = load_metrics(
-        w, s + relief["coverage"] * frame["coverage"].to_numpy(), pop, codes, params.list_norm
+        w, s + relief["coverage"] * columns["coverage"], pop, codes, params.list_norm
     )
     return {
         "base_year": params.base_year,
@@ -526,15 +584,15 @@ def _metrics(
         "weighted_citizens_base": w_base,
         "weighted_citizens_horizon": float(w.sum()),
         "need_growth": float(w.sum()) / w_base if w_base > 0 else None,
-        "population_base": float(frame["population_base"].sum()),
+        "population_base": float(columns["population_base"].sum()),
         "population_horizon": float(pop.sum()),
-        "pop_80_plus_base": float(frame["pop_80_plus_base"].sum()),
-        "pop_80_plus_horizon": float(frame["pop_80_plus_horizon"].sum()),
-        "supply_today": float(frame["supply_today"].sum()),
+        "pop_80_plus_base": float(columns["pop_80_plus_base"].sum()),
+        "pop_80_plus_horizon": float(columns["pop_80_plus_horizon"].sum()),
+        "supply_today": float(columns["supply_today"].sum()),
         "supply_at_horizon": float(s.sum()),
         "list_norm": params.list_norm,
         "list_relief": dict(relief),
-        "effective_supply_after": float(frame["effective_supply_after"].sum()),
+        "effective_supply_after": float(columns["effective_supply_after"].sum()),
         "before": before,
         "after": after,
         "max_load_after_coverage": coverage_only["max_load"],
@@ -576,22 +634,32 @@ def aggregate_many(
     """:func:`aggregate` of each of `geographies`, the municipality columns read once (a
     run stores the areas of every geography)."""
     frame = outcome.municipalities
-    columns = {c: frame[c].to_numpy(np.float64) for c in AREA_SUMS}
-    whole = {c for c in AREA_SUMS if frame[c].dtype.kind != "f"}
-    stock = statutory_stock(float(columns["capacities_today"].sum()), outcome.params.total)
-    return [_areas(outcome, inputs, g, columns, whole, stock) for g in geographies]
+    values: dict[str, np.ndarray] = {}
+    whole: set[str] = set()
+    for c in AREA_SUMS:
+        column = frame[c]
+        values[c] = column.to_numpy(np.float64)
+        if column.dtype.kind != "f":
+            whole.add(c)
+    stock = statutory_stock(float(values["capacities_today"].sum()), outcome.params.total)
+    return [
+        _area_frame(*_area_columns(inputs, outcome.params, g, values, whole, stock))
+        for g in geographies
+    ]
 
 
-def _areas(
-    outcome: Outcome,
+def _area_columns(
     inputs: EngineInputs,
+    params: AllocationParams,
     geography: str,
-    columns: dict[str, np.ndarray],
+    values: dict[str, np.ndarray],
     whole: set[str],
     stock: int,
-) -> pd.DataFrame:
+) -> tuple[dict[str, Any], list[str]]:
+    """The columns of the area frame of `geography` and its area slugs: `values` (the
+    AREA_SUMS columns as floats) summed per area, the whole ones in `whole` as integers."""
     if geography == NATION:
-        codes, slugs = np.zeros(len(outcome.municipalities), dtype=np.int64), ["danmark"]
+        codes, slugs = np.zeros(len(values["population"]), dtype=np.int64), ["danmark"]
         names = ["Danmark"]
     elif geography in inputs.geographies:
         codes, slugs = area_codes(inputs, geography)
@@ -603,8 +671,8 @@ def _areas(
         "name": names,
         "municipalities": np.bincount(codes, minlength=n),
     }
-    for column, values in columns.items():
-        summed = np.bincount(codes, weights=values, minlength=n)
+    for column, summed_values in values.items():
+        summed = np.bincount(codes, weights=summed_values, minlength=n)
         out[column] = summed.astype(np.int64) if column in whole else summed
     out["load_before"] = load(out["weighted_citizens"], out["supply_at_horizon"])
     out["load_after"] = load(out["weighted_citizens"], out["effective_supply_after"])
@@ -616,6 +684,10 @@ def _areas(
     out["statutory_load"] = load(out["weighted_citizens"], share.astype(np.float64))
     with np.errstate(invalid="ignore"):  # no supply and no share: inf - inf is no gap
         out["statutory_load_gap"] = out["load_after"] - out["statutory_load"]
-    if geography == outcome.params.geography and outcome.params.floors:
-        out["floor"] = [outcome.params.floors.get(a, 0) for a in slugs]
-    return pd.DataFrame(out, index=pd.Index(slugs, name="area"))
+    if geography == params.geography and params.floors:
+        out["floor"] = [params.floors.get(a, 0) for a in slugs]
+    return out, slugs
+
+
+def _area_frame(columns: dict[str, Any], slugs: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns, index=pd.Index(slugs, name="area"))
