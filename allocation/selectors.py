@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import CharField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.encoding import force_str
 
 from accounts.policies import visible_scenarios
 from allocation import revision
@@ -654,6 +655,21 @@ def placement_list(
     if kind is not None:
         qs = qs.filter(kind=kind)
     return qs.order_by("year", "municipality_id", "id")
+
+
+def with_reason_labels(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Placement rows read with ``.values()`` (with ``reason_code``), each with
+    ``reason_label``: the reason in the active language, as ``get_reason_code_display``
+    gives it on an instance."""
+    page = list(rows)
+    choices = dict(Placement._meta.get_field("reason_code").flatchoices)
+    labels: dict[str, str] = {}
+    for row in page:
+        code = row["reason_code"]
+        if code not in labels:
+            labels[code] = force_str(choices.get(code, code), strings_only=True)
+        row["reason_label"] = labels[code]
+    return page
 
 
 def phasing_rows(
@@ -1598,19 +1614,19 @@ def shared_municipality_results(*, user: Any) -> QuerySet[MunicipalityResult]:
     )
 
 
-def with_statuses(results: Iterable[MunicipalityResult]) -> list[MunicipalityResult]:
-    """``results`` (a page of :func:`shared_municipality_results`) each with ``need_status``
-    and ``supply_status`` of its run's data; one query."""
-    page = list(results)
-    statuses = run_statuses(run_ids={r.run_id for r in page})
+def with_statuses(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (a page of :func:`shared_municipality_results` read with ``.values()``, with
+    ``run_id`` and ``municipality_id``) each with ``need_status`` and ``supply_status`` of
+    its run's data; one query."""
+    page = list(rows)
+    statuses = run_statuses(run_ids={r["run_id"] for r in page})
     for r in page:
-        found = statuses.get(r.run_id)
-        need, supply = (
-            found.of(level="municipality", key=str(r.municipality_id), geography="")
+        found = statuses.get(r["run_id"])
+        r["need_status"], r["supply_status"] = (
+            found.of(level="municipality", key=str(r["municipality_id"]), geography="")
             if found
             else (None, None)
         )
-        r.need_status, r.supply_status = need, supply  # type: ignore[attr-defined]
     return page
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 from allocation.models import AllocationRun, RunStatus
 from allocation.selectors import run_get, run_state_get
 from api.pagination import PageNumberPagination
+from api.plain import plain
 from clusters.selectors import geography_exists, geography_slugs
 
 
@@ -143,6 +145,34 @@ def paginated(
     page = paginator.paginate_queryset(items, request, view=view)
     data = serializer_class(page, many=True, context={"request": request}).data
     return paginator.get_paginated_response(data)
+
+
+def values_for(
+    queryset: QuerySet[Any], serializer_class: type[Serializer], *, added: Iterable[str] = ()
+) -> QuerySet[Any]:
+    """``queryset`` read as the rows ``serializer_class`` shows: ``.values()`` of its fields'
+    sources, but for those ``added`` to the rows afterwards (labels, statuses)."""
+    skip = set(added)
+    return queryset.values(*(key for key in plain(serializer_class).lookups if key not in skip))
+
+
+def paginated_rows(
+    request: Request,
+    view: Any,
+    rows: Any,
+    serializer_class: type[Serializer],
+    *,
+    extend: Callable[[list[dict[str, Any]]], Any] | None = None,
+) -> Response:
+    """:func:`paginated` for rows that are mappings (a ``.values()`` queryset, say from
+    :func:`values_for`) and a flat serializer: shaped by api.plain, with no model instance
+    built and no field looked up the DRF way. ``extend`` adds to the page's rows what the
+    query does not give (the keys passed to :func:`values_for` as ``added``)."""
+    paginator = PageNumberPagination()
+    page = list(paginator.paginate_queryset(rows, request, view=view) or [])
+    if extend is not None:
+        extend(page)
+    return paginator.get_paginated_response(plain(serializer_class)(page))
 
 
 @csrf_exempt  # a POST to a wrong path gets the JSON 404, not the CSRF page
