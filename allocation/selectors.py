@@ -1633,67 +1633,78 @@ def with_statuses(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 POPULATION_SOURCE = "DST FOLK1AM (the population on the reference date)"
 
 
-def run_input_rows(*, run: AllocationRun) -> dict[str, Any] | None:
-    """The inputs ``run`` used, rebuilt from its snapshot (so their inputs hash is the
-    run's), as tidy rows: ``municipalities`` (one row per municipality and input column,
-    with its status, source and year where it is a demand indicator), ``practices`` (with
-    their record source), ``doctors`` and ``geographies`` (each municipality's area in each
-    geography). None for a run whose inputs were not kept. One
-    query (two for a run requested before statuses were kept)."""
+INPUT_TABLES = ("municipalities", "practices", "doctors", "geographies", "projection")
+
+
+def run_input_rows(*, run: AllocationRun, table: str) -> list[dict[str, Any]] | None:
+    """One table of the inputs ``run`` used, rebuilt from its snapshot (so their inputs hash
+    is the run's), as tidy rows: ``municipalities`` (one row per municipality and input
+    column, with its status, source and year where it is a demand indicator),
+    ``practices`` (with their record source), ``doctors``, ``geographies`` (each
+    municipality's area in each geography) or ``projection``. None for a run whose inputs
+    were not kept. One query (two for the municipalities or practices of a run requested
+    before statuses were kept)."""
+    if table not in INPUT_TABLES:
+        raise ValueError(f"unknown input table {table!r}")
     frames = RunInputs.objects.filter(run_id=run.pk).values_list("frames", flat=True).first()
     if frames is None:
         return None
+    if table == "projection":
+        # The population the run projected to, one row per municipality, year and age band.
+        columns = frames.get("projection") or {}
+        return [
+            {"kommunekode": int(code), "year": int(year), "band": str(band), "value": float(value)}
+            for code, year, band, value in zip(
+                *[columns.get(c, []) for c in PROJECTION_COLUMNS], strict=True
+            )
+        ]
     inputs = inputs_from_frames(frames)
+    if table == "doctors":
+        return _records(inputs.doctors, DOCTOR_COLUMNS)
+    if table == "geographies":
+        return [
+            {
+                "geography": slug,
+                "kommunekode": int(code),
+                "area": str(area),
+                "area_name": inputs.area_name(slug, str(area)),
+            }
+            for slug in sorted(inputs.geographies)
+            for code, area in inputs.geographies[slug].items()
+        ]
     statuses = frames.get("statuses") or input_statuses(inputs=inputs)
+    if table == "practices":
+        return [
+            {**record, "source": source}
+            for record, source in zip(
+                _records(inputs.practices, PRACTICE_COLUMNS), statuses["practices"], strict=True
+            )
+        ]
     indicators: Mapping[str, Mapping[str, list[Any]]] = statuses["indicators"]
     munis = inputs.municipalities
+    names = munis["name"].tolist()
+    values = {column: munis[column].tolist() for column in MUNICIPALITY_COLUMNS}
     long_rows = []
-    for n, (code, row) in enumerate(munis.iterrows()):
+    for n, code in enumerate(munis.index.tolist()):
         for column in MUNICIPALITY_COLUMNS:
             info = indicators.get(column)
             long_rows.append(
                 {
                     "kommunekode": int(code),
-                    "name": row["name"],
+                    "name": names[n],
                     "input": column,
-                    "value": float(row[column]),
+                    "value": float(values[column][n]),
                     "year": info["year"][n] if info else None,
                     "status": info["status"][n] if info else str(DataStatus.SOURCED),
                     "source": info["source"][n] if info else POPULATION_SOURCE,
                     "imported": bool(info["imported"][n]) if info else False,
                 }
             )
-    practices = [
-        {**record, "source": source}
-        for record, source in zip(
-            json_safe(inputs.practices.loc[:, list(PRACTICE_COLUMNS)].to_dict("records")),
-            statuses["practices"],
-            strict=True,
-        )
-    ]
-    doctors = json_safe(inputs.doctors.loc[:, list(DOCTOR_COLUMNS)].to_dict("records"))
-    geographies = [
-        {
-            "geography": slug,
-            "kommunekode": int(code),
-            "area": str(area),
-            "area_name": inputs.area_name(slug, str(area)),
-        }
-        for slug in sorted(inputs.geographies)
-        for code, area in inputs.geographies[slug].items()
-    ]
-    # The population the run projected to, one row per municipality, year and age band.
-    columns = frames.get("projection") or {}
-    projection = [
-        {"kommunekode": int(code), "year": int(year), "band": str(band), "value": float(value)}
-        for code, year, band, value in zip(
-            *[columns.get(c, []) for c in PROJECTION_COLUMNS], strict=True
-        )
-    ]
-    return {
-        "municipalities": long_rows,
-        "practices": practices,
-        "doctors": doctors,
-        "geographies": geographies,
-        "projection": projection,
-    }
+    return long_rows
+
+
+def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``json_safe(frame.loc[:, columns].to_dict("records"))``, read a column at a time
+    (Python scalars either way) rather than a dict at a time."""
+    lists = [json_safe(frame[c].tolist()) for c in columns]
+    return [dict(zip(columns, values, strict=True)) for values in zip(*lists, strict=True)]

@@ -12,11 +12,11 @@ The output is the serializer's: the same keys in the same order, ``None`` kept a
 each value converted by the field's own ``to_representation`` (``int``, ``float`` and
 ``str`` called directly where that is all the field does), and a key missing from a row
 treated as DRF treats a missing attribute (the field's default, else ``None`` if it allows
-null, else left out if it is not required). A ``DictField`` of a flat serializer takes a
-mapping of such rows. A serializer that reshapes its output does so in a static
-``shape_row(data)``, which its ``to_representation`` and this module both apply. Other
-nested serializers, method fields and sources of ``*`` are not flat: compiling such a
-serializer is an error, so it is never half-applied.
+null, else left out if it is not required). A ``ListField`` or ``DictField`` converts its
+children likewise (a flat serializer's as rows). A serializer that reshapes its output
+does so in a static ``shape_row(data)``, which its ``to_representation`` and this module
+both apply. Other nested serializers, method fields and sources of ``*`` are not flat:
+compiling such a serializer is an error, so it is never half-applied.
 """
 
 from __future__ import annotations
@@ -61,14 +61,9 @@ class PlainRows:
         for name, field in serializer_class().fields.items():
             if field.write_only:
                 continue
-            convert = _EXACT.get(type(field), field.to_representation)
-            child = getattr(field, "child", None)
-            if isinstance(field, drf_fields.DictField) and isinstance(
-                child, serializers.Serializer
-            ):
-                convert = _dict_of(PlainRows(type(child)))
-            elif _nested(field) or _nested(child) or field.source == "*":
+            if _nested(field) or field.source == "*":
                 raise TypeError(f"{name_of}.{name} is not a flat field")
+            convert = _converter(field, f"{name_of}.{name}")
             columns.append((name, "__".join(field.source_attrs), convert, field))
         self._columns = columns
         self.lookups: tuple[str, ...] = tuple(dict.fromkeys(key for _, key, _, _ in columns))
@@ -88,13 +83,38 @@ class PlainRows:
         return [self.one(row) for row in rows]
 
 
-def _dict_of(rows: PlainRows) -> Callable[[Mapping[Any, Any]], dict[str, Any]]:
-    """DictField.to_representation with a flat serializer as its child."""
+def _converter(field: drf_fields.Field, where: str) -> Callable[[Any], Any]:
+    """``field.to_representation`` for a value that is not None, as a plain function: the
+    builtin where that is all the field does; for a ``ListField`` or a ``DictField``, its
+    children converted the same way (None stays None), a flat serializer's as rows."""
+    exact = _EXACT.get(type(field))
+    if exact is not None:
+        return exact
+    if type(field) not in (drf_fields.ListField, drf_fields.DictField):
+        return field.to_representation
+    child: Any = field.child
+    each: Callable[[Any], Any] | None
+    if isinstance(child, serializers.Serializer):
+        each = PlainRows(type(child)).one
+    elif _nested(child):
+        raise TypeError(f"{where} is not a flat field")
+    elif type(child) is drf_fields._UnvalidatedField:
+        each = None  # it hands values on as they are
+    else:
+        each = _converter(child, where)
+    if type(field) is drf_fields.ListField:
+        return list if each is None else _list_of(each)
+    return _dict_of(each)
 
-    def convert(value: Mapping[Any, Any]) -> dict[str, Any]:
-        return {str(k): None if v is None else rows.one(v) for k, v in value.items()}
 
-    return convert
+def _list_of(each: Callable[[Any], Any]) -> Callable[[Any], list[Any]]:
+    return lambda data: [None if item is None else each(item) for item in data]
+
+
+def _dict_of(each: Callable[[Any], Any] | None) -> Callable[[Mapping[Any, Any]], dict[str, Any]]:
+    if each is None:
+        return lambda value: {str(k): v for k, v in value.items()}
+    return lambda value: {str(k): None if v is None else each(v) for k, v in value.items()}
 
 
 def _absent(field: drf_fields.Field, key: str) -> Any:

@@ -21,7 +21,7 @@ from allocation.models import (
     Stage,
     Visibility,
 )
-from allocation.selectors import PILLARS
+from allocation.selectors import INPUT_TABLES, PILLARS
 from api.filters import GEOGRAPHIES
 from api.schema import EngineParamsField
 from clusters.models import DEFAULT_GEOGRAPHY
@@ -578,9 +578,6 @@ class CompareRowSerializer(serializers.Serializer):
     a_load_after = serializers.FloatField(allow_null=True)
     b_load_after = serializers.FloatField(allow_null=True)
     diff_load_after = serializers.FloatField(allow_null=True)
-
-
-INPUT_TABLES = ("municipalities", "practices", "doctors", "geographies", "projection")
 
 
 class InputsQuery(serializers.Serializer):

@@ -262,10 +262,9 @@ class RunInputsView(ApiView):
             return unchanged
 
         def build() -> Any:
-            tables = run_input_rows(run=run)
-            if tables is None:
+            rows = run_input_rows(run=run, table=query["table"])
+            if rows is None:
                 raise exceptions.NotFound(f"Run {pk} was stored before its inputs were kept.")
-            rows = tables[query["table"]]
             body = {
                 "run": run.pk,
                 "scenario": run.scenario_id,
@@ -274,7 +273,7 @@ class RunInputsView(ApiView):
                 "count": len(rows),
                 "results": rows,
             }
-            return s.InputsSerializer(body).data
+            return plain(s.InputsSerializer).one(body)
 
         data = cached_data([run], ["inputs", query["table"]], build)
         response = stamp(Response(data), request, run)
