@@ -58,7 +58,7 @@ class ApiView(APIView):
         if self.filterset_class is not None:
             names |= set(self.filterset_class.base_filters)
         if self.query_serializer is not None:
-            names |= set(self.query_serializer().fields)
+            names |= field_names(self.query_serializer)
         if getattr(self, "pagination_class", None) is not None:
             names |= set(PAGE_PARAMETERS)
         return names
@@ -74,11 +74,23 @@ class ApiView(APIView):
     def query(self) -> dict[str, Any]:
         """The validated ``query_serializer`` parameters."""
         assert self.query_serializer is not None
-        names = set(self.query_serializer().fields)
+        names = field_names(self.query_serializer)
         return parse(
             self.query_serializer,
             {k: v for k, v in self.request.query_params.items() if k in names},
         )
+
+
+_FIELD_NAMES: dict[type[Serializer], frozenset[str]] = {}
+
+
+def field_names(serializer_class: type[Serializer]) -> frozenset[str]:
+    """The names of a serializer's fields, which are fixed by its class: an instance copies
+    every declared field, once per request for each query serializer otherwise."""
+    found = _FIELD_NAMES.get(serializer_class)
+    if found is None:
+        found = _FIELD_NAMES[serializer_class] = frozenset(serializer_class().fields)
+    return found
 
 
 def check_query(request: Request, known: set[str]) -> None:
