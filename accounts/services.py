@@ -32,7 +32,11 @@ DEMO_PLANNER_REGION = 1081  # the demo planner plans for Region Nordjylland
 
 @transaction.atomic
 def ensure_roles() -> list[Group]:
-    return [Group.objects.get_or_create(name=role.value)[0] for role in Role]
+    """The group of each role, in Role's order, created where missing. One query once they
+    exist (not one per role): every user created through the roles asks for them."""
+    names = [role.value for role in Role]
+    found = {group.name: group for group in Group.objects.filter(name__in=names)}
+    return [found.get(name) or Group.objects.get_or_create(name=name)[0] for name in names]
 
 
 @transaction.atomic

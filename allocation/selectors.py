@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import CharField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.encoding import force_str
 
 from accounts.policies import visible_scenarios
 from allocation import revision
@@ -654,6 +655,21 @@ def placement_list(
     if kind is not None:
         qs = qs.filter(kind=kind)
     return qs.order_by("year", "municipality_id", "id")
+
+
+def with_reason_labels(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Placement rows read with ``.values()`` (with ``reason_code``), each with
+    ``reason_label``: the reason in the active language, as ``get_reason_code_display``
+    gives it on an instance."""
+    page = list(rows)
+    choices = dict(Placement._meta.get_field("reason_code").flatchoices)
+    labels: dict[str, str] = {}
+    for row in page:
+        code = row["reason_code"]
+        if code not in labels:
+            labels[code] = force_str(choices.get(code, code), strings_only=True)
+        row["reason_label"] = labels[code]
+    return page
 
 
 def phasing_rows(
@@ -1598,86 +1614,97 @@ def shared_municipality_results(*, user: Any) -> QuerySet[MunicipalityResult]:
     )
 
 
-def with_statuses(results: Iterable[MunicipalityResult]) -> list[MunicipalityResult]:
-    """``results`` (a page of :func:`shared_municipality_results`) each with ``need_status``
-    and ``supply_status`` of its run's data; one query."""
-    page = list(results)
-    statuses = run_statuses(run_ids={r.run_id for r in page})
+def with_statuses(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (a page of :func:`shared_municipality_results` read with ``.values()``, with
+    ``run_id`` and ``municipality_id``) each with ``need_status`` and ``supply_status`` of
+    its run's data; one query."""
+    page = list(rows)
+    statuses = run_statuses(run_ids={r["run_id"] for r in page})
     for r in page:
-        found = statuses.get(r.run_id)
-        need, supply = (
-            found.of(level="municipality", key=str(r.municipality_id), geography="")
+        found = statuses.get(r["run_id"])
+        r["need_status"], r["supply_status"] = (
+            found.of(level="municipality", key=str(r["municipality_id"]), geography="")
             if found
             else (None, None)
         )
-        r.need_status, r.supply_status = need, supply  # type: ignore[attr-defined]
     return page
 
 
 POPULATION_SOURCE = "DST FOLK1AM (the population on the reference date)"
 
 
-def run_input_rows(*, run: AllocationRun) -> dict[str, Any] | None:
-    """The inputs ``run`` used, rebuilt from its snapshot (so their inputs hash is the
-    run's), as tidy rows: ``municipalities`` (one row per municipality and input column,
-    with its status, source and year where it is a demand indicator), ``practices`` (with
-    their record source), ``doctors`` and ``geographies`` (each municipality's area in each
-    geography). None for a run whose inputs were not kept. One
-    query (two for a run requested before statuses were kept)."""
+INPUT_TABLES = ("municipalities", "practices", "doctors", "geographies", "projection")
+
+
+def run_input_rows(*, run: AllocationRun, table: str) -> list[dict[str, Any]] | None:
+    """One table of the inputs ``run`` used, rebuilt from its snapshot (so their inputs hash
+    is the run's), as tidy rows: ``municipalities`` (one row per municipality and input
+    column, with its status, source and year where it is a demand indicator),
+    ``practices`` (with their record source), ``doctors``, ``geographies`` (each
+    municipality's area in each geography) or ``projection``. None for a run whose inputs
+    were not kept. One query (two for the municipalities or practices of a run requested
+    before statuses were kept)."""
+    if table not in INPUT_TABLES:
+        raise ValueError(f"unknown input table {table!r}")
     frames = RunInputs.objects.filter(run_id=run.pk).values_list("frames", flat=True).first()
     if frames is None:
         return None
+    if table == "projection":
+        # The population the run projected to, one row per municipality, year and age band.
+        columns = frames.get("projection") or {}
+        return [
+            {"kommunekode": int(code), "year": int(year), "band": str(band), "value": float(value)}
+            for code, year, band, value in zip(
+                *[columns.get(c, []) for c in PROJECTION_COLUMNS], strict=True
+            )
+        ]
     inputs = inputs_from_frames(frames)
+    if table == "doctors":
+        return _records(inputs.doctors, DOCTOR_COLUMNS)
+    if table == "geographies":
+        return [
+            {
+                "geography": slug,
+                "kommunekode": int(code),
+                "area": str(area),
+                "area_name": inputs.area_name(slug, str(area)),
+            }
+            for slug in sorted(inputs.geographies)
+            for code, area in inputs.geographies[slug].items()
+        ]
     statuses = frames.get("statuses") or input_statuses(inputs=inputs)
+    if table == "practices":
+        return [
+            {**record, "source": source}
+            for record, source in zip(
+                _records(inputs.practices, PRACTICE_COLUMNS), statuses["practices"], strict=True
+            )
+        ]
     indicators: Mapping[str, Mapping[str, list[Any]]] = statuses["indicators"]
     munis = inputs.municipalities
+    names = munis["name"].tolist()
+    values = {column: munis[column].tolist() for column in MUNICIPALITY_COLUMNS}
     long_rows = []
-    for n, (code, row) in enumerate(munis.iterrows()):
+    for n, code in enumerate(munis.index.tolist()):
         for column in MUNICIPALITY_COLUMNS:
             info = indicators.get(column)
             long_rows.append(
                 {
                     "kommunekode": int(code),
-                    "name": row["name"],
+                    "name": names[n],
                     "input": column,
-                    "value": float(row[column]),
+                    "value": float(values[column][n]),
                     "year": info["year"][n] if info else None,
                     "status": info["status"][n] if info else str(DataStatus.SOURCED),
                     "source": info["source"][n] if info else POPULATION_SOURCE,
                     "imported": bool(info["imported"][n]) if info else False,
                 }
             )
-    practices = [
-        {**record, "source": source}
-        for record, source in zip(
-            json_safe(inputs.practices.loc[:, list(PRACTICE_COLUMNS)].to_dict("records")),
-            statuses["practices"],
-            strict=True,
-        )
-    ]
-    doctors = json_safe(inputs.doctors.loc[:, list(DOCTOR_COLUMNS)].to_dict("records"))
-    geographies = [
-        {
-            "geography": slug,
-            "kommunekode": int(code),
-            "area": str(area),
-            "area_name": inputs.area_name(slug, str(area)),
-        }
-        for slug in sorted(inputs.geographies)
-        for code, area in inputs.geographies[slug].items()
-    ]
-    # The population the run projected to, one row per municipality, year and age band.
-    columns = frames.get("projection") or {}
-    projection = [
-        {"kommunekode": int(code), "year": int(year), "band": str(band), "value": float(value)}
-        for code, year, band, value in zip(
-            *[columns.get(c, []) for c in PROJECTION_COLUMNS], strict=True
-        )
-    ]
-    return {
-        "municipalities": long_rows,
-        "practices": practices,
-        "doctors": doctors,
-        "geographies": geographies,
-        "projection": projection,
-    }
+    return long_rows
+
+
+def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``json_safe(frame.loc[:, columns].to_dict("records"))``, read a column at a time
+    (Python scalars either way) rather than a dict at a time."""
+    lists = [json_safe(frame[c].tolist()) for c in columns]
+    return [dict(zip(columns, values, strict=True)) for values in zip(*lists, strict=True)]

@@ -21,7 +21,7 @@ from allocation.models import (
     Stage,
     Visibility,
 )
-from allocation.selectors import PILLARS
+from allocation.selectors import INPUT_TABLES, PILLARS
 from api.filters import GEOGRAPHIES
 from api.schema import EngineParamsField
 from clusters.models import DEFAULT_GEOGRAPHY
@@ -449,12 +449,16 @@ class ResultRowSerializer(serializers.Serializer):
         help_text=SUPPLY_STATUS_HELP,
     )
 
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data: dict[str, Any] = super().to_representation(instance)
+    @staticmethod
+    def shape_row(data: dict[str, Any]) -> dict[str, Any]:
+        """An area row without the municipality-only fields (api.plain applies it too)."""
         if data["level"] == "area":
             for name in MUNICIPALITY_ONLY:
                 data.pop(name, None)
         return data
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return self.shape_row(super().to_representation(instance))
 
 
 class MunicipalityResultSerializer(serializers.Serializer):
@@ -512,9 +516,7 @@ class PlacementSerializer(serializers.Serializer):
         help_text="most_loaded, solo_to_partnership, new_steering, new_no_room or "
         "new_no_practice (blank for runs stored before the codes)"
     )
-    reason_label = serializers.CharField(
-        source="get_reason_code_display", help_text="the reason code in the request's language"
-    )
+    reason_label = serializers.CharField(help_text="the reason code in the request's language")
     reason = serializers.CharField()
 
 
@@ -576,9 +578,6 @@ class CompareRowSerializer(serializers.Serializer):
     a_load_after = serializers.FloatField(allow_null=True)
     b_load_after = serializers.FloatField(allow_null=True)
     diff_load_after = serializers.FloatField(allow_null=True)
-
-
-INPUT_TABLES = ("municipalities", "practices", "doctors", "geographies", "projection")
 
 
 class InputsQuery(serializers.Serializer):

@@ -113,14 +113,49 @@ def municipality_list(
 
 
 def municipality_queryset() -> QuerySet[Municipality]:
-    """Municipalities with what :func:`with_latest_indicators` needs prefetched, by
-    kommunekode, for a caller that narrows them further (the API's filters)."""
-    return _municipalities()
+    """Municipalities by kommunekode, for a caller that narrows them further (the API's
+    filters) before :func:`municipality_rows`."""
+    return Municipality.objects.order_by("kommunekode")
 
 
-def with_latest_indicators(municipalities: Iterable[Municipality]) -> list[Municipality]:
-    """:func:`municipality_list`'s rows from :func:`municipality_queryset`; three queries."""
-    return _with_latest(list(municipalities))
+LATEST_FIELDS = ("year", "value", "status", "source", "imported")  # LatestIndicator's
+MUNICIPALITY_FIELDS = (
+    "kommunekode",
+    "name",
+    "region_id",
+    "region__name",
+    "population",
+    "population_date",
+    "area_km2",
+)
+
+
+def municipality_rows(*, municipalities: QuerySet[Municipality]) -> list[dict[str, Any]]:
+    """:func:`municipality_list`'s municipalities as plain rows, for a long list: the
+    ``MUNICIPALITY_FIELDS`` (``.values()`` names), ``areas`` (geography slug → area slug)
+    and ``latest_indicators`` (indicator → a dict of LatestIndicator's fields), without a
+    model instance for any of them. ``municipalities`` is :func:`municipality_queryset`,
+    narrowed. Three queries, as there."""
+    rows = list(municipalities.values(*MUNICIPALITY_FIELDS))
+    codes = [row["kommunekode"] for row in rows]
+    latest: dict[int, dict[str, dict[str, Any]]] = {code: {} for code in codes}
+    # Newest year first: the first value seen of an indicator is its latest.
+    for code, indicator, *values in (
+        DemandIndicator.objects.filter(municipality_id__in=codes)
+        .order_by("indicator", "-year")
+        .values_list("municipality_id", "indicator", *LATEST_FIELDS)
+    ):
+        latest[code].setdefault(indicator, dict(zip(LATEST_FIELDS, values, strict=True)))
+    areas: dict[int, dict[str, str]] = {code: {} for code in codes}
+    for code, geography, area in Membership.objects.filter(municipality_id__in=codes).values_list(
+        "municipality_id", "geography__slug", "area__slug"
+    ):
+        areas[code][geography] = area
+    for row in rows:
+        code = row["kommunekode"]
+        row["latest_indicators"] = dict(sorted(latest[code].items()))
+        row["areas"] = areas[code]
+    return rows
 
 
 def municipality_get(*, kommunekode: int) -> Municipality | None:

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from accounts import lockout, policies
 from api import examples as ex
 from api import serializers as s
+from api.authentication import TokenAuthentication
 from api.schema import errors
 from api.throttling import LoginThrottle
 from api.views.base import ApiView, parse
@@ -68,6 +69,8 @@ class LoginView(ApiView):
 
 
 class LogoutView(ApiView, knox_views.LogoutView):
+    authentication_classes = [TokenAuthentication]  # as every other view: not knox's own
+
     @extend_schema(
         tags=TAG_AUTH,
         summary="Revoke the token of this request",
@@ -79,6 +82,8 @@ class LogoutView(ApiView, knox_views.LogoutView):
 
 
 class LogoutAllView(ApiView, knox_views.LogoutAllView):
+    authentication_classes = [TokenAuthentication]
+
     @extend_schema(
         tags=TAG_AUTH,
         summary="Revoke every token of this user",

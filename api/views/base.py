@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 from allocation.models import AllocationRun, RunStatus
 from allocation.selectors import run_get, run_state_get
 from api.pagination import PageNumberPagination
+from api.plain import plain
 from clusters.selectors import geography_exists, geography_slugs
 
 
@@ -56,7 +58,7 @@ class ApiView(APIView):
         if self.filterset_class is not None:
             names |= set(self.filterset_class.base_filters)
         if self.query_serializer is not None:
-            names |= set(self.query_serializer().fields)
+            names |= field_names(self.query_serializer)
         if getattr(self, "pagination_class", None) is not None:
             names |= set(PAGE_PARAMETERS)
         return names
@@ -72,11 +74,23 @@ class ApiView(APIView):
     def query(self) -> dict[str, Any]:
         """The validated ``query_serializer`` parameters."""
         assert self.query_serializer is not None
-        names = set(self.query_serializer().fields)
+        names = field_names(self.query_serializer)
         return parse(
             self.query_serializer,
             {k: v for k, v in self.request.query_params.items() if k in names},
         )
+
+
+_FIELD_NAMES: dict[type[Serializer], frozenset[str]] = {}
+
+
+def field_names(serializer_class: type[Serializer]) -> frozenset[str]:
+    """The names of a serializer's fields, which are fixed by its class: an instance copies
+    every declared field, once per request for each query serializer otherwise."""
+    found = _FIELD_NAMES.get(serializer_class)
+    if found is None:
+        found = _FIELD_NAMES[serializer_class] = frozenset(serializer_class().fields)
+    return found
 
 
 def check_query(request: Request, known: set[str]) -> None:
@@ -143,6 +157,34 @@ def paginated(
     page = paginator.paginate_queryset(items, request, view=view)
     data = serializer_class(page, many=True, context={"request": request}).data
     return paginator.get_paginated_response(data)
+
+
+def values_for(
+    queryset: QuerySet[Any], serializer_class: type[Serializer], *, added: Iterable[str] = ()
+) -> QuerySet[Any]:
+    """``queryset`` read as the rows ``serializer_class`` shows: ``.values()`` of its fields'
+    sources, but for those ``added`` to the rows afterwards (labels, statuses)."""
+    skip = set(added)
+    return queryset.values(*(key for key in plain(serializer_class).lookups if key not in skip))
+
+
+def paginated_rows(
+    request: Request,
+    view: Any,
+    rows: Any,
+    serializer_class: type[Serializer],
+    *,
+    extend: Callable[[list[dict[str, Any]]], Any] | None = None,
+) -> Response:
+    """:func:`paginated` for rows that are mappings (a ``.values()`` queryset, say from
+    :func:`values_for`) and a flat serializer: shaped by api.plain, with no model instance
+    built and no field looked up the DRF way. ``extend`` adds to the page's rows what the
+    query does not give (the keys passed to :func:`values_for` as ``added``)."""
+    paginator = PageNumberPagination()
+    page = list(paginator.paginate_queryset(rows, request, view=view) or [])
+    if extend is not None:
+        extend(page)
+    return paginator.get_paginated_response(plain(serializer_class)(page))
 
 
 @csrf_exempt  # a POST to a wrong path gets the JSON 404, not the CSRF page

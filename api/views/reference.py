@@ -13,16 +13,17 @@ from api import serializers as s
 from api.filters import IndicatorFilter, MunicipalityFilter, PracticeFilter
 from api.pagination import PageNumberPagination
 from api.permissions import PracticeAccess
+from api.plain import plain
 from api.schema import DetailSerializer, errors
-from api.views.base import ApiView, paginated, parse
+from api.views.base import ApiView, paginated_rows, parse, values_for
 from clusters.selectors import geographies_with_area_counts, geography_get
 from municipalities.models import DemandIndicator, Municipality
 from municipalities.selectors import (
     indicator_list,
     municipality_get,
     municipality_queryset,
+    municipality_rows,
     region_list,
-    with_latest_indicators,
 )
 from practices import services as practice_services
 from practices.models import API_EDIT, Practice
@@ -53,8 +54,8 @@ class MunicipalityListView(ApiView):
         responses={200: s.MunicipalitySerializer(many=True), **errors(400)},
     )
     def get(self, request: Request) -> Response:
-        rows = with_latest_indicators(self.filtered(municipality_queryset()))
-        return Response(s.MunicipalitySerializer(rows, many=True).data)
+        rows = municipality_rows(municipalities=self.filtered(municipality_queryset()))
+        return Response(plain(s.MunicipalitySerializer)(rows))
 
 
 class IndicatorListView(ApiView):
@@ -70,8 +71,8 @@ class IndicatorListView(ApiView):
         responses={200: s.IndicatorRowSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request: Request) -> Response:
-        rows = self.filtered(indicator_list())
-        return paginated(request, self, rows, s.IndicatorRowSerializer)
+        rows = values_for(self.filtered(indicator_list()), s.IndicatorRowSerializer)
+        return paginated_rows(request, self, rows, s.IndicatorRowSerializer)
 
 
 class MunicipalityDetailView(ApiView):
@@ -122,7 +123,8 @@ class PracticeListView(ApiView):
         responses={200: s.PracticeSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request: Request) -> Response:
-        return paginated(request, self, self.filtered(practice_list()), s.PracticeSerializer)
+        rows = values_for(self.filtered(practice_list()), s.PracticeSerializer)
+        return paginated_rows(request, self, rows, s.PracticeSerializer)
 
 
 class PracticeDetailView(ApiView):

@@ -23,6 +23,7 @@ from allocation.selectors import (
     sensitivity_rows,
     shared_municipality_results,
     tidy_result_rows,
+    with_reason_labels,
     with_statuses,
 )
 from api import examples as ex
@@ -31,8 +32,16 @@ from api.caching import cached_data
 from api.conditional import not_modified, stamp
 from api.filters import MunicipalityResultFilter, PhasingFilter, PlacementFilter
 from api.pagination import PageNumberPagination
+from api.plain import plain
 from api.schema import NOT_MODIFIED, errors
-from api.views.base import ApiView, paginated, require_geography, succeeded_run, visible_run
+from api.views.base import (
+    ApiView,
+    paginated_rows,
+    require_geography,
+    succeeded_run,
+    values_for,
+    visible_run,
+)
 
 TAG_RESULTS = ["results"]
 CONDITIONAL = (
@@ -76,7 +85,7 @@ class RunResultsView(ApiView):
                 area=query.get("area"),
                 ordering=query.get("ordering"),
             )
-            return s.ResultRowSerializer(rows, many=True).data
+            return plain(s.ResultRowSerializer)(rows)
 
         data = cached_data([run], ["results", sorted(query.items())], build)
         return stamp(Response(data), request, run)
@@ -97,8 +106,13 @@ class RunPlacementsView(ApiView):
         run = succeeded_run(request, pk)
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
-        placements = self.filtered(placement_list(run=run))
-        return stamp(paginated(request, self, placements, s.PlacementSerializer), request, run)
+        rows = values_for(
+            self.filtered(placement_list(run=run)), s.PlacementSerializer, added=["reason_label"]
+        )
+        response = paginated_rows(
+            request, self, rows, s.PlacementSerializer, extend=with_reason_labels
+        )
+        return stamp(response, request, run)
 
 
 class RunPhasingView(ApiView):
@@ -127,7 +141,7 @@ class RunPhasingView(ApiView):
         rows = self.filtered(
             phasing_rows(run=run, level=query["level"], geography=query["geography"])
         )
-        return stamp(paginated(request, self, rows, s.PhasingRowSerializer), request, run)
+        return stamp(paginated_rows(request, self, rows, s.PhasingRowSerializer), request, run)
 
 
 class RunMetricsView(ApiView):
@@ -142,7 +156,7 @@ class RunMetricsView(ApiView):
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
         data = cached_data(
-            [run], ["metrics"], lambda: s.MetricRowSerializer(metric_rows(run=run), many=True).data
+            [run], ["metrics"], lambda: plain(s.MetricRowSerializer)(metric_rows(run=run))
         )
         return stamp(Response(data), request, run)
 
@@ -169,10 +183,8 @@ class RunSensitivityView(ApiView):
         data = cached_data(
             [run],
             ["sensitivity", query["level"]],
-            lambda: (
-                s.SensitivityRowSerializer(
-                    sensitivity_rows(run=run, level=query["level"]), many=True
-                ).data
+            lambda: plain(s.SensitivityRowSerializer)(
+                sensitivity_rows(run=run, level=query["level"])
             ),
         )
         return stamp(Response(data), request, run)
@@ -223,7 +235,7 @@ class CompareView(ApiView):
         def build() -> Any:
             require_geography(query["geography"])
             rows = compare_rows(a=a, b=b, level=query["level"], geography=query["geography"])
-            return s.CompareRowSerializer(rows, many=True).data
+            return plain(s.CompareRowSerializer)(rows)
 
         data = cached_data([a, b], ["compare", query["level"], query["geography"]], build)
         return stamp(Response(data), request, a, b)
@@ -250,10 +262,9 @@ class RunInputsView(ApiView):
             return unchanged
 
         def build() -> Any:
-            tables = run_input_rows(run=run)
-            if tables is None:
+            rows = run_input_rows(run=run, table=query["table"])
+            if rows is None:
                 raise exceptions.NotFound(f"Run {pk} was stored before its inputs were kept.")
-            rows = tables[query["table"]]
             body = {
                 "run": run.pk,
                 "scenario": run.scenario_id,
@@ -262,7 +273,7 @@ class RunInputsView(ApiView):
                 "count": len(rows),
                 "results": rows,
             }
-            return s.InputsSerializer(body).data
+            return plain(s.InputsSerializer).one(body)
 
         data = cached_data([run], ["inputs", query["table"]], build)
         response = stamp(Response(data), request, run)
@@ -286,8 +297,11 @@ class ResultDatasetView(ApiView):
         responses={200: s.MunicipalityResultSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request: Request) -> Response:
-        results = self.filtered(shared_municipality_results(user=request.user))
-        paginator = PageNumberPagination()
-        page = with_statuses(paginator.paginate_queryset(results, request, view=self) or [])
-        data = s.MunicipalityResultSerializer(page, many=True).data
-        return paginator.get_paginated_response(data)
+        rows = values_for(
+            self.filtered(shared_municipality_results(user=request.user)),
+            s.MunicipalityResultSerializer,
+            added=["need_status", "supply_status"],
+        )
+        return paginated_rows(
+            request, self, rows, s.MunicipalityResultSerializer, extend=with_statuses
+        )
