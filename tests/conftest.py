@@ -166,7 +166,13 @@ def django_db_setup(
     _Shared.snapshot = None
     if not django_db_keepdb:
         with django_db_blocker.unblock():
-            teardown_databases(created, verbosity=verbosity)
+            try:
+                teardown_databases(created, verbosity=verbosity)
+            except Exception as exc:  # as pytest-django's own fixture does
+                # A thread's connection (a live server's) can outlive the session on
+                # PostgreSQL and keep the test database from being dropped: a warning, not
+                # a failure of the last test; the next run's creation drops it.
+                request.node.warn(pytest.PytestWarning(f"test databases not torn down: {exc!r}"))
 
 
 # --- a migrated SQLite database with Denmark, kept between runs ------------------------------
