@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -156,6 +157,21 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
+# The dtype pandas infers for a column of strings, and whether it is the Python-backed one
+# that pd.arrays.StringArray builds.
+_STRINGS = pd.Series(["x"]).dtype
+_PYTHON_STRINGS = pd.StringDtype("python", na_value=np.nan) == _STRINGS
+
+
+def strings(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """An object array of strings (missing ones NaN) as the column pandas infers from it,
+    built directly: inferring the dtype costs more than the rest of a small column. (An
+    empty array stays as it is: pandas gives it the object dtype.)"""
+    if _PYTHON_STRINGS and len(values):
+        return pd.arrays.StringArray(values, dtype=_STRINGS)
+    return values
+
+
 _MISSING = object()
 
 
@@ -251,7 +267,7 @@ def _municipalities(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     # One (K, M) array, transposed: the (M, K) matrix in the column-major layout that
     # DataFrame.to_numpy gives, so that the arithmetic on it sums in the same order.
     matrix = _read_only(np.array([values[order] for values in columns]).T)
-    data: dict[str, np.ndarray] = {"name": names[order]}
+    data: dict[str, Any] = {"name": strings(names[order])}
     data.update(zip(MUNICIPALITY_COLUMNS, matrix.T, strict=True))
     return pd.DataFrame(data, index=index[order]), matrix
 
@@ -293,7 +309,7 @@ def _practices(frame: pd.DataFrame, codes: pd.Index) -> tuple[pd.DataFrame, np.n
     order = _by_municipality_and_ydernummer(code, ydernummer)
     out = pd.DataFrame(
         {
-            "ydernummer": ydernummer[order],
+            "ydernummer": strings(ydernummer[order]),
             "kommunekode": code[order],
             "capacities": capacities[order],
             "listed_patients": listed[order],
@@ -342,7 +358,7 @@ def _doctors(frame: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"doctors: column fte is negative at row {labels[_first(bad)]}")
     return pd.DataFrame(
         {
-            "ydernummer": ydernummer,
+            "ydernummer": strings(ydernummer),
             "kommunekode": code,
             "birth_year": birth_year,
             "fte": fte,
@@ -376,10 +392,14 @@ def _geographies(geographies: Mapping[str, pd.Series], codes: pd.Index) -> dict[
         missing = pd.isna(values)
         if missing.any():
             raise ValueError(f"geography {slug}: kommunekode {code[_first(missing)]} has no area")
-        slugs = pd.Series(values).astype(str).to_numpy()
+        # Area slugs as strings (astype(str) leaves strings as they are).
+        if all(type(v) is str for v in values.tolist()):
+            slugs = np.asarray(values, dtype=object)
+        else:
+            slugs = pd.Series(values).astype(str).to_numpy()
         in_order = np.empty_like(slugs)
         in_order[row] = slugs
-        out[str(slug)] = pd.Series(in_order, index=codes, name="area")
+        out[str(slug)] = pd.Series(strings(in_order), index=codes, name="area")
     return out
 
 

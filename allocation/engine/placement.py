@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .apportion import FloatArray, IntArray, order_within_groups, priority, top_n
+from .inputs import strings
 from .params import PILLARS
 
 # Reason codes of placement rows (the pages label them in Danish).
@@ -181,33 +182,18 @@ def place(
     )
     frame = pd.DataFrame(
         {
-            "ydernummer": _strings(ydernummer),
+            "ydernummer": strings(ydernummer),
             "kommunekode": codes[muni],
-            "pillar": _strings(np.asarray(PILLARS, dtype=object)[pillar_idx]),
+            "pillar": strings(np.asarray(PILLARS, dtype=object)[pillar_idx]),
             "year": np.asarray(years, dtype=np.int64)[year_idx],
-            "kind": _strings(kind),
+            "kind": strings(kind),
             "capacities_before": cap_before,
             "listed_per_capacity_before": load_before,
-            "reason_code": _strings(code),
-            "reason": _strings(reason),
+            "reason_code": strings(code),
+            "reason": strings(reason),
         }
     )
     return frame, added
-
-
-# The dtype pandas infers for a column of strings, and whether it is the Python-backed one
-# that pd.arrays.StringArray builds.
-_STRINGS = pd.Series(["x"]).dtype
-_PYTHON_STRINGS = pd.StringDtype("python", na_value=np.nan) == _STRINGS
-
-
-def _strings(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
-    """An object array of strings (missing ones NaN) as the column pandas infers from it,
-    built directly: inferring the dtype costs more than the rest of a small column. (An
-    empty array stays as it is: pandas gives it the object dtype.)"""
-    if _PYTHON_STRINGS and len(values):
-        return pd.arrays.StringArray(values, dtype=_STRINGS)
-    return values
 
 
 def _rank_within(group: IntArray, mask: np.ndarray, n_groups: int) -> IntArray:
