@@ -31,7 +31,9 @@ relaxation (a piecewise-linear function of 1/threshold, solved exactly from sort
 breakpoints) brackets the n-th priority between two thresholds whose exact counts differ by
 at most about twice the number of owners; only the capacities between them are sorted. The
 result is identical to the one-at-a-time greedy (tests compare them), and the cost is
-O(owners log owners) instead of O(n log owners), for many groups at once.
+O(owners log owners) instead of O(n log owners), for many groups at once. A small problem
+(a few thousand capacities within the caps) is solved by listing those capacities and
+sorting them, which is the greedy itself and costs fewer numpy calls.
 """
 
 from __future__ import annotations

@@ -40,24 +40,36 @@ def driver_frame(
 
     ``expected_horizon`` (M, len(EXCESS_FEATURES)) holds the age-expected counts: an extra
     weight applies to the count less its expected part (engine.demand.age_expected)."""
-    names: list[str] = []
     blocks: list[np.ndarray] = []
-    for pillar, drivers in (
-        ("transition", TRANSITION_DRIVERS),
-        ("accessibility", ACCESSIBILITY_DRIVERS),
-    ):
+    for drivers in (TRANSITION_DRIVERS, ACCESSIBILITY_DRIVERS):
         values = at_horizon(drivers)
         blocks += [values, driver_shares(values)]
-        names += [f"{pillar}.{d}.value" for d in drivers]
-        names += [f"{pillar}.{d}.share" for d in drivers]
     counts = at_horizon(W_FEATURES)
     expected = np.zeros_like(counts)
     expected[:, len(W_FEATURES) - len(EXCESS_FEATURES) :] = expected_horizon
     blocks += [counts, expected, (counts - expected) * w_weights[None, :]]
+    return pd.DataFrame(
+        np.hstack(blocks), index=inputs.municipalities.index, columns=_DRIVER_COLUMNS.copy()
+    )
+
+
+def _driver_columns() -> pd.Index:
+    names: list[str] = []
+    for pillar, drivers in (
+        ("transition", TRANSITION_DRIVERS),
+        ("accessibility", ACCESSIBILITY_DRIVERS),
+    ):
+        names += [f"{pillar}.{d}.value" for d in drivers]
+        names += [f"{pillar}.{d}.share" for d in drivers]
     names += [f"count.{f}" for f in W_FEATURES]
     names += [f"expected.{f}" for f in W_FEATURES]
     names += [f"w.{f}" for f in W_FEATURES]
-    return pd.DataFrame(np.hstack(blocks), index=inputs.municipalities.index, columns=names)
+    return pd.Index(names)
+
+
+# The columns of `driver_frame`, built once (inferring an Index of strings costs more than
+# copying one); each frame gets its own copy.
+_DRIVER_COLUMNS = _driver_columns()
 
 
 def coverage_levels(

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .inputs import EngineInputs
+from .inputs import EngineInputs, rows_in
 from .params import AllocationParams, ParamsError
 
 
@@ -70,7 +70,7 @@ def caps_per_year(inputs: EngineInputs, params: AllocationParams) -> np.ndarray:
             float(params.recruitment_min), np.ceil(params.recruitment_rate * today - 1e-9)
         )
     if params.caps:
-        where = inputs.municipalities.index.get_indexer(pd.Index(list(params.caps)))
+        where = rows_in(inputs.codes, np.array(list(params.caps), dtype=np.int64))
         out[where] = np.array(list(params.caps.values()), dtype=np.float64)
     return out
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -156,6 +157,60 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
+# The dtype pandas infers for a column of strings, and whether it is the Python-backed one
+# that pd.arrays.StringArray builds.
+_STRINGS = pd.Series(["x"]).dtype
+_PYTHON_STRINGS = pd.StringDtype("python", na_value=np.nan) == _STRINGS
+
+
+def strings(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """An object array of strings (missing ones NaN) as the column pandas infers from it,
+    built directly: inferring the dtype costs more than the rest of a small column. (An
+    empty array stays as it is: pandas gives it the object dtype.)"""
+    if _PYTHON_STRINGS and len(values):
+        return pd.arrays.StringArray(values, dtype=_STRINGS)
+    return values
+
+
+_MISSING = object()
+
+
+def _keys(values: np.ndarray) -> list[object]:
+    """Hashable keys, every missing value (NaN) as the same one, as pandas' hash tables
+    match them."""
+    return [v if v == v else _MISSING for v in values.tolist()]
+
+
+def positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """(N,) int64: the position of each of `values` in `keys` (unique), -1 where absent;
+    what pd.Index(keys).get_indexer(values) gives, by a dict (the Index costs more to build
+    than a run's look-ups on a small input)."""
+    where = {k: i for i, k in enumerate(_keys(keys))}
+    return np.array([where.get(v, -1) for v in _keys(values)], dtype=np.int64)
+
+
+def rows_in(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """(N,) int64: the row of each of `values` in the sorted unique `codes`, -1 where absent
+    (pd.Index(codes).get_indexer(values), by a binary search)."""
+    row = np.searchsorted(codes, values)
+    found = row < len(codes)
+    found[found] = codes[row[found]] == values[found]
+    return np.where(found, row, -1).astype(np.int64)
+
+
+def _first_repeat(values: np.ndarray) -> int | None:
+    """The position of the first value seen before (missing ones alike), or None."""
+    keys = _keys(values)
+    if len(set(keys)) == len(keys):
+        return None
+    seen: set[object] = set()
+    for i, key in enumerate(keys):
+        if key in seen:
+            return i
+        seen.add(key)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
@@ -212,7 +267,7 @@ def _municipalities(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     # One (K, M) array, transposed: the (M, K) matrix in the column-major layout that
     # DataFrame.to_numpy gives, so that the arithmetic on it sums in the same order.
     matrix = _read_only(np.array([values[order] for values in columns]).T)
-    data: dict[str, np.ndarray] = {"name": names[order]}
+    data: dict[str, Any] = {"name": strings(names[order])}
     data.update(zip(MUNICIPALITY_COLUMNS, matrix.T, strict=True))
     return pd.DataFrame(data, index=index[order]), matrix
 
@@ -228,12 +283,10 @@ def _practices(frame: pd.DataFrame, codes: pd.Index) -> tuple[pd.DataFrame, np.n
     listed = _numeric(frame, "listed_patients", what)
     is_open = frame["open"].astype(bool).to_numpy()
     labels = frame.index
-    # Object Indexes: the same hash look-ups as str ones, without building string arrays.
-    unique = pd.Index(ydernummer, dtype=object)
-    if unique.has_duplicates:
-        dup = ydernummer[unique.duplicated()][0]
-        raise ValueError(f"practices: ydernummer {dup} appears twice")
-    row = codes.get_indexer(code)
+    dup = _first_repeat(ydernummer)
+    if dup is not None:
+        raise ValueError(f"practices: ydernummer {ydernummer[dup]} appears twice")
+    row = rows_in(codes.to_numpy(), code)
     unknown = row < 0
     if unknown.any():
         i = _first(unknown)
@@ -256,7 +309,7 @@ def _practices(frame: pd.DataFrame, codes: pd.Index) -> tuple[pd.DataFrame, np.n
     order = _by_municipality_and_ydernummer(code, ydernummer)
     out = pd.DataFrame(
         {
-            "ydernummer": ydernummer[order],
+            "ydernummer": strings(ydernummer[order]),
             "kommunekode": code[order],
             "capacities": capacities[order],
             "listed_patients": listed[order],
@@ -285,7 +338,7 @@ def _doctors(frame: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
     birth_year = _numeric(frame, "birth_year", what).astype(np.int64)
     fte = _numeric(frame, "fte", what)
     labels = frame.index
-    position = pd.Index(practices["ydernummer"].to_numpy(), dtype=object).get_indexer(ydernummer)
+    position = positions(practices["ydernummer"].to_numpy(), ydernummer)
     unknown = position < 0
     if unknown.any():
         i = _first(unknown)
@@ -305,7 +358,7 @@ def _doctors(frame: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"doctors: column fte is negative at row {labels[_first(bad)]}")
     return pd.DataFrame(
         {
-            "ydernummer": ydernummer,
+            "ydernummer": strings(ydernummer),
             "kommunekode": code,
             "birth_year": birth_year,
             "fte": fte,
@@ -322,13 +375,13 @@ def _geographies(geographies: Mapping[str, pd.Series], codes: pd.Index) -> dict[
     for slug, series in geographies.items():
         if not isinstance(series, pd.Series):
             raise ValueError(f"geography {slug}: must be a pandas Series")
-        index = pd.Index(series.index.astype(np.int64))
-        if index.has_duplicates:
-            code = index[index.duplicated()][0]
-            raise ValueError(f"geography {slug}: kommunekode {code} is in two areas")
-        row = codes.get_indexer(index)
+        code = series.index.astype(np.int64).to_numpy()
+        dup = _first_repeat(code)
+        if dup is not None:
+            raise ValueError(f"geography {slug}: kommunekode {code[dup]} is in two areas")
+        row = rows_in(codes.to_numpy(), code)
         if (row < 0).any():
-            raise ValueError(f"geography {slug}: unknown kommunekode {index[row < 0].min()}")
+            raise ValueError(f"geography {slug}: unknown kommunekode {code[row < 0].min()}")
         if len(row) < len(codes):
             covered = np.zeros(len(codes), dtype=bool)
             covered[row] = True
@@ -338,11 +391,15 @@ def _geographies(geographies: Mapping[str, pd.Series], codes: pd.Index) -> dict[
         values = series.to_numpy()
         missing = pd.isna(values)
         if missing.any():
-            raise ValueError(f"geography {slug}: kommunekode {index[_first(missing)]} has no area")
-        slugs = pd.Series(values).astype(str).to_numpy()
+            raise ValueError(f"geography {slug}: kommunekode {code[_first(missing)]} has no area")
+        # Area slugs as strings (astype(str) leaves strings as they are).
+        if all(type(v) is str for v in values.tolist()):
+            slugs = np.asarray(values, dtype=object)
+        else:
+            slugs = pd.Series(values).astype(str).to_numpy()
         in_order = np.empty_like(slugs)
         in_order[row] = slugs
-        out[str(slug)] = pd.Series(in_order, index=codes, name="area")
+        out[str(slug)] = pd.Series(strings(in_order), index=codes, name="area")
     return out
 
 
@@ -362,7 +419,7 @@ def _projection(frame: pd.DataFrame | None, codes: pd.Index) -> dict[int, np.nda
     unknown_band = ~np.isin(band, AGE_BAND_COLUMNS)
     if unknown_band.any():
         raise ValueError(f"projection: unknown band {band[np.flatnonzero(unknown_band)[0]]!r}")
-    row_of = codes.get_indexer(pd.Index(code))
+    row_of = rows_in(codes.to_numpy(), code)
     if (row_of < 0).any():
         raise ValueError(f"projection: unknown kommunekode {code[np.flatnonzero(row_of < 0)[0]]}")
     col_of = pd.Index(AGE_BAND_COLUMNS).get_indexer(band)  # every band is known here

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .apportion import FloatArray, IntArray, order_within_groups, priority, top_n
+from .inputs import strings
 from .params import PILLARS
 
 # Reason codes of placement rows (the pages label them in Danish).
@@ -181,15 +182,15 @@ def place(
     )
     frame = pd.DataFrame(
         {
-            "ydernummer": ydernummer,
+            "ydernummer": strings(ydernummer),
             "kommunekode": codes[muni],
-            "pillar": np.asarray(PILLARS, dtype=object)[pillar_idx],
+            "pillar": strings(np.asarray(PILLARS, dtype=object)[pillar_idx]),
             "year": np.asarray(years, dtype=np.int64)[year_idx],
-            "kind": kind,
+            "kind": strings(kind),
             "capacities_before": cap_before,
             "listed_per_capacity_before": load_before,
-            "reason_code": code,
-            "reason": reason,
+            "reason_code": strings(code),
+            "reason": strings(reason),
         }
     )
     return frame, added

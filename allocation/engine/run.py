@@ -8,6 +8,7 @@ same outcome, to the last capacity.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -37,7 +38,7 @@ from .frames import (
     json_safe,
     records,
 )
-from .inputs import EngineInputs
+from .inputs import EngineInputs, positions
 from .metrics import OPEN_SHARE_TARGET, load_metrics
 from .openshare import (
     OPEN_SHARE_TARGET_YEAR,
@@ -462,19 +463,16 @@ def _open_share_metrics(
         )
         out["open_share_2030_need"] = how
     # Practice forms: solo practices (one capacity or less) at the horizon, before and after.
-    # An object Index: the same look-up as a str one, without inferring a string array.
-    position = pd.Index(ydernumre, dtype=object).get_indexer(placed.ydernummer)
+    position = positions(ydernumre, placed.ydernummer)
     existing = position >= 0
     added_all = np.bincount(position[existing], minlength=len(ydernumre))
-    _, new_sizes = np.unique(placed.ydernummer[~existing], return_counts=True)
+    new_sizes = Counter(placed.ydernummer[~existing].tolist()).values()
     out["solo_practices_before"] = int((practice_horizon <= SOLO).sum())
-    out["solo_practices_after"] = int(((practice_horizon + added_all) <= SOLO).sum()) + int(
-        (new_sizes == 1).sum()
+    out["solo_practices_after"] = int(((practice_horizon + added_all) <= SOLO).sum()) + sum(
+        1 for size in new_sizes if size == 1
     )
-    reasons, counts = np.unique(placed.reason_code, return_counts=True)
-    out["placements_by_reason"] = {
-        str(k): int(v) for k, v in zip(reasons.tolist(), counts.tolist(), strict=True)
-    }
+    reasons = Counter(placed.reason_code.tolist())
+    out["placements_by_reason"] = {str(k): int(reasons[k]) for k in sorted(reasons)}
     return out
 
 
