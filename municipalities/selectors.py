@@ -50,66 +50,22 @@ class LatestIndicator:
     imported: bool
 
 
-def _with_latest(municipalities: list[Municipality]) -> list[Municipality]:
-    """Attach ``latest_indicators`` (indicator → its newest value), ``areas`` (geography
-    slug → area slug) and ``area_list`` ((geography, area) pairs, settled geographies first)
-    to municipalities fetched with the prefetches of this module."""
-    for m in municipalities:
-        latest: dict[str, LatestIndicator] = {}
-        for ind in m.indicators.all():  # newest year first, see the prefetch
-            latest.setdefault(
-                ind.indicator,
-                LatestIndicator(ind.year, ind.value, ind.status, ind.source, ind.imported),
-            )
-        m.latest_indicators = dict(sorted(latest.items()))  # type: ignore[attr-defined]
-        m.areas = {  # type: ignore[attr-defined]
-            ms.geography.slug: ms.area.slug for ms in m.memberships.all()
-        }
-        m.area_list = sorted(  # type: ignore[attr-defined]
-            ((ms.geography, ms.area) for ms in m.memberships.all()),
-            key=lambda pair: (pair[0].provisional, pair[0].slug),
-        )
-    return municipalities
+LATEST_FIELDS = ("year", "value", "status", "source", "imported")  # LatestIndicator's
 
 
-def _municipalities() -> QuerySet[Municipality]:
-    return (
-        Municipality.objects.select_related("region")
-        .defer("boundary")
-        .prefetch_related(
-            Prefetch(
-                "indicators",
-                queryset=DemandIndicator.objects.order_by("indicator", "-year"),
-            ),
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.select_related("geography", "area").only(
-                    "municipality_id",
-                    "geography__slug",
-                    "geography__name",
-                    "geography__provisional",
-                    "area__slug",
-                    "area__name",
-                ),
-            ),
-        )
-        .order_by("kommunekode")
-    )
-
-
-def municipality_list(
-    *, region: int | None = None, area: str | None = None, geography: str | None = None
-) -> list[Municipality]:
-    """Municipalities with their latest demand indicators and areas; three queries.
-
-    ``area`` is an area slug within ``geography``.
-    """
-    qs = _municipalities()
-    if region is not None:
-        qs = qs.filter(region_id=region)
-    if area is not None:
-        qs = qs.filter(memberships__geography__slug=geography, memberships__area__slug=area)
-    return _with_latest(list(qs))
+def _latest_values(codes: list[int]) -> dict[int, dict[str, tuple[Any, ...]]]:
+    """Each municipality's newest value of each indicator, as a tuple of ``LATEST_FIELDS``,
+    indicators in name order; one query. The one place that says which value is "latest"
+    (the newest year), for the pages and the API alike."""
+    latest: dict[int, dict[str, tuple[Any, ...]]] = {code: {} for code in codes}
+    # Newest year first: the first value seen of an indicator is its latest.
+    for code, indicator, *values in (
+        DemandIndicator.objects.filter(municipality_id__in=codes)
+        .order_by("indicator", "-year")
+        .values_list("municipality_id", "indicator", *LATEST_FIELDS)
+    ):
+        latest[code].setdefault(indicator, tuple(values))
+    return {code: dict(sorted(values.items())) for code, values in latest.items()}
 
 
 def municipality_queryset() -> QuerySet[Municipality]:
@@ -118,7 +74,6 @@ def municipality_queryset() -> QuerySet[Municipality]:
     return Municipality.objects.order_by("kommunekode")
 
 
-LATEST_FIELDS = ("year", "value", "status", "source", "imported")  # LatestIndicator's
 MUNICIPALITY_FIELDS = (
     "kommunekode",
     "name",
@@ -131,21 +86,13 @@ MUNICIPALITY_FIELDS = (
 
 
 def municipality_rows(*, municipalities: QuerySet[Municipality]) -> list[dict[str, Any]]:
-    """:func:`municipality_list`'s municipalities as plain rows, for a long list: the
-    ``MUNICIPALITY_FIELDS`` (``.values()`` names), ``areas`` (geography slug → area slug)
-    and ``latest_indicators`` (indicator → a dict of LatestIndicator's fields), without a
-    model instance for any of them. ``municipalities`` is :func:`municipality_queryset`,
-    narrowed. Three queries, as there."""
+    """Municipalities as plain rows, for a long list: the ``MUNICIPALITY_FIELDS``
+    (``.values()`` names), ``areas`` (geography slug → area slug) and ``latest_indicators``
+    (indicator → a dict of LatestIndicator's fields), without a model instance for any of
+    them. ``municipalities`` is :func:`municipality_queryset`, narrowed. Three queries."""
     rows = list(municipalities.values(*MUNICIPALITY_FIELDS))
     codes = [row["kommunekode"] for row in rows]
-    latest: dict[int, dict[str, dict[str, Any]]] = {code: {} for code in codes}
-    # Newest year first: the first value seen of an indicator is its latest.
-    for code, indicator, *values in (
-        DemandIndicator.objects.filter(municipality_id__in=codes)
-        .order_by("indicator", "-year")
-        .values_list("municipality_id", "indicator", *LATEST_FIELDS)
-    ):
-        latest[code].setdefault(indicator, dict(zip(LATEST_FIELDS, values, strict=True)))
+    latest = _latest_values(codes)
     areas: dict[int, dict[str, str]] = {code: {} for code in codes}
     for code, geography, area in Membership.objects.filter(municipality_id__in=codes).values_list(
         "municipality_id", "geography__slug", "area__slug"
@@ -153,14 +100,50 @@ def municipality_rows(*, municipalities: QuerySet[Municipality]) -> list[dict[st
         areas[code][geography] = area
     for row in rows:
         code = row["kommunekode"]
-        row["latest_indicators"] = dict(sorted(latest[code].items()))
+        row["latest_indicators"] = {
+            indicator: dict(zip(LATEST_FIELDS, values, strict=True))
+            for indicator, values in latest[code].items()
+        }
         row["areas"] = areas[code]
     return rows
 
 
 def municipality_get(*, kommunekode: int) -> Municipality | None:
-    found = list(_municipalities().filter(kommunekode=kommunekode))
-    return _with_latest(found)[0] if found else None
+    """One municipality (without its boundary) with ``latest_indicators`` (indicator → its
+    LatestIndicator), ``areas`` (geography slug → area slug) and ``area_list`` ((geography,
+    area) pairs, settled geographies first) attached; three queries."""
+    m = (
+        Municipality.objects.select_related("region")
+        .defer("boundary")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("geography", "area").only(
+                    "municipality_id",
+                    "geography__slug",
+                    "geography__name",
+                    "geography__provisional",
+                    "area__slug",
+                    "area__name",
+                ),
+            ),
+        )
+        .filter(kommunekode=kommunekode)
+        .first()
+    )
+    if m is None:
+        return None
+    m.latest_indicators = {  # type: ignore[attr-defined]
+        indicator: LatestIndicator(*values)
+        for indicator, values in _latest_values([kommunekode])[kommunekode].items()
+    }
+    memberships = list(m.memberships.all())
+    m.areas = {ms.geography.slug: ms.area.slug for ms in memberships}  # type: ignore[attr-defined]
+    m.area_list = sorted(  # type: ignore[attr-defined]
+        ((ms.geography, ms.area) for ms in memberships),
+        key=lambda pair: (pair[0].provisional, pair[0].slug),
+    )
+    return m
 
 
 def municipality_names() -> list[Municipality]:
