@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.engine import EngineInputs
-from allocation.engine.inputs import MUNICIPALITY_COLUMNS
+from allocation.engine.inputs import DOCTOR_COLUMNS, MUNICIPALITY_COLUMNS, PRACTICE_COLUMNS
 from municipalities import estimates
 from practices.synthetic import MunicipalityInput, generate_register
 
@@ -44,39 +44,40 @@ def small_inputs(
     jitter = rng.uniform(0.8, 1.2, size=(n, 11))
     shares = np.array([0.2, 0.6, 0.15, 0.05, 0.25, 0.04, 0.05, 0.01, 0.005, 0.02, 0.03])
     values = pop[:, None] * shares[None, :] * jitter
-    muni = pd.DataFrame(values, columns=list(ENGINE_COLUMNS[1:]), index=codes)
-    muni.insert(0, "population", pop)
-    muni.insert(0, "name", [f"Kommune {c}" for c in codes])
+    # Frames from columns, not from rows: a frame of row dicts costs more to build than the
+    # engine's run on it, once per hypothesis example.
+    muni = pd.DataFrame(
+        {
+            "name": [f"Kommune {c}" for c in codes],
+            "population": pop,
+            **dict(zip(ENGINE_COLUMNS[1:], values.T, strict=True)),
+        },
+        index=codes,
+    )
 
-    rows, doctors = [], []
+    practices: dict[str, list] = {c: [] for c in PRACTICE_COLUMNS}
+    doctors: dict[str, list] = {c: [] for c in DOCTOR_COLUMNS}
     number = 100000
     for code, caps in zip(codes, capacities, strict=True):
         for cap in caps:
             number += 1
             yder = str(number)
-            rows.append(
-                {
-                    "ydernummer": yder,
-                    "kommunekode": code,
-                    "capacities": float(cap),
-                    "listed_patients": int(cap * listed_per_capacity * rng.uniform(0.8, 1.2)),
-                    "open": bool(rng.random() < 0.3),
-                }
+            practices["ydernummer"].append(yder)
+            practices["kommunekode"].append(code)
+            practices["capacities"].append(float(cap))
+            practices["listed_patients"].append(
+                int(cap * listed_per_capacity * rng.uniform(0.8, 1.2))
             )
+            practices["open"].append(bool(rng.random() < 0.3))
             whole = int(np.ceil(cap))
             for k in range(whole):
                 fte = cap - k if k == whole - 1 and cap != whole else 1.0
                 old = rng.random() < retiring_share
                 birth = int(rng.integers(1955, 1970) if old else rng.integers(1972, 1995))
-                doctors.append(
-                    {"ydernummer": yder, "kommunekode": code, "birth_year": birth, "fte": fte}
-                )
-    practices = pd.DataFrame(
-        rows, columns=["ydernummer", "kommunekode", "capacities", "listed_patients", "open"]
-    )
-    doctors_frame = pd.DataFrame(
-        doctors, columns=["ydernummer", "kommunekode", "birth_year", "fte"]
-    )
+                doctors["ydernummer"].append(yder)
+                doctors["kommunekode"].append(code)
+                doctors["birth_year"].append(birth)
+                doctors["fte"].append(fte)
     area = areas or [f"area-{i % 3}" for i in range(n)]
     geo = {
         "sundhedsklynger-21": pd.Series(area, index=codes),
@@ -84,7 +85,10 @@ def small_inputs(
         "sundhedsraad-2027": pd.Series([f"raad-{i % 2}" for i in range(n)], index=codes),
     }
     return EngineInputs(
-        municipalities=muni, practices=practices, doctors=doctors_frame, geographies=geo
+        municipalities=muni,
+        practices=pd.DataFrame(practices),
+        doctors=pd.DataFrame(doctors),
+        geographies=geo,
     )
 
 

@@ -16,14 +16,19 @@ from allocation.engine.frames import caps_total
 from .builders import denmark_inputs
 from .reference import brute_force_minmax, greedy, highs_minmax, max_load
 
+# Built once, not on every draw (hypothesis validates a new strategy on its first draw).
+WEIGHTED = st.floats(0, 5000)
+SUPPLY = st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0, 4.5])
+CAP = st.integers(0, 8)
+
 
 @st.composite
 def small_cases(draw: st.DrawFn) -> tuple[list[float], list[float], int, list[int]]:
     m = draw(st.integers(1, 4))
-    weighted = draw(st.lists(st.floats(0, 5000), min_size=m, max_size=m))
-    supply = draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0, 4.5]), min_size=m, max_size=m))
+    weighted = draw(st.lists(WEIGHTED, min_size=m, max_size=m))
+    supply = draw(st.lists(SUPPLY, min_size=m, max_size=m))
     n = draw(st.integers(0, 8))
-    caps = draw(st.lists(st.integers(0, 8), min_size=m, max_size=m))
+    caps = draw(st.lists(CAP, min_size=m, max_size=m))
     if sum(caps) < n:
         caps[0] += n - sum(caps)
     return weighted, supply, n, caps

@@ -32,6 +32,13 @@ from allocation.engine.sensitivity import (
 from tests.allocation.engine.builders import denmark_inputs, small_inputs
 
 SMALL = dict(total=30, transition=12, coverage=12, accessibility=6, horizon=2027, pipeline=(15, 15))
+# Built once, not on every draw: hypothesis validates a new strategy on its first draw, which
+# costs more than the draw itself.
+PRACTICE_SIZE = st.sampled_from([0.5, 1.0, 1.0, 2.0, 3.0, 7.5])
+MAX_PRACTICE_CAPACITIES = st.sampled_from([2.0, 4.0, 8.0])
+NEW_YDERNUMMER_SHARE = st.sampled_from([0.0, 0.25, 0.5, 1.0])
+OPEN_THRESHOLD = st.sampled_from(["need-based", "flat"])
+TRANSITION_RELIEF = st.sampled_from([0.0, 0.5])
 
 
 @st.composite
@@ -39,7 +46,7 @@ def scenarios(draw_: st.DrawFn) -> tuple[EngineInputs, AllocationParams]:
     n = draw_(st.integers(1, 4))
     population = [float(draw_(st.integers(500, 40000))) for _ in range(n)]
     capacities = [
-        [float(draw_(st.sampled_from([0.5, 1.0, 1.0, 2.0, 3.0, 7.5]))) for _ in range(k)]
+        [float(draw_(PRACTICE_SIZE)) for _ in range(k)]
         for k in (draw_(st.integers(0, 5)) for _ in range(n))
     ]
     if not any(capacities):
@@ -53,12 +60,12 @@ def scenarios(draw_: st.DrawFn) -> tuple[EngineInputs, AllocationParams]:
     params = AllocationParams(
         **SMALL,  # type: ignore[arg-type]
         recruitment_rate=0.0,
-        max_practice_capacities=float(draw_(st.sampled_from([2.0, 4.0, 8.0]))),
+        max_practice_capacities=float(draw_(MAX_PRACTICE_CAPACITIES)),
         max_practice_growth=draw_(st.integers(0, 3)),
-        new_ydernummer_share=draw_(st.sampled_from([0.0, 0.25, 0.5, 1.0])),
+        new_ydernummer_share=draw_(NEW_YDERNUMMER_SHARE),
         new_practice_capacities=draw_(st.integers(1, 3)),
-        open_threshold=draw_(st.sampled_from(["need-based", "flat"])),
-        list_relief={"transition": draw_(st.sampled_from([0.0, 0.5])), "coverage": 1.0},
+        open_threshold=draw_(OPEN_THRESHOLD),
+        list_relief={"transition": draw_(TRANSITION_RELIEF), "coverage": 1.0},
         pipeline_binding=False,
     )
     return inputs, params
