@@ -7,8 +7,6 @@ import math
 from collections.abc import Iterator, Sequence
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 
 def item_priority(v: float, base: float, c: int) -> float:
@@ -79,6 +77,11 @@ def highs_minmax(
     municipality. y is scaled by a lower bound on the optimal load so that HiGHS's absolute
     tolerances are small against it. Returns the optimal largest load and the counts.
     """
+    # scipy takes about a second to import: only the tests that call this function pay it,
+    # not every worker that collects this module.
+    import scipy.sparse as sp
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     m = len(weighted)
     scale = weighted.sum() / (supply.sum() + n)
     objective = np.zeros(m + 1)
