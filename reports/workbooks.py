@@ -24,7 +24,7 @@ from practices.models import RecordSource
 from practices.selectors import RegisterSources, register_sources, supply_sources
 from reports import selectors, xlsx
 from reports.parameters import parameter_groups
-from reports.reasons import reason_text
+from reports.reasons import reason_texts
 from reports.spreadsheet import safe_cell, safe_row
 from reports.summaries import key_figures
 from reports.xlsx import Style, Styled
@@ -294,9 +294,9 @@ def run_sheets(run: AllocationRun) -> list[Sheet]:
     kinds = dict(Placement.Kind.choices)
     # Tuples, not model instances: building a run's 1,500 placements and their
     # municipalities as objects took ten times as long as fetching the values.
-    placed = placement_list(run=run).values_list(
-        "year", "municipality_id", "municipality__name", "ydernummer", "pillar", "kind", "reason"
-    )
+    fields = ("year", "municipality_id", "municipality__name", "ydernummer", "pillar", "kind")
+    placed = list(placement_list(run=run).values_list(*fields, "reason"))
+    reasons = reason_texts(row[6] for row in placed)
     placements = [
         [
             year,
@@ -305,9 +305,11 @@ def run_sheets(run: AllocationRun) -> list[Sheet]:
             ydernummer,
             str(pillars.get(pillar, pillar)),
             str(kinds.get(kind, kind)),
-            reason_text(reason),
+            reason,
         ]
-        for year, code, name, ydernummer, pillar, kind, reason in placed
+        for (year, code, name, ydernummer, pillar, kind, _stored), reason in zip(
+            placed, reasons, strict=True
+        )
     ]
     levels = dict(SensitivityBand.Level.choices)
     bands = sorted(
