@@ -74,12 +74,19 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     out: list[xlsx.Sheet] = []
     for title, head, rows in sheets:
         formats = [h.fmt if isinstance(h, Col) else None for h in head or []]
+        # One style per column's format, not one per cell (the styles are equal either way).
+        column_styles = [Style(number_format=fmt) if fmt else None for fmt in formats]
         body: list[list[Any]] = []
         if head:
             body.append([Styled(text, BOLD) for text in safe_row(_header(h) for h in head)])
         for row in rows:
             cells: list[Any] = []
             for i, value in enumerate(row):
+                kind = type(value)
+                if kind is int or kind is float:  # most cells: safe as they are
+                    style = column_styles[i] if i < len(column_styles) else None
+                    cells.append(value if style is None else Styled(value, style))
+                    continue
                 fmt = None
                 if isinstance(value, Cell):
                     fmt, value = value.fmt, value.value
