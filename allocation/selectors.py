@@ -166,9 +166,11 @@ def _refuse_implausible(newest: pd.DataFrame, munis: pd.DataFrame) -> None:
     """Raise ValueError naming every impossible value the engine would compute on
     (municipalities.plausibility; a shipped estimate's only warns and is logged)."""
     values: dict[int, dict[str, Plausible]] = defaultdict(dict)
-    for code, indicator, value, status, imported in newest[
-        ["municipality_id", "indicator", "value", "status", "imported"]
-    ].itertuples(index=False):
+    columns = ("municipality_id", "indicator", "value", "status", "imported")
+    # Plain columns, not itertuples: a named tuple per value cost more than the checks.
+    for code, indicator, value, status, imported in zip(
+        *(newest[c].tolist() for c in columns), strict=True
+    ):
         values[code][indicator] = Plausible(
             float(value), estimated=status == DataStatus.ESTIMATED and not imported
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from allocation.engine import EngineInputs
@@ -52,16 +53,17 @@ def _projection(inputs: EngineInputs) -> dict[str, list[Any]] | None:
     if not inputs.projection_years:
         return None
     codes = inputs.municipalities.index.to_numpy().tolist()
+    # A year's rows: each municipality's bands in turn (the bands array read row by row).
+    per_year = len(codes) * len(AGE_BAND_COLUMNS)
+    code_of_row = [code for code in codes for _band in AGE_BAND_COLUMNS]
     out: dict[str, list[Any]] = {"kommunekode": [], "year": [], "band": [], "value": []}
     for year in inputs.projection_years:
         bands = inputs.projected_bands(year)
         assert bands is not None
-        for i, code in enumerate(codes):
-            for j, band in enumerate(AGE_BAND_COLUMNS):
-                out["kommunekode"].append(code)
-                out["year"].append(year)
-                out["band"].append(band)
-                out["value"].append(float(bands[i, j]))
+        out["kommunekode"] += code_of_row
+        out["year"] += [year] * per_year
+        out["band"] += list(AGE_BAND_COLUMNS) * len(codes)
+        out["value"] += np.asarray(bands, dtype=np.float64).ravel().tolist()
     return out
 
 

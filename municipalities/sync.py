@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, router
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 
@@ -81,7 +81,7 @@ def sync_table(
     if to_update and history is not None:
         bulk_update_with_history(to_update, model, sorted(fields), batch_size=500, **history)
     elif to_update:
-        model.objects.bulk_update(to_update, sorted(fields), batch_size=500)
+        _update_rows(model, to_update, sorted(fields))
     if delete_missing and existing:
         model.objects.filter(pk__in=[o.pk for o in existing.values()]).delete()
         count.deleted = len(existing)
@@ -89,3 +89,33 @@ def sync_table(
         count.unchanged += len(existing)
     count.created, count.updated = len(to_create), len(to_update)
     return count
+
+
+def _update_rows(model: type[models.Model], objs: list[Any], fields: list[str]) -> None:
+    """Write ``fields`` of every object in ``objs`` (saved rows), as ``bulk_update`` writes
+    them: the same values, prepared for the database by each field, and no signals.
+
+    One UPDATE a row, sent with one executemany: ``bulk_update`` builds one statement a batch
+    with a CASE of every row's value for every field, and composing and running those cost
+    seconds for a projection's 4,000 values.
+    """
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns: list[models.Field[Any, Any]] = []
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field)  # a column, as bulk_update requires too
+        columns.append(field)
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table),
+        ", ".join(f"{quote(str(field.column))} = %s" for field in columns),
+        quote(str(meta.pk.column)),
+    )
+    rows = [
+        [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
+        + [meta.pk.get_db_prep_value(obj.pk, connection)]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -43,6 +44,12 @@ _GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 # "14.375" is 14375 with Danish thousands grouping and 14.375 with a decimal point.
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
+# A formula element, with or without a namespace prefix (<f>, <x:f ...>); other elements
+# that begin with an f (<filter>, <font>) have more letters after it.
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+# How much unpacked XML is searched for a formula before the workbook is read for its
+# formulas anyway: a zip bomb is not unpacked for the search.
+_FORMULA_SEARCH_BYTES = 64 * 1024 * 1024
 
 # How a file writes decimals: "comma" (1.234,5), "point" (1234.5), or "unknown" when nothing
 # in the file tells (then a number that reads both ways is refused rather than guessed).
@@ -219,10 +226,15 @@ def _grid(ws: Any) -> list[list[Any]] | str:
 
 def _read_xlsx(content: bytes, *, ec: ErrorCollector) -> Table | None:
     try:
-        # data_only gives formulas' saved results; the second read shows which cells hold a
-        # formula, so that one never saved by Excel is reported instead of read as empty.
+        # data_only gives formulas' saved results; the second read (of a workbook that has
+        # formulas at all) shows which cells hold one, so that one never saved by Excel is
+        # reported instead of read as empty.
         values_wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        formula_wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+        formula_wb = (
+            openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+            if _may_hold_formulas(content)
+            else None
+        )
     except Exception as exc:  # openpyxl raises many kinds on a damaged file: report any
         ec.add(None, "file", f"cannot read the file as XLSX: {exc}")
         return None
@@ -231,13 +243,16 @@ def _read_xlsx(content: bytes, *, ec: ErrorCollector) -> Table | None:
             ec.add(None, "file", "the workbook has no worksheet")
             return None
         grid = _grid(values_wb.worksheets[0])
-        formulas = _grid(formula_wb.worksheets[0]) if not isinstance(grid, str) else grid
+        formulas: list[list[Any]] | str = grid if isinstance(grid, str) else []
+        if formula_wb is not None and not isinstance(grid, str):
+            formulas = _grid(formula_wb.worksheets[0])
     except Exception as exc:  # a damaged sheet inside a readable archive
         ec.add(None, "file", gettext("cannot read the first sheet: %(error)s") % {"error": exc})
         return None
     finally:
         values_wb.close()
-        formula_wb.close()
+        if formula_wb is not None:
+            formula_wb.close()
     if isinstance(grid, str) or isinstance(formulas, str):
         ec.add(None, "file", grid if isinstance(grid, str) else str(formulas))
         return None
@@ -264,6 +279,27 @@ def _read_xlsx(content: bytes, *, ec: ErrorCollector) -> Table | None:
         decimals="unknown",
         cell_ref=lambda row, col: f" (cell {get_column_letter(col + 1)}{row + 1 + above})",
     )
+
+
+def _may_hold_formulas(content: bytes) -> bool:
+    """Whether any part of the XLSX archive may hold a formula element. A workbook without
+    one (most exports) needs no second read for its formulas: there is no unsaved result to
+    report. Any part is searched, not only the sheets openpyxl would find; an element found
+    elsewhere (a chart's series formula) only costs the second read."""
+    budget = _FORMULA_SEARCH_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as part:
+                    tail = b""
+                    while chunk := part.read(1024 * 1024):
+                        budget -= len(chunk)
+                        if budget < 0 or _FORMULA_ELEMENT.search(tail + chunk):
+                            return True
+                        tail = chunk[-64:]  # an element cut in two by the chunks
+    except Exception:  # a damaged archive: the second read reports it, as it always did
+        return True
+    return False
 
 
 def _trim(cells: list[Any], width: int) -> list[Any]:

@@ -80,6 +80,9 @@ def validate_practice_rows(
     out: list[ValidPractice] = []
     forms = set(PracticeForm.values)
     numbers = list(row_numbers) if row_numbers is not None else range(1, len(rows) + 1)
+    # A doctor's validation depends on its birth year and FTE alone, and a register repeats
+    # the same few pairs: each pair is validated once (the FTE as written, digits and all).
+    doctor_errors: dict[tuple[int, str], dict[str, list[str]]] = {}
     for i, row in zip(numbers, rows, strict=True):
         errors_before = len(ec.errors)
         ydernummer = ec.text(i, "ydernummer", row.get("ydernummer"))
@@ -128,8 +131,13 @@ def validate_practice_rows(
         for part in re.split(r"[;| ]+", years_raw) if years_raw else []:
             years.append(ec.integer(i, "doctor_birth_years", part))
         for year in sorted(set(years)):
-            doctor = Doctor(birth_year=year, fte=doctor_fte(capacities, len(years)))
-            for messages in _model_errors(doctor, exclude=["practice", "source"]).values():
+            fte = doctor_fte(capacities, len(years))
+            if (year, str(fte)) not in doctor_errors:
+                doctor = Doctor(birth_year=year, fte=fte)
+                doctor_errors[(year, str(fte))] = _model_errors(
+                    doctor, exclude=["practice", "source"]
+                )
+            for messages in doctor_errors[(year, str(fte))].values():
                 for message in messages:
                     ec.add(i, "doctor_birth_years", f"{year}: {message}")
         out.append(

@@ -9,8 +9,9 @@ language. A reason in any other wording (a run stored by a later engine) is show
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -45,6 +46,10 @@ _NEW_EXPANSION = re.compile(
 )
 
 
+# Formats a number as the engine wrote it for the reader's language.
+Number = Callable[[str], str]
+
+
 def _n(text: str) -> str:
     """A number as the engine wrote it (``:g``), formatted for the language: 2.5 -> 2,5."""
     if text == "∞":
@@ -54,41 +59,41 @@ def _n(text: str) -> str:
     return number_format(value, places, force_grouping=True)
 
 
-def _expansion(m: re.Match[str]) -> str:
+def _expansion(m: re.Match[str], n: Number) -> str:
     return _(
         "expansion of ydernummer %(y)s, the most loaded practice in %(name)s with room "
         "(%(load)s listed patients per capacity; %(before)s → %(after)s capacities, max %(max)s)"
     ) % {
         "y": m["y"],
         "name": m["name"],
-        "load": _n(m["load"]),
-        "before": _n(m["before"]),
-        "after": _n(m["after"]),
-        "max": _n(m["max"]),
+        "load": n(m["load"]),
+        "before": n(m["before"]),
+        "after": n(m["after"]),
+        "max": n(m["max"]),
     }
 
 
-def _new_full(m: re.Match[str]) -> str:
+def _new_full(m: re.Match[str], n: Number) -> str:
     return _(
         "new ydernummer %(y)s in %(name)s: every practice there is at the maximum of %(max)s "
         "capacities"
-    ) % {"y": m["y"], "name": m["name"], "max": _n(m["max"])}
+    ) % {"y": m["y"], "name": m["name"], "max": n(m["max"])}
 
 
-def _new_none(m: re.Match[str]) -> str:
+def _new_none(m: re.Match[str], n: Number) -> str:
     return _("new ydernummer %(y)s in %(name)s: there is no practice there") % {
         "y": m["y"],
         "name": m["name"],
     }
 
 
-def _new_expansion(m: re.Match[str]) -> str:
+def _new_expansion(m: re.Match[str], n: Number) -> str:
     return _(
         "expansion of the new ydernummer %(y)s (%(before)s → %(after)s capacities, max %(max)s)"
-    ) % {"y": m["y"], "before": _n(m["before"]), "after": _n(m["after"]), "max": _n(m["max"])}
+    ) % {"y": m["y"], "before": n(m["before"]), "after": n(m["after"]), "max": n(m["max"])}
 
 
-def _solo(m: re.Match[str]) -> str:
+def _solo(m: re.Match[str], n: Number) -> str:
     return _(
         "expansion of solo practice %(y)s into a partnership, the most loaded practice in "
         "%(name)s with room (%(load)s listed patients per capacity; %(before)s → %(after)s "
@@ -96,27 +101,27 @@ def _solo(m: re.Match[str]) -> str:
     ) % {
         "y": m["y"],
         "name": m["name"],
-        "load": _n(m["load"]),
-        "before": _n(m["before"]),
-        "after": _n(m["after"]),
+        "load": n(m["load"]),
+        "before": n(m["before"]),
+        "after": n(m["after"]),
     }
 
 
-def _new_steering(m: re.Match[str]) -> str:
+def _new_steering(m: re.Match[str], n: Number) -> str:
     return _(
         "new ydernummer %(y)s in %(name)s: national steering of new ydernumre (a share of "
         "%(share)s of the coverage capacities)"
-    ) % {"y": m["y"], "name": m["name"], "share": _n(m["share"])}
+    ) % {"y": m["y"], "name": m["name"], "share": n(m["share"])}
 
 
-def _new_no_room(m: re.Match[str]) -> str:
+def _new_no_room(m: re.Match[str], n: Number) -> str:
     return _(
         "new ydernummer %(y)s in %(name)s: every practice there has used its room (at most "
         "%(growth)s new capacities each, max %(max)s)"
-    ) % {"y": m["y"], "name": m["name"], "growth": m["growth"], "max": _n(m["max"])}
+    ) % {"y": m["y"], "name": m["name"], "growth": m["growth"], "max": n(m["max"])}
 
 
-PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], Number], str]], ...] = (
     (_EXPANSION, _expansion),
     (_NEW_EXPANSION, _new_expansion),
     (_NEW_FULL, _new_full),
@@ -127,10 +132,18 @@ PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
 )
 
 
-def reason_text(stored: str) -> str:
+def reason_text(stored: str, *, number: Number = _n) -> str:
     """``stored`` (a placement's reason as the engine wrote it) in the active language."""
     for pattern, write in PATTERNS:
         m = pattern.fullmatch(stored)
         if m is not None:
-            return write(m)
+            return write(m, number)
     return stored
+
+
+def reason_texts(stored: Iterable[str]) -> list[str]:
+    """:func:`reason_text` of each, with each distinct number formatted once: a run's 1,500
+    reasons repeat a few numbers, and Django's number_format costs more than the rest of a
+    reason. The formats are remembered for this call only, in the language active now."""
+    number = functools.cache(_n)
+    return [reason_text(text, number=number) for text in stored]

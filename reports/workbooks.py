@@ -24,7 +24,7 @@ from practices.models import RecordSource
 from practices.selectors import RegisterSources, register_sources, supply_sources
 from reports import selectors, xlsx
 from reports.parameters import parameter_groups
-from reports.reasons import reason_text
+from reports.reasons import reason_texts
 from reports.spreadsheet import safe_cell, safe_row
 from reports.summaries import key_figures
 from reports.xlsx import Style, Styled
@@ -74,12 +74,19 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     out: list[xlsx.Sheet] = []
     for title, head, rows in sheets:
         formats = [h.fmt if isinstance(h, Col) else None for h in head or []]
+        # One style per column's format, not one per cell (the styles are equal either way).
+        column_styles = [Style(number_format=fmt) if fmt else None for fmt in formats]
         body: list[list[Any]] = []
         if head:
             body.append([Styled(text, BOLD) for text in safe_row(_header(h) for h in head)])
         for row in rows:
             cells: list[Any] = []
             for i, value in enumerate(row):
+                kind = type(value)
+                if kind is int or kind is float:  # most cells: safe as they are
+                    style = column_styles[i] if i < len(column_styles) else None
+                    cells.append(value if style is None else Styled(value, style))
+                    continue
                 fmt = None
                 if isinstance(value, Cell):
                     fmt, value = value.fmt, value.value
@@ -294,9 +301,9 @@ def run_sheets(run: AllocationRun) -> list[Sheet]:
     kinds = dict(Placement.Kind.choices)
     # Tuples, not model instances: building a run's 1,500 placements and their
     # municipalities as objects took ten times as long as fetching the values.
-    placed = placement_list(run=run).values_list(
-        "year", "municipality_id", "municipality__name", "ydernummer", "pillar", "kind", "reason"
-    )
+    fields = ("year", "municipality_id", "municipality__name", "ydernummer", "pillar", "kind")
+    placed = list(placement_list(run=run).values_list(*fields, "reason"))
+    reasons = reason_texts(row[6] for row in placed)
     placements = [
         [
             year,
@@ -305,9 +312,11 @@ def run_sheets(run: AllocationRun) -> list[Sheet]:
             ydernummer,
             str(pillars.get(pillar, pillar)),
             str(kinds.get(kind, kind)),
-            reason_text(reason),
+            reason,
         ]
-        for year, code, name, ydernummer, pillar, kind, reason in placed
+        for (year, code, name, ydernummer, pillar, kind, _stored), reason in zip(
+            placed, reasons, strict=True
+        )
     ]
     levels = dict(SensitivityBand.Level.choices)
     bands = sorted(
