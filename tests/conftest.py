@@ -44,6 +44,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import override_settings, setup_databases, teardown_databases
+from django.utils import translation
 from pytest_django.live_server_helper import LiveServer
 
 from municipalities.models import Municipality
@@ -119,6 +120,15 @@ def _own_login_failure_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     from accounts import lockout
 
     monkeypatch.setattr(lockout, "cache", LocMemCache(f"lockout-{uuid.uuid4()}", {}))
+
+
+@pytest.fixture(autouse=True)
+def _no_language_from_another_test() -> Iterator[None]:
+    """A request activates its language for the thread and nothing deactivates it (the next
+    request activates its own); a test after an English request would otherwise read English
+    where the default, Danish, is meant."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
