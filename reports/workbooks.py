@@ -29,7 +29,8 @@ from reports.spreadsheet import safe_cell, safe_row
 from reports.summaries import key_figures
 from reports.xlsx import Style, Styled
 
-Sheet = tuple[str, Sequence[Any], Sequence[Sequence[Any]]]
+# A sheet before it is written: (title, header, rows).
+Table = tuple[str, Sequence[Any], Sequence[Sequence[Any]]]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Number formats (Excel's codes: a spreadsheet shows them with its own separators, 1.500 in
@@ -65,7 +66,7 @@ def _header(h: Any) -> str:
     return str(h.label if isinstance(h, Col) else h)
 
 
-def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
+def workbook_bytes(sheets: Sequence[Table]) -> bytes:
     """Sheets of (title, header, rows): a header of plain strings or of :class:`Col` (with
     the column's number format), rows of values or :class:`Cell`. Text is formula-safe.
 
@@ -114,7 +115,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     return xlsx.xlsx_bytes(out)
 
 
-def workbook_response(sheets: Sequence[Sheet], filename: str) -> HttpResponse:
+def workbook_response(sheets: Sequence[Table], filename: str) -> HttpResponse:
     response = HttpResponse(workbook_bytes(sheets), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -157,7 +158,7 @@ def _label(choices: Any, value: Any) -> str:
     return str(dict(choices).get(value, value))
 
 
-def run_sheets(run: AllocationRun) -> list[Sheet]:
+def run_sheets(run: AllocationRun) -> list[Table]:
     """Every table of a succeeded run, in the active language with number formats per
     column: about (key figures and the parameters in words, as on the report),
     municipalities, areas, phase-in, placements, sensitivity bands and the demand drivers."""
