@@ -2,11 +2,12 @@
 
 drf-spectacular builds the document anew for every request: it inspects every view and
 serializer (about a third of a second), and writing it as YAML takes nearly as long again.
-The document is fixed by the code, the settings, the version asked for and the active
-language (descriptions and choice labels are translated), not by the user or the data, so
-each language's document and each renderer's bytes of it are kept for the process. A change
-of settings (in tests) forgets them. A language or media type outside the known ones is
-answered as before, without keeping anything: a client must not fill the memory.
+The document is fixed by the code, the settings and the active language (descriptions and
+choice labels are translated), not by the user or the data, so each language's document and
+each renderer's bytes of it are kept for the process. A change of settings (in tests)
+forgets them. A request for a ``version``, a language outside LANGUAGES or a media type with
+parameters is answered as before, without keeping anything: a client must not fill the
+memory.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-_DOCUMENTS: dict[tuple[str, str | None], dict[str, Any]] = {}
-_RENDERED: dict[tuple[Any, ...], bytes] = {}
+_DOCUMENTS: dict[str, dict[str, Any]] = {}  # by language
+_RENDERED: dict[tuple[str, type], bytes] = {}  # by language and renderer
 
 
 @receiver(setting_changed)
@@ -39,8 +40,8 @@ def _forget(**kwargs: Any) -> None:
 
 
 class _KeptRendering:
-    """A renderer that keeps its bytes of a kept document (``schema_key`` in the renderer
-    context), for its own media type without parameters."""
+    """A renderer that keeps its bytes of a kept document (the language in the renderer
+    context's ``schema_language``), for its own media type without parameters."""
 
     media_type: str
 
@@ -50,10 +51,10 @@ class _KeptRendering:
         accepted_media_type: str | None = None,
         renderer_context: Mapping[str, Any] | None = None,
     ) -> Any:
-        schema_key = (renderer_context or {}).get("schema_key")
-        if schema_key is None or accepted_media_type != self.media_type:
+        language = (renderer_context or {}).get("schema_language")
+        if language is None or accepted_media_type != self.media_type:
             return super().render(data, accepted_media_type, renderer_context)  # type: ignore[misc]
-        key = (*schema_key, type(self))
+        key = (language, type(self))
         rendered = _RENDERED.get(key)
         if rendered is None:
             rendered = super().render(data, accepted_media_type, renderer_context)  # type: ignore[misc]
@@ -81,7 +82,7 @@ class SchemaView(SpectacularAPIView):
     """drf-spectacular's schema view, with the document and its renderings kept."""
 
     renderer_classes = [YamlRenderer, YamlRenderer2, JsonRenderer, JsonRenderer2]
-    _schema_key: tuple[str, str | None] | None = None
+    _schema_language: str | None = None  # of the kept document served
 
     def _get_schema_response(self, request: Request) -> Response:
         language = translation.get_language()
@@ -90,19 +91,17 @@ class SchemaView(SpectacularAPIView):
         version = self.api_version or request.version or self._get_version_parameter(request)
         if version is not None:  # any text a client sends: not kept
             return super()._get_schema_response(request)
-        key = (language, version)
-        if key not in _DOCUMENTS:
-            response = super()._get_schema_response(request)
-            _DOCUMENTS[key] = response.data
+        if language not in _DOCUMENTS:
+            _DOCUMENTS[language] = super()._get_schema_response(request).data
         filename = self._get_filename(request, version)
-        self._schema_key = key
+        self._schema_language = language
         return Response(
-            data=_DOCUMENTS[key],
+            data=_DOCUMENTS[language],
             headers={"Content-Disposition": f'inline; filename="{filename}"'},
         )
 
     def get_renderer_context(self) -> dict[str, Any]:
         context = super().get_renderer_context()
-        if self._schema_key is not None:
-            context["schema_key"] = self._schema_key
+        if self._schema_language is not None:
+            context["schema_language"] = self._schema_language
         return context
