@@ -11,7 +11,7 @@ success paths are fuzzed too, through their query parameters and bodies.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.db.models.signals import post_delete
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from knox.models import AuthToken
@@ -74,6 +75,32 @@ def generous_throttle(settings: Any) -> None:
     }
 
 
+@pytest.fixture
+def fresh_headers(db: None) -> Iterator[Callable[[], dict[str, str]]]:
+    """Headers with a live token of an administrator: the one in use, or a new one once a
+    logout operation revoked it. (Not a new one per request: knox reads all of a user's
+    tokens on every request, so a thousand of them made each request slower than the last.)
+    The deletion itself (logout, logoutall, any other) says the token is gone, rather than a
+    query before every request."""
+    admin = make_user("fuzzer", "admin")
+    token: list[Any] = []  # (AuthToken, key) in use; emptied when it is deleted
+
+    def forget_deleted(sender: Any, instance: AuthToken, **kwargs: Any) -> None:
+        if token and instance.pk == token[0].pk:
+            token.clear()
+
+    def headers() -> dict[str, str]:
+        if not token:
+            token[:] = AuthToken.objects.create(user=admin)
+        return {"Authorization": f"Token {token[1]}"}
+
+    post_delete.connect(forget_deleted, sender=AuthToken)
+    try:
+        yield headers
+    finally:
+        post_delete.disconnect(forget_deleted, sender=AuthToken)
+
+
 def _real_path(
     parameters: dict[str, Any], run: AllocationRun, practice: Practice
 ) -> dict[str, Any]:
@@ -88,20 +115,10 @@ def _real_path(
 
 @pytest.mark.usefixtures("generous_throttle")
 def test_api_conforms_to_its_schema(
-    finished_run: AllocationRun, in_process_app: WSGIHandler
+    finished_run: AllocationRun,
+    fresh_headers: Callable[[], dict[str, str]],
+    in_process_app: WSGIHandler,
 ) -> None:
-    admin = make_user("fuzzer", "admin")
-
-    token: list[Any] = []  # (AuthToken, key) in use
-
-    def fresh_headers() -> dict[str, str]:
-        """A live token: the one in use, or a new one once a logout operation revoked it.
-        (Not a new one per request: knox reads all of a user's tokens on every request, so
-        a thousand of them made each request slower than the last.)"""
-        if not token or not AuthToken.objects.filter(pk=token[0].pk).exists():
-            token[:] = AuthToken.objects.create(user=admin)
-        return {"Authorization": f"Token {token[1]}"}
-
     practice = Practice.objects.order_by("ydernummer").first()
     assert practice is not None
     document = SchemaGenerator().get_schema(request=None, public=True)
