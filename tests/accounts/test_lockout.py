@@ -22,8 +22,8 @@ API = "/api/v1/auth/login/"
 
 
 @pytest.fixture
-def _fast(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    # (passwords are hashed cheaply for the whole session: tests/conftest.py)
     # the API's flood guard counts in a cache of this test's own
     monkeypatch.setattr(LoginThrottle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
@@ -15,11 +13,6 @@ from rest_framework.test import APIClient
 from tests.api.conftest import make_user
 
 pytestmark = pytest.mark.usefixtures("denmark")
-
-
-@pytest.fixture(autouse=True)
-def _fast(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _with_token(user: User) -> APIClient:

@@ -176,11 +176,10 @@ def _computing(run: AllocationRun) -> bool:
 
 
 def test_with_redis_stopped_reads_answer_and_a_run_waits_for_it(
-    start_worker: Callable[..., Worker], own_redis: OwnRedis, settings: Any
+    start_worker: Callable[..., Worker], own_redis: OwnRedis
 ) -> None:
     from config.celery import app
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     negotiator = make_user("negotiator-faults", "negotiator")
     shared = ScenarioFactory.create(owner=negotiator, visibility=Visibility.SHARED)
     wanted = ScenarioFactory.create(

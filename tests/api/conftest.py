@@ -34,11 +34,6 @@ def _own_throttle_counts(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(throttle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_user(username: str, role: str | None, *, region: int | None = None) -> User:
     ensure_roles()
     user = User.objects.create_user(username=username, password=PASSWORD)
