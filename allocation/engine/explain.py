@@ -99,7 +99,13 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Every row as a dict of Python scalars (and pd.NA), as ``frame.loc[key].to_dict()``
     gives it, for all rows at once."""
     names = [str(c) for c in frame.columns]
-    columns = [frame[c].tolist() for c in frame.columns]
+    dtypes = set(frame.dtypes.tolist())
+    if len(dtypes) == 1 and isinstance(dtype := dtypes.pop(), np.dtype) and dtype.kind in "biuf":
+        # One numpy number type (the driver frame): the frame's array gives every column at
+        # once, the same scalars as each column's tolist().
+        columns = frame.to_numpy().T.tolist()
+    else:
+        columns = [frame[c].tolist() for c in frame.columns]
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 

@@ -123,7 +123,8 @@ def _cells(column: pd.Series) -> list[Any]:
         if dtype.kind == "f" and not np.isfinite(values).all():
             cells = [v if math.isfinite(v) else None for v in cells]
         return cells
-    return [json_safe(None if _missing(v) else v) for v in column.astype(object).to_numpy()]
+    # to_numpy(dtype=object) gives the cells astype(object) would, without building a Series.
+    return [json_safe(None if _missing(v) else v) for v in column.to_numpy(dtype=object)]
 
 
 def _missing(v: Any) -> bool:

@@ -38,7 +38,7 @@ from .frames import (
     json_safe,
     records,
 )
-from .inputs import EngineInputs, positions
+from .inputs import EngineInputs, positions, strings
 from .metrics import OPEN_SHARE_TARGET, load_metrics
 from .openshare import (
     OPEN_SHARE_TARGET_YEAR,
@@ -666,7 +666,8 @@ def _area_columns(
         raise ParamsError("geography", f"unknown geography {geography!r}")
     n = len(slugs)
     out: dict[str, Any] = {
-        "name": names,
+        # Built as the column of strings pandas infers from the list, without inferring it.
+        "name": strings(np.array(names, dtype=object)),
         "municipalities": np.bincount(codes, minlength=n),
     }
     for column, summed_values in values.items():
@@ -688,4 +689,5 @@ def _area_columns(
 
 
 def _area_frame(columns: dict[str, Any], slugs: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(columns, index=pd.Index(slugs, name="area"))
+    index = pd.Index(strings(np.array(slugs, dtype=object)), name="area")
+    return pd.DataFrame(columns, index=index)
