@@ -132,12 +132,11 @@ def validate_practice_rows(
             years.append(ec.integer(i, "doctor_birth_years", part))
         for year in sorted(set(years)):
             fte = doctor_fte(capacities, len(years))
-            if (year, str(fte)) not in doctor_errors:
+            key = (year, str(fte))
+            if key not in doctor_errors:
                 doctor = Doctor(birth_year=year, fte=fte)
-                doctor_errors[(year, str(fte))] = _model_errors(
-                    doctor, exclude=["practice", "source"]
-                )
-            for messages in doctor_errors[(year, str(fte))].values():
+                doctor_errors[key] = _model_errors(doctor, exclude=["practice", "source"])
+            for messages in doctor_errors[key].values():
                 for message in messages:
                     ec.add(i, "doctor_birth_years", f"{year}: {message}")
         out.append(
