@@ -214,8 +214,10 @@ def main() -> int:
     end, eng = rows[1000]
     print(
         f"store_results alone at 1,000 draws: {store[0]:.1f} ms CPU ({store[1]:.1f} ms wall), "
-        f"median of {STORE_REPEATS}. engine = allocate + sensitivity draws + summary on inputs "
-        "in memory, the same parameters, this process."
+        f"median of {STORE_REPEATS} (CPU min {min(v[0] for v in stores):.1f}, "
+        f"max {max(v[0] for v in stores):.1f}: the same work, so the spread is this machine's "
+        "noise). engine = allocate + sensitivity draws + summary on inputs in memory, the same "
+        "parameters, this process."
     )
     print(
         f"BENCH store_ms={store[0]:.1f} e2e_minus_engine_ms={end[0] - eng[0]:.1f} draws=1000 "
