@@ -38,8 +38,8 @@ from allocation.engine import (
     AllocationParams,
     EngineInputs,
     Outcome,
-    aggregate_many,
     allocate,
+    area_columns_many,
 )
 from allocation.engine.frames import json_safe
 from allocation.engine.sensitivity import (
@@ -881,9 +881,9 @@ def _column(field: Any) -> str:
     return column
 
 
-def _finite(values: pd.Series) -> list[float | None]:
+def _finite(values: pd.Series | np.ndarray) -> list[float | None]:
     """Floats, with None where the value is missing or infinite (a load without supply)."""
-    array = values.to_numpy(dtype=np.float64)
+    array = np.asarray(values, dtype=np.float64)
     return [None if not math.isfinite(v) else v for v in array.tolist()]
 
 
@@ -927,21 +927,29 @@ def _write_results(
             "explanation": ["{}"] * n,  # rebuilt on read from the run's inputs
         },
     )
-    # Denmark as one area too (NATION): the nation's line of a comparison reads it. One
-    # frame of every geography's areas, so that each column is converted once, not once a
-    # geography (pandas' column access costs more than the values here).
+    # Denmark as one area too (NATION): the nation's line of a comparison reads it. The
+    # engine's area columns of every geography, joined column by column (building a frame
+    # per geography to read it back costs more than the values here).
     geographies = [*sorted(inputs.geographies), NATION]
-    frames = aggregate_many(outcome, inputs, geographies)
-    every = pd.concat(frames, ignore_index=True, sort=False)
-    floors = [_ints(f["floor"]) if "floor" in f.columns else [None] * len(f) for f in frames]
+    parts = area_columns_many(outcome, inputs, geographies)
+
+    def joined(name: str, dtype: type = np.float64) -> np.ndarray:
+        return np.concatenate([np.asarray(columns[name], dtype=dtype) for columns, _ in parts])
+
+    def floats(name: str) -> list[float]:
+        return joined(name).tolist()
+
     areas: dict[str, list[Any]] = {
-        "run": [run_id] * len(every),
-        "geography": [g for g, f in zip(geographies, frames, strict=True) for _ in range(len(f))],
-        "area": [str(a) for f in frames for a in f.index.tolist()],
-        "name": every["name"].astype(str).tolist(),
-        **{c: _ints(every[c]) for c in ("municipalities", "population", *PILLAR_COLUMNS)},
+        "run": [run_id] * sum(len(slugs) for _, slugs in parts),
+        "geography": [g for g, (_, slugs) in zip(geographies, parts, strict=True) for _ in slugs],
+        "area": [str(a) for _, slugs in parts for a in slugs],
+        "name": [str(v) for columns, _ in parts for v in columns["name"]],
         **{
-            c: every[c].to_numpy(np.float64).tolist()
+            c: joined(c, np.int64).tolist()
+            for c in ("municipalities", "population", *PILLAR_COLUMNS)
+        },
+        **{
+            c: floats(c)
             for c in (
                 "weighted_citizens",
                 "weighted_citizens_base",
@@ -952,17 +960,21 @@ def _write_results(
                 "replaced",
             )
         },
-        "supply_today": every["capacities_today"].to_numpy(np.float64).tolist(),
-        "supply_at_horizon": every["supply_at_horizon"].to_numpy(np.float64).tolist(),
-        "supply_after": (every["supply_at_horizon"] + every["total"]).to_numpy(np.float64).tolist(),
-        "load_before": _finite(every["load_before"]),
-        "load_after": _finite(every["load_after"]),
-        "floor": [v for part in floors for v in part],
-        "effective_supply_after": every["effective_supply_after"].to_numpy(np.float64).tolist(),
-        "statutory": _ints(every["statutory"]),
-        "deviation": every["deviation"].to_numpy(np.float64).tolist(),
-        "statutory_load": _finite(every["statutory_load"]),
-        "statutory_load_gap": _finite(every["statutory_load_gap"]),
+        "supply_today": floats("capacities_today"),
+        "supply_at_horizon": floats("supply_at_horizon"),
+        "supply_after": (joined("supply_at_horizon") + joined("total")).tolist(),
+        "load_before": _finite(joined("load_before")),
+        "load_after": _finite(joined("load_after")),
+        "floor": [
+            v
+            for columns, slugs in parts
+            for v in (_ints(columns["floor"]) if "floor" in columns else [None] * len(slugs))
+        ],
+        "effective_supply_after": floats("effective_supply_after"),
+        "statutory": joined("statutory", np.int64).tolist(),
+        "deviation": floats("deviation"),
+        "statutory_load": _finite(joined("statutory_load")),
+        "statutory_load_gap": _finite(joined("statutory_load_gap")),
     }
     _insert(AreaResult, areas)
 

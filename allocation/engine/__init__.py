@@ -21,7 +21,7 @@ from .params import (
     AllocationParams,
     ParamsError,
 )
-from .run import NATION, Outcome, aggregate, aggregate_many, allocate
+from .run import NATION, Outcome, aggregate, aggregate_many, allocate, area_columns_many
 from .sensitivity import (
     DrawResults,
     Sensitivity,
@@ -51,6 +51,7 @@ __all__ = [
     "aggregate",
     "aggregate_many",
     "allocate",
+    "area_columns_many",
     "divisor",
     "hamilton",
     "minmax",

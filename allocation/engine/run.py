@@ -631,6 +631,14 @@ def aggregate_many(
 ) -> list[pd.DataFrame]:
     """:func:`aggregate` of each of `geographies`, the municipality columns read once (a
     run stores the areas of every geography)."""
+    return [_area_frame(*part) for part in area_columns_many(outcome, inputs, geographies)]
+
+
+def area_columns_many(
+    outcome: Outcome, inputs: EngineInputs, geographies: Sequence[str]
+) -> list[tuple[dict[str, Any], list[str]]]:
+    """The columns of :func:`aggregate_many`'s frames (name -> array or list) and their
+    area slugs, without the frames: storing a run's areas reads the columns only."""
     frame = outcome.municipalities
     values: dict[str, np.ndarray] = {}
     whole: set[str] = set()
@@ -640,10 +648,7 @@ def aggregate_many(
         if column.dtype.kind != "f":
             whole.add(c)
     stock = statutory_stock(float(values["capacities_today"].sum()), outcome.params.total)
-    return [
-        _area_frame(*_area_columns(inputs, outcome.params, g, values, whole, stock))
-        for g in geographies
-    ]
+    return [_area_columns(inputs, outcome.params, g, values, whole, stock) for g in geographies]
 
 
 def _area_columns(
