@@ -177,12 +177,26 @@ def django_db_setup(
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             try:
+                _end_other_sessions()
                 teardown_databases(created, verbosity=verbosity)
             except Exception as exc:  # as pytest-django's own fixture does
-                # A thread's connection (a live server's) can outlive the session on
-                # PostgreSQL and keep the test database from being dropped: a warning, not
-                # a failure of the last test; the next run's creation drops it.
+                # A warning, not a failure of the last test; the next run's creation drops
+                # the database.
                 request.node.warn(pytest.PytestWarning(f"test databases not torn down: {exc!r}"))
+
+
+def _end_other_sessions() -> None:
+    """On PostgreSQL, end the other sessions on this process's own test database before it
+    is dropped, which PostgreSQL refuses while one is open. A live server's request thread
+    that the browser kept alive can hold one past the last test (its threads are daemons,
+    never joined), as can a process a test started and could not stop."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 # --- a migrated SQLite database with Denmark, kept between runs ------------------------------
