@@ -78,8 +78,8 @@ def generous_throttle(settings: Any) -> None:
 @pytest.fixture
 def fresh_headers(db: None) -> Iterator[Callable[[], dict[str, str]]]:
     """Headers with a live token of an administrator: the one in use, or a new one once a
-    logout operation revoked it. (Not a new one per request: knox reads all of a user's
-    tokens on every request, so a thousand of them made each request slower than the last.)
+    logout operation revoked it. (Not a new one per request: one token serves the whole fuzz,
+    as one serves a client's session, instead of a thousand left behind.)
     The deletion itself (logout, logoutall, any other) says the token is gone, rather than a
     query before every request."""
     admin = make_user("fuzzer", "admin")
