@@ -384,32 +384,6 @@ class AreaResult(models.Model):
         return f"{self.run_id}/{self.geography}/{self.area}: +{self.total}"
 
 
-class PhasingResult(models.Model):
-    # No index of their own: the unique (run, municipality, year, pillar) index serves every
-    # read, and each index more costs a third more per row written (some 3,000 per run).
-    run = models.ForeignKey(
-        AllocationRun, on_delete=models.CASCADE, related_name="phasing", db_index=False
-    )
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    year = models.PositiveSmallIntegerField()
-    pillar = models.CharField(max_length=15, choices=Pillar.choices)
-    capacities = models.PositiveIntegerField(help_text=_("new in this year"))
-    cumulative = models.PositiveIntegerField()
-
-    class Meta:
-        ordering = ["run_id", "year", "pillar", "municipality_id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["run", "municipality", "year", "pillar"], name="one_phase_row"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.run_id}/{self.municipality_id} {self.year} {self.pillar}: +{self.capacities}"
-
-
 class Placement(models.Model):
     class Kind(models.TextChoices):
         EXPANSION = "expansion", _("expansion of an existing ydernummer")

@@ -9,14 +9,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Cast
+from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.encoding import force_str
 
@@ -34,7 +34,6 @@ from allocation.models import (
     AllocationRun,
     AreaResult,
     MunicipalityResult,
-    PhasingResult,
     Placement,
     RunInputs,
     RunStatus,
@@ -674,71 +673,124 @@ def with_reason_labels(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return page
 
 
+def phase_years(run: AllocationRun) -> list[int]:
+    """The years of a run's phase-in, its base year to its horizon."""
+    return list(range(run.params["base_year"], run.params["horizon"] + 1))
+
+
+# A run's phase-in is not stored as such: each placement is one new capacity in one year,
+# so the capacities new in a year are a count of placements, and the cumulative ones a
+# running sum of those counts over the run's years (docs/model.md#phase-in). A year with
+# no new capacity in a place still has a row once the place has any.
+PHASING_ORDER = ("year", "pillar", "key")
+
+
 def phasing_rows(
     *,
     run: AllocationRun,
     level: str,
     geography: str,
     year: int | None = None,
+    year_min: int | None = None,
+    year_max: int | None = None,
     pillar: str | None = None,
-) -> QuerySet[Any]:
+    ordering: Iterable[str] = (),
+) -> list[dict[str, Any]]:
     """New and cumulative capacities per year and pillar, per municipality or summed per area
-    of ``geography``: rows of level, key, name, year, pillar, new, cumulative_sum. One query
-    per page."""
-    qs: QuerySet[Any] = PhasingResult.objects.filter(run=run)
-    if year is not None:
-        qs = qs.filter(year=year)
+    of ``geography``: rows of level, key, name, year, pillar, new, cumulative_sum, for each
+    year from the first in which the place has a capacity. ``ordering`` names row keys (a
+    leading "-" for descending) that order the rows before year, pillar and key do. Two
+    queries: the run's years and the placements counted per place, year and pillar."""
+    last = min((y for y in (year, year_max) if y is not None), default=None)
+    placed = Placement.objects.filter(run=run)
     if pillar is not None:
-        qs = qs.filter(pillar=pillar)
+        placed = placed.filter(pillar=pillar)
+    if last is not None:  # a later year's placements count in no row asked for
+        placed = placed.filter(year__lte=last)
+    counted: QuerySet[Any]
     if level == "area":
-        return (
-            qs.filter(municipality__memberships__geography__slug=geography)
-            .values(
-                "year",
-                "pillar",
-                key=F("municipality__memberships__area__slug"),
-                name=F("municipality__memberships__area__name"),
-            )
-            .annotate(
-                level=Value("area", output_field=CharField()),
-                new=Sum("capacities"),
-                cumulative_sum=Sum("cumulative"),
-            )
-            .order_by("year", "pillar", "key")
+        counted = placed.filter(municipality__memberships__geography__slug=geography).values_list(
+            "municipality__memberships__area__slug",
+            "municipality__memberships__area__name",
+            "pillar",
+            "year",
         )
-    return qs.values(
-        "year",
-        "pillar",
-        level=Value("municipality", output_field=CharField()),
-        key=Cast("municipality_id", CharField()),
-        name=F("municipality__name"),
-        new=F("capacities"),
-        cumulative_sum=F("cumulative"),
-    ).order_by("year", "pillar", "municipality_id")
+    else:
+        counted = placed.values_list("municipality_id", "municipality__name", "pillar", "year")
+    per_place: dict[tuple[Any, str], tuple[str, dict[int, int]]] = {}
+    for key, name, row_pillar, row_year, n in counted.annotate(n=Count("id")).order_by():
+        per_place.setdefault((key, row_pillar), (name, {}))[1][row_year] = n
+    # Built in the default order (year, pillar, key; a kommunekode as a number), so only an
+    # ordering asked for sorts.
+    in_pillar: dict[str, list[tuple[Any, str, dict[int, int]]]] = {}
+    for (key, row_pillar), (name, new_in) in sorted(per_place.items()):
+        in_pillar.setdefault(row_pillar, []).append((str(key), name, new_in))
+    running = {(str(key), row_pillar): 0 for key, row_pillar in per_place}
+    years = phase_years(run)
+    wanted = {
+        y
+        for y in years
+        if (year is None or y == year)
+        and (year_min is None or y >= year_min)
+        and (last is None or y <= last)
+    }
+    rows: list[dict[str, Any]] = []
+    for y in years:
+        for row_pillar in sorted(in_pillar):
+            for key, name, new_in in in_pillar[row_pillar]:
+                new = new_in.get(y, 0)
+                cumulative = running[key, row_pillar] = running[key, row_pillar] + new
+                if cumulative and y in wanted:
+                    rows.append(
+                        {
+                            "level": level,
+                            "key": key,
+                            "name": name,
+                            "year": y,
+                            "pillar": row_pillar,
+                            "new": new,
+                            "cumulative_sum": cumulative,
+                        }
+                    )
+    rank = {str(key): i for i, key in enumerate(sorted({key for key, _p in per_place}))}
+    for field in reversed(list(ordering)):  # stable sorts: the first field decides first
+        column = field.lstrip("-")
+        value = (lambda r: rank[r["key"]]) if column == "key" else itemgetter(column)
+        rows.sort(key=value, reverse=field.startswith("-"))
+    return rows
 
 
-def phasing_totals(*, run_id: int, codes: Iterable[int] | None = None) -> dict[str, Any]:
+def phasing_totals(*, run: AllocationRun, codes: Iterable[int] | None = None) -> dict[str, Any]:
     """New and cumulative capacities per year and pillar, nationally or summed over some
-    municipalities: {"new": {pillar: {year: n}}, "cumulative": {...}}. One query."""
-    qs = PhasingResult.objects.filter(run_id=run_id)
+    municipalities: {"new": {pillar: {year: n}}, "cumulative": {...}}, from the first year
+    with a capacity. One query (with the run's parameters loaded)."""
+    placed = Placement.objects.filter(run=run)
     if codes is not None:
-        qs = qs.filter(municipality_id__in=list(codes))
+        placed = placed.filter(municipality_id__in=list(codes))
+    counts: dict[str, dict[int, int]] = {p: {} for p in PILLARS}
+    for row_pillar, row_year, n in (
+        placed.values_list("pillar", "year").annotate(n=Count("id")).order_by()
+    ):
+        counts[row_pillar][row_year] = n
     new: dict[str, dict[int, int]] = {p: {} for p in PILLARS}
     cum: dict[str, dict[int, int]] = {p: {} for p in PILLARS}
-    for row in qs.values("year", "pillar").annotate(n=Sum("capacities"), c=Sum("cumulative")):
-        new[row["pillar"]][row["year"]] = row["n"] or 0
-        cum[row["pillar"]][row["year"]] = row["c"] or 0
+    for p in PILLARS:
+        cumulative = 0
+        for y in phase_years(run):
+            cumulative += counts[p].get(y, 0)
+            if cumulative:
+                new[p][y] = counts[p].get(y, 0)
+                cum[p][y] = cumulative
     return {"new": new, "cumulative": cum}
 
 
 def area_phasing(*, run: AllocationRun, geography: str) -> dict[str, tuple[str, dict[int, int]]]:
     """Cumulative capacities per area of ``geography`` and year, all pillars together:
-    area slug -> (area name, {year: capacities}). The area rows of :func:`phasing_rows`;
-    one query."""
+    area slug -> (area name, {year: capacities}). The area rows of :func:`phasing_rows`."""
     out: dict[str, tuple[str, dict[int, int]]] = {}
     for row in phasing_rows(run=run, level="area", geography=geography):
         _name, years = out.setdefault(row["key"], (row["name"], {}))
-        years[row["year"]] = years.get(row["year"], 0) + (row["cumulative_sum"] or 0)
+        years[row["year"]] = years.get(row["year"], 0) + row["cumulative_sum"]
     return out
 
 

@@ -55,7 +55,6 @@ from allocation.models import (
     AreaResult,
     DataLock,
     MunicipalityResult,
-    PhasingResult,
     Placement,
     RunInputs,
     RunStatus,
@@ -829,7 +828,7 @@ def store_results(
     if run.status != RunStatus.RUNNING:
         return False
     t = time.perf_counter()
-    for related in (MunicipalityResult, AreaResult, PhasingResult, Placement, SensitivityBand):
+    for related in (MunicipalityResult, AreaResult, Placement, SensitivityBand):
         related.objects.filter(run_id=run_id).delete()
     _write_results(run_id=run_id, outcome=outcome, sensitivity=sensitivity, inputs=inputs)
     timings = {**timings, "store": time.perf_counter() - t}
@@ -977,24 +976,6 @@ def _write_results(
         "statutory_load_gap": _finite(joined("statutory_load_gap")),
     }
     _insert(AreaResult, areas)
-
-    phasing = outcome.phasing
-    codes = _ints(phasing["kommunekode"])
-    years = _ints(phasing["year"])
-    phases: dict[str, list[Any]] = {
-        k: [] for k in ("run", "municipality", "year", "pillar", "capacities", "cumulative")
-    }
-    for pillar in ("transition", "coverage", "accessibility"):
-        new = phasing[pillar].to_numpy(np.int64)
-        cumulative = phasing[f"cumulative_{pillar}"].to_numpy(np.int64)
-        keep = np.flatnonzero((new != 0) | (cumulative != 0)).tolist()
-        phases["run"] += [run_id] * len(keep)
-        phases["municipality"] += [codes[i] for i in keep]
-        phases["year"] += [years[i] for i in keep]
-        phases["pillar"] += [pillar] * len(keep)
-        phases["capacities"] += new[keep].tolist()
-        phases["cumulative"] += cumulative[keep].tolist()
-    _insert(PhasingResult, phases)
 
     p = outcome.placements
     _insert(

@@ -20,7 +20,6 @@ from drf_spectacular.utils import extend_schema_field
 from allocation.models import (
     AllocationRun,
     MunicipalityResult,
-    PhasingResult,
     Pillar,
     Placement,
     RunStatus,
@@ -255,6 +254,10 @@ class MunicipalityResultFilter(AreaFilterSet):
 
 
 class PhasingFilter(df.FilterSet):
+    """The phase-in's filters. Its rows are counted from a run's placements, not read from a
+    table (allocation.selectors.phasing_rows), so this only validates the query and names
+    the parameters in the schema; the selector applies them (:func:`phasing_query`)."""
+
     year = IntFilter(**SMALLINT)
     year_min = IntFilter(field_name="year", lookup_expr="gte", **SMALLINT)
     year_max = IntFilter(field_name="year", lookup_expr="lte", **SMALLINT)
@@ -264,5 +267,16 @@ class PhasingFilter(df.FilterSet):
     )
 
     class Meta:
-        model = PhasingResult
+        model = Placement  # whose year and pillar the phase-in's are
         fields: list[str] = []
+
+
+def phasing_query(filterset: PhasingFilter) -> dict[str, Any]:
+    """A valid :class:`PhasingFilter`'s values as :func:`allocation.selectors.phasing_rows`
+    takes them: absent ones left out, the ordering in row keys ("-capacities" is "-new")."""
+    data = filterset.form.cleaned_data
+    names = ("year", "year_min", "year_max", "pillar")
+    query = {k: data[k] for k in names if data.get(k) not in (None, "")}
+    ordering = filterset.filters["ordering"]
+    query["ordering"] = [ordering.get_ordering_value(p) for p in data.get("ordering") or []]
+    return query

@@ -10,11 +10,6 @@ from allocation.models import AllocationRun
 from reports.selectors import PILLARS, MuniResult
 
 
-def run_years(run: AllocationRun) -> list[int]:
-    """The years of a run's phase-in, first year to horizon."""
-    return list(range(run.params["base_year"], run.params["horizon"] + 1))
-
-
 def fill_years(series: dict[int, int], years: Sequence[int], cumulative: bool) -> list[int]:
     """Values for every year; a cumulative series carries its last value forward."""
     out: list[int] = []

@@ -18,6 +18,7 @@ from allocation.selectors import (
     area_phasing,
     horizon_summary,
     municipality_explanation,
+    phase_years,
     phasing_totals,
     placement_list,
     run_in_progress,
@@ -34,7 +35,7 @@ from reports import charts, selectors
 from reports.access import reader_required
 from reports.fragments import cached_fragment, run_key
 from reports.scope import ALL_REGIONS, page_scope
-from reports.summaries import fill_years, key_figures, pillar_series, run_years
+from reports.summaries import fill_years, key_figures, pillar_series
 from reports.templatetags.klyngeplan import num
 
 GEOJSON_URL_NAME = "municipalities_geojson"
@@ -82,8 +83,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         area_of = memberships(geography=geography.slug)
         rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
         areas = selectors.area_results(run_id=run.pk, geography=geography.slug, area_of=area_of)
-        phasing = phasing_totals(run_id=run.pk)
-        years = run_years(run)
+        phasing = phasing_totals(run=run)
+        years = phase_years(run)
         shortage = shortage_municipalities()
         marks = selectors.area_marks(rows, region=region, shortage=shortage)
         return {
@@ -164,8 +165,8 @@ def area(request: HttpRequest, geography: str, slug: str) -> HttpResponse:
             ),
             None,
         )
-        years = run_years(scope.run)
-        phasing = phasing_totals(run_id=scope.run.pk, codes=members)
+        years = phase_years(scope.run)
+        phasing = phasing_totals(run=scope.run, codes=members)
         context.update(
             rows=rows,
             summary=summary,
@@ -216,10 +217,10 @@ def municipality(request: HttpRequest, code: int) -> HttpResponse:
             indicators=muni.latest_indicators,  # type: ignore[attr-defined]
             known={p.ydernummer for p in practices},
         )
-        years = run_years(scope.run)
+        years = phase_years(scope.run)
         context["phase_figure"] = charts.phase_in_area(
             years,
-            pillar_series(phasing_totals(run_id=scope.run.pk, codes=[code]), years),
+            pillar_series(phasing_totals(run=scope.run, codes=[code]), years),
             title=_("Phase-in in %(name)s, by pillar") % {"name": muni.name},
         )
         explanation = context["explanation"]
@@ -250,8 +251,8 @@ def phase_in(request: HttpRequest) -> HttpResponse:
     scope = page_scope(request)
     context: dict[str, Any] = scope.as_context()
     if scope.run is not None and scope.geography is not None:
-        years = run_years(scope.run)
-        national = phasing_totals(run_id=scope.run.pk)
+        years = phase_years(scope.run)
+        national = phasing_totals(run=scope.run)
         series = {
             slug: (name, fill_years(values, years, True))
             for slug, (name, values) in area_phasing(

@@ -11,6 +11,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -70,6 +71,15 @@ class ApiView(APIView):
     def filtered(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """``queryset`` narrowed and ordered by this view's filters (400 on a bad value)."""
         return DjangoFilterBackend().filter_queryset(self.request, queryset, self)
+
+    def valid_filterset(self) -> Any:
+        """This view's filterset over its (empty) queryset, validated as :meth:`filtered`
+        validates it: for rows a selector filters itself."""
+        backend = DjangoFilterBackend()
+        filterset = backend.get_filterset(self.request, self.queryset, self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset
 
     def query(self) -> dict[str, Any]:
         """The validated ``query_serializer`` parameters."""

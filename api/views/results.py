@@ -12,7 +12,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from allocation.models import MunicipalityResult, PhasingResult, Placement
+from allocation.models import MunicipalityResult, Placement
 from allocation.selectors import (
     compare_rows,
     explanation_get,
@@ -30,7 +30,7 @@ from api import examples as ex
 from api import serializers as s
 from api.caching import cached_data
 from api.conditional import not_modified, stamp
-from api.filters import MunicipalityResultFilter, PhasingFilter, PlacementFilter
+from api.filters import MunicipalityResultFilter, PhasingFilter, PlacementFilter, phasing_query
 from api.pagination import PageNumberPagination
 from api.plain import plain
 from api.schema import NOT_MODIFIED, errors
@@ -119,7 +119,7 @@ class RunPhasingView(ApiView):
     pagination_class = PageNumberPagination
     filterset_class = PhasingFilter
     query_serializer = s.LevelQuery
-    queryset = PhasingResult.objects.none()
+    queryset = Placement.objects.none()  # the filters' model, for the schema (api.filters)
 
     @extend_schema(
         tags=TAG_RESULTS,
@@ -138,8 +138,11 @@ class RunPhasingView(ApiView):
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
         require_geography(query["geography"])
-        rows = self.filtered(
-            phasing_rows(run=run, level=query["level"], geography=query["geography"])
+        rows = phasing_rows(
+            run=run,
+            level=query["level"],
+            geography=query["geography"],
+            **phasing_query(self.valid_filterset()),
         )
         return stamp(paginated_rows(request, self, rows, s.PhasingRowSerializer), request, run)
 

@@ -14,6 +14,8 @@ from allocation.selectors import (
     area_results,
     build_engine_inputs,
     explanation_get,
+    phasing_rows,
+    phasing_totals,
     result_rows,
     run_inputs,
 )
@@ -30,6 +32,40 @@ def finished(**params: object) -> AllocationRun:
     run = AllocationRun.objects.get(pk=services.request_run(scenario=scenario).pk)
     assert run.status == RunStatus.SUCCEEDED, run.error
     return run
+
+
+def test_the_phase_in_counted_from_the_placements_is_the_engines() -> None:
+    # No capacity in 2026 nor in 2035 (no recruitment limit, so the uneven years fit): the
+    # years without one carry the cumulative.
+    pipeline = [0, 188, 188, 188, 188, 187, 187, 187, 187, 0]
+    run = finished(pipeline=pipeline, pipeline_binding=False, recruitment_rate=0)
+    outcome = allocate(build_engine_inputs(), AllocationParams.from_dict(run.params))
+    expected: dict[tuple[str, int, str], tuple[int, int]] = {}
+    for phase in outcome.phasing.to_dict("records"):
+        for pillar in ("transition", "coverage", "accessibility"):
+            if cumulative := int(phase[f"cumulative_{pillar}"]):
+                key = (str(phase["kommunekode"]), int(phase["year"]), pillar)
+                expected[key] = (int(phase[pillar]), cumulative)
+    rows = phasing_rows(run=run, level="municipality", geography="regioner")
+    assert len(rows) == len(expected)
+    assert {(r["key"], r["year"], r["pillar"]): (r["new"], r["cumulative_sum"]) for r in rows} == (
+        expected
+    )
+    assert 2026 not in {r["year"] for r in rows}
+    assert {r["year"] for r in rows if r["new"] == 0} >= {2028, 2035}
+    totals = phasing_totals(run=run)
+    assert 2026 not in totals["cumulative"]["coverage"]
+    assert totals["new"]["coverage"][2035] == 0
+    assert {p: totals["cumulative"][p][2035] for p in totals["cumulative"]} == {
+        "transition": 700,
+        "coverage": 600,
+        "accessibility": 200,
+    }
+    areas = phasing_rows(run=run, level="area", geography="regioner", year=2035)
+    assert sorted({r["key"] for r in areas}) == sorted(
+        a.area for a in AreaResult.objects.filter(run=run, geography="regioner") if a.total
+    )
+    assert sum(r["cumulative_sum"] for r in areas) == 1500
 
 
 def close(a: float | None, b: float) -> bool:

@@ -182,6 +182,27 @@ def test_placement_and_phasing_filters(finished_run: AllocationRun, reader: APIC
     )
 
 
+def test_phasing_filters_combine_and_order_by_several_keys(
+    finished_run: AllocationRun, reader: APIClient
+) -> None:
+    base = f"/api/v1/runs/{finished_run.pk}/phasing/"
+    every = rows(reader.get(base, {"page_size": 5000}))
+    assert [(r["year"], r["pillar"], int(r["key"])) for r in every] == sorted(
+        (r["year"], r["pillar"], int(r["key"])) for r in every
+    )
+    window = rows(reader.get(base, {"year_min": 2029, "year_max": 2031, "page_size": 5000}))
+    assert window == [r for r in every if 2029 <= r["year"] <= 2031]
+    assert rows(reader.get(base, {"year": 0})) == []
+    ordered = rows(reader.get(base, {"ordering": "pillar,-capacities,key", "page_size": 5000}))
+    assert [(r["pillar"], -r["capacities"], int(r["key"])) for r in ordered] == sorted(
+        (r["pillar"], -r["capacities"], int(r["key"])) for r in ordered
+    )
+    assert len(ordered) == len(every)
+    for bad in ({"ordering": "cumulative"}, {"pillar": "all"}, {"year": "2030.5"}):
+        response = reader.get(base, bad)
+        assert response.status_code == 400 and set(response.json()) == set(bad), bad
+
+
 # --- 400s that name what is wrong -----------------------------------------------------------
 
 
