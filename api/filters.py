@@ -271,7 +271,7 @@ class PhasingFilter(df.FilterSet):
         fields: list[str] = []
 
 
-def phasing_query(filterset: PhasingFilter) -> dict[str, Any]:
+def phasing_query(filterset: df.FilterSet) -> dict[str, Any]:
     """A valid :class:`PhasingFilter`'s values as :func:`allocation.selectors.phasing_rows`
     takes them: absent ones left out, the ordering in row keys ("-capacities" is "-new")."""
     data = filterset.form.cleaned_data

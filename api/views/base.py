@@ -10,6 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django_filters import FilterSet
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from rest_framework import exceptions, status
@@ -72,7 +73,7 @@ class ApiView(APIView):
         """``queryset`` narrowed and ordered by this view's filters (400 on a bad value)."""
         return DjangoFilterBackend().filter_queryset(self.request, queryset, self)
 
-    def valid_filterset(self) -> Any:
+    def valid_filterset(self) -> FilterSet:
         """This view's filterset over its (empty) queryset, validated as :meth:`filtered`
         validates it: for rows a selector filters itself."""
         backend = DjangoFilterBackend()
