@@ -138,11 +138,15 @@ class RunPhasingView(ApiView):
         if (unchanged := not_modified(request, run)) is not None:
             return unchanged
         require_geography(query["geography"])
-        rows = phasing_rows(
-            run=run,
-            level=query["level"],
-            geography=query["geography"],
-            **phasing_query(self.valid_filterset()),
+        filters = phasing_query(self.valid_filterset())
+        # Counted from the placements for every page asked for: kept, so that paging through
+        # the rows counts them once.
+        rows = cached_data(
+            [run],
+            ["phasing", query["level"], query["geography"], sorted(filters.items())],
+            lambda: phasing_rows(
+                run=run, level=query["level"], geography=query["geography"], **filters
+            ),
         )
         return stamp(paginated_rows(request, self, rows, s.PhasingRowSerializer), request, run)
 
