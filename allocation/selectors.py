@@ -680,9 +680,19 @@ def phase_years(run: AllocationRun) -> list[int]:
 
 # A run's phase-in is not stored as such: each placement is one new capacity in one year,
 # so the capacities new in a year are a count of placements, and the cumulative ones a
-# running sum of those counts over the run's years (docs/model.md#phase-in). A year with
-# no new capacity in a place still has a row once the place has any.
-PHASING_ORDER = ("year", "pillar", "key")
+# running sum of those counts over the run's years (docs/model.md#phase-in).
+def _phased(new_in: Mapping[int, int], years: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """year -> (new, cumulative) of one place, from its new capacities per year: every year
+    from its first capacity on, a year without a new one included (new 0, cumulative
+    carried)."""
+    out: dict[int, tuple[int, int]] = {}
+    cumulative = 0
+    for y in years:
+        new = new_in.get(y, 0)
+        cumulative += new
+        if cumulative:
+            out[y] = (new, cumulative)
+    return out
 
 
 def phasing_rows(
@@ -720,38 +730,34 @@ def phasing_rows(
     per_place: dict[tuple[Any, str], tuple[str, dict[int, int]]] = {}
     for key, name, row_pillar, row_year, n in counted.annotate(n=Count("id")).order_by():
         per_place.setdefault((key, row_pillar), (name, {}))[1][row_year] = n
-    # Built in the default order (year, pillar, key; a kommunekode as a number), so only an
-    # ordering asked for sorts.
-    in_pillar: dict[str, list[tuple[Any, str, dict[int, int]]]] = {}
-    for (key, row_pillar), (name, new_in) in sorted(per_place.items()):
-        in_pillar.setdefault(row_pillar, []).append((str(key), name, new_in))
-    running = {(str(key), row_pillar): 0 for key, row_pillar in per_place}
     years = phase_years(run)
-    wanted = {
+    wanted = [
         y
         for y in years
         if (year is None or y == year)
         and (year_min is None or y >= year_min)
         and (last is None or y <= last)
-    }
-    rows: list[dict[str, Any]] = []
-    for y in years:
-        for row_pillar in sorted(in_pillar):
-            for key, name, new_in in in_pillar[row_pillar]:
-                new = new_in.get(y, 0)
-                cumulative = running[key, row_pillar] = running[key, row_pillar] + new
-                if cumulative and y in wanted:
-                    rows.append(
-                        {
-                            "level": level,
-                            "key": key,
-                            "name": name,
-                            "year": y,
-                            "pillar": row_pillar,
-                            "new": new,
-                            "cumulative_sum": cumulative,
-                        }
-                    )
+    ]
+    # Built in the default order (year, pillar, key; a kommunekode as a number), so only an
+    # ordering asked for sorts.
+    in_pillar: dict[str, list[tuple[str, str, dict[int, tuple[int, int]]]]] = {}
+    for (key, row_pillar), (name, new_in) in sorted(per_place.items()):
+        in_pillar.setdefault(row_pillar, []).append((str(key), name, _phased(new_in, years)))
+    rows = [
+        {
+            "level": level,
+            "key": key,
+            "name": name,
+            "year": y,
+            "pillar": row_pillar,
+            "new": phased[y][0],
+            "cumulative_sum": phased[y][1],
+        }
+        for y in wanted
+        for row_pillar in sorted(in_pillar)
+        for key, name, phased in in_pillar[row_pillar]
+        if y in phased
+    ]
     rank = {str(key): i for i, key in enumerate(sorted({key for key, _p in per_place}))}
     for field in reversed(list(ordering)):  # stable sorts: the first field decides first
         column = field.lstrip("-")
@@ -772,15 +778,10 @@ def phasing_totals(*, run: AllocationRun, codes: Iterable[int] | None = None) ->
         placed.values_list("pillar", "year").annotate(n=Count("id")).order_by()
     ):
         counts[row_pillar][row_year] = n
-    new: dict[str, dict[int, int]] = {p: {} for p in PILLARS}
-    cum: dict[str, dict[int, int]] = {p: {} for p in PILLARS}
-    for p in PILLARS:
-        cumulative = 0
-        for y in phase_years(run):
-            cumulative += counts[p].get(y, 0)
-            if cumulative:
-                new[p][y] = counts[p].get(y, 0)
-                cum[p][y] = cumulative
+    years = phase_years(run)
+    phased = {p: _phased(counts[p], years) for p in PILLARS}
+    new = {p: {y: n for y, (n, _c) in phased[p].items()} for p in PILLARS}
+    cum = {p: {y: c for y, (_n, c) in phased[p].items()} for p in PILLARS}
     return {"new": new, "cumulative": cum}
 
 
