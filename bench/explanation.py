@@ -12,6 +12,7 @@ page_uncached_ms=... api_cached_ms=... api_uncached_ms=... first_view_ms=...
 
 from __future__ import annotations
 
+import io
 import os
 import statistics
 import sys
@@ -71,7 +72,7 @@ def main() -> int:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        call_command("load_denmark", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("load_denmark", verbosity=0, stdout=io.StringIO())
         create_demo_users(with_admin=False)
         default = services.ensure_default_scenario()
         run = services.request_run(scenario=default)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
@@ -200,10 +201,10 @@ def test_ensure_default_run_gives_the_overview_its_map(db: None, eager_tasks: No
 
     _ensure_denmark()
     Scenario.objects.filter(is_default=True).delete()
-    call_command("ensure_default_run", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("ensure_default_run", stdout=io.StringIO())
     run = AllocationRun.objects.get(scenario__is_default=True)
     assert run.status == "succeeded"
-    call_command("ensure_default_run", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("ensure_default_run", stdout=io.StringIO())
     assert AllocationRun.objects.filter(scenario__is_default=True).count() == 1
 
 
