@@ -379,15 +379,6 @@ def latest_run(*, scenario: Scenario, succeeded_only: bool = True) -> Allocation
     return runs.order_by("-created_at", "-id").first()
 
 
-def municipality_results(*, run: AllocationRun) -> QuerySet[MunicipalityResult]:
-    return (
-        MunicipalityResult.objects.filter(run=run)
-        .select_related("municipality")
-        .defer("municipality__boundary")
-        .order_by("municipality_id")
-    )
-
-
 RESULT_SUMS = (
     "transition",
     "coverage",
@@ -422,16 +413,53 @@ AREA_FIELDS = (
 )
 
 
+MUNICIPALITY_FIELDS = (
+    "municipality_id",
+    "municipality__name",
+    "municipality__region_id",
+    "municipality__population",
+    *RESULT_SUMS,
+    "population_base",
+    "coverage_cap",
+    "load_before",
+    "load_after",
+    "coverage_rank",
+)
+
+
+def area_result_rows(
+    *, run_ids: Collection[int], geographies: Collection[str], areas: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """The stored results per area (the engine's aggregation, written with the run) of some
+    runs in some geographies (optionally some areas): ``run_id``, ``geography`` and
+    AREA_FIELDS, sorted by name. ``nation`` (allocation.engine.NATION) is Denmark as one
+    area. The one read of AreaResult rows, for the API, the pages and compare. One query."""
+    rows = AreaResult.objects.filter(run_id__in=list(run_ids), geography__in=list(geographies))
+    if areas is not None:
+        rows = rows.filter(area__in=list(areas))
+    return list(rows.order_by("name", "area").values("run_id", "geography", *AREA_FIELDS))
+
+
+def municipality_result_rows(
+    *, run_ids: Collection[int], codes: Iterable[int] | None = None, by_name: bool = False
+) -> list[dict[str, Any]]:
+    """The stored results per municipality of some runs (optionally some municipalities):
+    ``run_id`` and MUNICIPALITY_FIELDS, by kommunekode or by name. The one read of
+    MunicipalityResult rows, for the API, the pages and compare. One query."""
+    rows = MunicipalityResult.objects.filter(run_id__in=list(run_ids))
+    if codes is not None:
+        rows = rows.filter(municipality_id__in=list(codes))
+    order = "municipality__name" if by_name else "municipality_id"
+    return list(rows.order_by(order).values("run_id", *MUNICIPALITY_FIELDS))
+
+
 def area_results(*, run: AllocationRun, geography: str) -> list[dict[str, Any]]:
-    """A run's stored results per area of ``geography`` (the engine's aggregation, written
-    with the run), sorted by name, with each area's hospital. Two queries."""
+    """A run's stored results per area of ``geography``, sorted by name, with each area's
+    hospital. Two queries."""
     hospitals = dict(Area.objects.filter(geography__slug=geography).values_list("slug", "hospital"))
-    rows = list(
-        AreaResult.objects.filter(run=run, geography=geography)
-        .order_by("name", "area")
-        .values(*AREA_FIELDS)
-    )
+    rows = area_result_rows(run_ids=[run.pk], geographies=[geography])
     for row in rows:
+        del row["run_id"], row["geography"]
         row["hospital"] = hospitals.get(row["area"], "")
     return rows
 
@@ -572,22 +600,7 @@ def result_rows(
                 "municipality_id", "area__slug"
             )
         )
-        values = (
-            MunicipalityResult.objects.filter(run=run)
-            .values(
-                "municipality_id",
-                "municipality__name",
-                "municipality__region_id",
-                "municipality__population",
-                *RESULT_SUMS,
-                "population_base",
-                "coverage_cap",
-                "load_before",
-                "load_after",
-                "coverage_rank",
-            )
-            .order_by("municipality_id")
-        )
+        values = municipality_result_rows(run_ids=[run.pk])
         rows = [
             {
                 "level": "municipality",

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from allocation.selectors import HorizonSummary
-from reports.selectors import PILLARS, AreaResult, MuniResult
+from reports.results import PILLARS, AreaResult, MuniResult
 
 PILLAR_COLOURS = {"transition": "#0072B2", "coverage": "#D55E00", "accessibility": "#009E73"}
 MORE_IN_B = "#2166AC"  # blue

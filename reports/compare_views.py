@@ -18,7 +18,7 @@ from allocation.selectors import scenarios_with_runs
 from clusters.selectors import geographies, memberships
 from municipalities.selectors import estimated_indicators
 from practices.selectors import register_sources, supply_sources
-from reports import charts, selectors
+from reports import charts, results
 from reports.access import reader_required
 from reports.comparison import (
     NATION_SLUG,
@@ -98,10 +98,10 @@ def _tables(context: dict[str, Any]) -> dict[str, Any]:
     columns, geography = context["columns"], context["geography"]
     area_of = memberships(geography=geography.slug) if geography else {}
     run_ids = [c.run_id for c in columns]
-    results = selectors.results_by_run(run_ids, area_of) if columns else {}
+    by_run = results.results_by_run(run_ids, area_of) if columns else {}
     geo = geography.slug if geography else ""
-    stored = selectors.area_results_by_run(run_ids, [geo, NATION]) if columns else {}
-    areas, munis, nation = build(columns, results, stored, geography=geo)
+    stored = results.area_results_by_run(run_ids, [geo, NATION]) if columns else {}
+    areas, munis, nation = build(columns, by_run, stored, geography=geo)
     figures = key_figure_rows(
         columns,
         [getattr(c.scenario, "last_ok_run", None) for c in columns],

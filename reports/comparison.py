@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from allocation.engine import NATION
 from allocation.models import Scenario
 from practices.selectors import SupplySources
-from reports.selectors import AreaResult, MuniResult
+from reports.results import AreaResult, MuniResult
 
 FIELDS = ("transition", "coverage", "accessibility", "total")
 NATION_SLUG = "danmark"  # the one area of allocation.engine.aggregate(..., NATION)
@@ -92,7 +92,7 @@ def build(
     """(areas with their municipalities, municipalities, the nation).
 
     Areas and the nation take the figures stored with each run (``areas_by_run``, from
-    selectors.area_results_by_run with ``geography`` and NATION); nothing is summed here.
+    reports.results.area_results_by_run with ``geography`` and NATION); nothing is summed here.
     """
     munis: dict[int, Line] = {}
     for i, col in enumerate(columns):

@@ -16,7 +16,7 @@ from allocation.models import AllocationRun, RunStatus
 from allocation.selectors import horizon_summary, latest_run, run_get, scenario_get
 from clusters.models import DEFAULT_GEOGRAPHY
 from clusters.selectors import geographies, memberships
-from reports import charts, selectors
+from reports import charts, results
 from reports.access import reader_required
 from reports.parameters import parameter_groups
 from reports.summaries import key_figures
@@ -51,8 +51,8 @@ def scenario_report(request: HttpRequest, pk: int) -> HttpResponse:
     if run is not None:
         geo = run.params.get("geography", DEFAULT_GEOGRAPHY)
         area_of = memberships(geography=geo)
-        rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
-        areas = selectors.area_results(run_id=run.pk, geography=geo, area_of=area_of)
+        rows = results.muni_results(run_id=run.pk, area_of=area_of)
+        areas = results.area_results(run_id=run.pk, geography=geo, area_of=area_of)
         context.update(
             kpi=key_figures(run, rows),
             municipalities=sorted(rows, key=lambda r: r.name),

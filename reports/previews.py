@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from allocation.engine import Outcome
 from allocation.engine.frames import json_safe
 from reports import charts
-from reports.selectors import AreaResult, MuniResult
+from reports.results import AreaResult, MuniResult
 from reports.summaries import KeyFigures, key_figures_of
 
 

@@ -35,7 +35,7 @@ from allocation.selectors import (
     scenarios_with_runs,
 )
 from clusters.selectors import geographies, memberships
-from reports import charts, selectors
+from reports import charts, results
 from reports.access import is_htmx, reader_required
 from reports.forms import CloneForm, ScenarioForm
 from reports.previews import preview_of
@@ -198,7 +198,7 @@ def scenario_preview(request: HttpRequest, pk: int) -> HttpResponse:
             saved = latest_run(scenario=scenario)
             if saved is not None:
                 context["saved"] = key_figures(
-                    saved, selectors.muni_results(run_id=saved.pk, area_of={})
+                    saved, results.muni_results(run_id=saved.pk, area_of={})
                 )
     context["server_ms"] = (time.perf_counter() - started) * 1000
     return render(request, "reports/_scenario_preview.html", context)

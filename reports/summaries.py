@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from allocation.models import AllocationRun
-from reports.selectors import PILLARS, MuniResult
+from reports.results import PILLARS, MuniResult
 
 
 def fill_years(series: dict[int, int], years: Sequence[int], cumulative: bool) -> list[int]:

@@ -31,7 +31,7 @@ from municipalities.models import Indicator
 from municipalities.selectors import municipalities_geojson as geojson_of_municipalities
 from municipalities.selectors import municipality_get, shortage_municipalities
 from practices.selectors import practice_list
-from reports import charts, selectors
+from reports import charts, results
 from reports.access import reader_required
 from reports.fragments import cached_fragment, run_key
 from reports.scope import ALL_REGIONS, page_scope
@@ -81,12 +81,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 
     def build() -> dict[str, Any]:
         area_of = memberships(geography=geography.slug)
-        rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
-        areas = selectors.area_results(run_id=run.pk, geography=geography.slug, area_of=area_of)
+        rows = results.muni_results(run_id=run.pk, area_of=area_of)
+        areas = results.area_results(run_id=run.pk, geography=geography.slug, area_of=area_of)
         phasing = phasing_totals(run=run)
         years = phase_years(run)
         shortage = shortage_municipalities()
-        marks = selectors.area_marks(rows, region=region, shortage=shortage)
+        marks = results.area_marks(rows, region=region, shortage=shortage)
         return {
             **context,
             "kpi": key_figures(run, rows),
@@ -155,11 +155,11 @@ def area(request: HttpRequest, geography: str, slug: str) -> HttpResponse:
     context: dict[str, Any] = {**scope.as_context(), "area": found, "members": members}
     link = muni_link_factory(scope.querystring)
     if scope.run is not None:
-        all_rows = selectors.muni_results(run_id=scope.run.pk, area_of=area_of)
+        all_rows = results.muni_results(run_id=scope.run.pk, area_of=area_of)
         rows = [r for r in all_rows if r.code in members]
         summary = next(
             iter(
-                selectors.area_results(
+                results.area_results(
                     run_id=scope.run.pk, geography=geography, area_of=area_of, slugs=[slug]
                 )
             ),

@@ -22,7 +22,7 @@ from municipalities.models import DataStatus, Indicator
 from municipalities.selectors import estimated_indicators, indicator_rows
 from practices.models import RecordSource
 from practices.selectors import RegisterSources, register_sources, supply_sources
-from reports import selectors, xlsx
+from reports import results, xlsx
 from reports.parameters import parameter_groups
 from reports.reasons import reason_texts
 from reports.spreadsheet import safe_cell, safe_row
@@ -164,8 +164,8 @@ def run_sheets(run: AllocationRun) -> list[Table]:
     municipalities, areas, phase-in, placements, sensitivity bands and the demand drivers."""
     geo = run.params.get("geography", DEFAULT_GEOGRAPHY)
     area_of = memberships(geography=geo)
-    rows = selectors.muni_results(run_id=run.pk, area_of=area_of)
-    areas = selectors.area_results(run_id=run.pk, geography=geo, area_of=area_of)
+    rows = results.muni_results(run_id=run.pk, area_of=area_of)
+    areas = results.area_results(run_id=run.pk, geography=geo, area_of=area_of)
     kpi = key_figures(run, rows)
     register = register_sources()
     sources = supply_sources()

@@ -1,19 +1,18 @@
-"""The pages' reads of a run's municipality results, joined to their areas.
+"""A run's results shaped for the pages: one dataclass per municipality or area row.
 
-The other reads of the pages live with the app that owns the model (allocation, clusters,
-municipalities and practices selectors); the pages and the API share them. Every function
-here states its query count; the pages' query budgets are tested.
+The rows are read by allocation.selectors (`municipality_result_rows`,
+`area_result_rows`), the one read path of stored results that the API uses too; here they
+are only shaped for templates and charts, joined to the areas the caller already has. Each
+function states the queries its selector makes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from allocation.models import AreaResult as StoredAreaResult
-from allocation.models import MunicipalityResult
-from allocation.selectors import PILLARS
+from allocation.selectors import PILLARS, area_result_rows, municipality_result_rows
 
 __all__ = [
     "PILLARS",
@@ -90,9 +89,8 @@ class AreaResult:
         return self.total / self.population * 10_000 if self.population else 0.0
 
 
+# The fields of an area row that AreaResult keeps besides slug, name and hospital.
 AREA_FIELDS = (
-    "area",
-    "name",
     "municipalities",
     "population",
     "transition",
@@ -112,8 +110,10 @@ AREA_FIELDS = (
 )
 
 
-def _area(row: tuple[Any, ...], hospital: str) -> AreaResult:
-    return AreaResult(row[0], row[1], hospital, *row[2:])
+def _area(row: Mapping[str, Any], hospital: str) -> AreaResult:
+    return AreaResult(
+        slug=row["area"], name=row["name"], hospital=hospital, **{f: row[f] for f in AREA_FIELDS}
+    )
 
 
 def area_results(
@@ -126,12 +126,8 @@ def area_results(
     """A run's stored results per area of ``geography`` (optionally some areas), sorted by
     name; ``area_of`` (memberships) gives the hospitals. One query."""
     hospitals = {slug: hospital for slug, _name, hospital in area_of.values()}
-    qs = StoredAreaResult.objects.filter(run_id=run_id, geography=geography)
-    if slugs is not None:
-        qs = qs.filter(area__in=list(slugs))
-    return [
-        _area(r, hospitals.get(r[0], "")) for r in qs.order_by("name").values_list(*AREA_FIELDS)
-    ]
+    rows = area_result_rows(run_ids=[run_id], geographies=[geography], areas=slugs)
+    return [_area(r, hospitals.get(r["area"], "")) for r in rows]
 
 
 def area_results_by_run(
@@ -142,64 +138,40 @@ def area_results_by_run(
     out: dict[int, dict[str, dict[str, AreaResult]]] = {
         r: {g: {} for g in geographies} for r in run_ids
     }
-    for r in (
-        StoredAreaResult.objects.filter(run_id__in=list(run_ids), geography__in=list(geographies))
-        .order_by("name")
-        .values_list("run_id", "geography", *AREA_FIELDS)
-    ):
-        out[r[0]][r[1]][r[2]] = _area(r[2:], "")
+    for r in area_result_rows(run_ids=run_ids, geographies=geographies):
+        out[r["run_id"]][r["geography"]][r["area"]] = _area(r, "")
     return out
 
 
-RESULT_FIELDS = (
-    "municipality_id",
-    "municipality__name",
-    "municipality__region_id",
-    "municipality__population",
-    "transition",
-    "coverage",
-    "accessibility",
-    "total",
-    "weighted_citizens",
-    "supply_today",
-    "supply_at_horizon",
-    "load_before",
-    "load_after",
-    "coverage_rank",
-)
+def _muni(row: Mapping[str, Any], area_of: dict[int, tuple[str, str, str]]) -> MuniResult:
+    code = row["municipality_id"]
+    area = area_of.get(code, ("", "", ""))
+    return MuniResult(
+        code=code,
+        name=row["municipality__name"],
+        region=row["municipality__region_id"],
+        population=row["municipality__population"],
+        area=area[0],
+        area_name=area[1],
+        transition=row["transition"],
+        coverage=row["coverage"],
+        accessibility=row["accessibility"],
+        total=row["total"],
+        weighted_citizens=row["weighted_citizens"],
+        supply_today=row["supply_today"],
+        supply_at_horizon=row["supply_at_horizon"],
+        load_before=row["load_before"],
+        load_after=row["load_after"],
+        coverage_rank=row["coverage_rank"],
+    )
 
 
 def muni_results(
     *, run_id: int, area_of: dict[int, tuple[str, str, str]], codes: Iterable[int] | None = None
 ) -> list[MuniResult]:
-    """A run's municipality results with their area in a geography. One query."""
-    qs = MunicipalityResult.objects.filter(run_id=run_id)
-    if codes is not None:
-        qs = qs.filter(municipality_id__in=list(codes))
-    out = []
-    for r in qs.values_list(*RESULT_FIELDS).order_by("municipality__name"):
-        area = area_of.get(r[0], ("", "", ""))
-        out.append(
-            MuniResult(
-                code=r[0],
-                name=r[1],
-                region=r[2],
-                population=r[3],
-                area=area[0],
-                area_name=area[1],
-                transition=r[4],
-                coverage=r[5],
-                accessibility=r[6],
-                total=r[7],
-                weighted_citizens=r[8],
-                supply_today=r[9],
-                supply_at_horizon=r[10],
-                load_before=r[11],
-                load_after=r[12],
-                coverage_rank=r[13],
-            )
-        )
-    return out
+    """A run's municipality results by name, with their area in a geography. One query."""
+    rows = municipality_result_rows(run_ids=[run_id], codes=codes, by_name=True)
+    return [_muni(r, area_of) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -231,32 +203,8 @@ def area_marks(
 def results_by_run(
     run_ids: Sequence[int], area_of: dict[int, tuple[str, str, str]]
 ) -> dict[int, list[MuniResult]]:
-    """Municipality results of several runs. One query."""
+    """Municipality results of several runs, each by name. One query."""
     out: dict[int, list[MuniResult]] = {r: [] for r in run_ids}
-    for r in (
-        MunicipalityResult.objects.filter(run_id__in=list(run_ids))
-        .values_list("run_id", *RESULT_FIELDS)
-        .order_by("municipality__name")
-    ):
-        area = area_of.get(r[1], ("", "", ""))
-        out[r[0]].append(
-            MuniResult(
-                code=r[1],
-                name=r[2],
-                region=r[3],
-                population=r[4],
-                area=area[0],
-                area_name=area[1],
-                transition=r[5],
-                coverage=r[6],
-                accessibility=r[7],
-                total=r[8],
-                weighted_citizens=r[9],
-                supply_today=r[10],
-                supply_at_horizon=r[11],
-                load_before=r[12],
-                load_after=r[13],
-                coverage_rank=r[14],
-            )
-        )
+    for r in municipality_result_rows(run_ids=run_ids, by_name=True):
+        out[r["run_id"]].append(_muni(r, area_of))
     return out
