@@ -104,10 +104,17 @@ def key_figures_of(
     """The key figures of a run, or of a preview (its outcome's metrics and totals)."""
     m = metrics or {}
     t = totals or {}
+    # The national figures are the engine's own sums (its metrics and totals). Only a run
+    # stored before the engine reported one has it added up from its rows here.
     new_total = int(t.get("total", sum(r.total for r in rows)))
+    today = m.get("supply_today")
+    at_horizon = m.get("supply_at_horizon")
     return KeyFigures(
-        capacities_today=sum(r.supply_today for r in rows),
-        capacities_horizon=sum(r.supply_at_horizon for r in rows) + new_total,
+        capacities_today=today if today is not None else sum(r.supply_today for r in rows),
+        capacities_horizon=(
+            at_horizon if at_horizon is not None else sum(r.supply_at_horizon for r in rows)
+        )
+        + new_total,
         new_total=new_total,
         transition=int(t.get("transition", sum(r.transition for r in rows))),
         coverage=int(t.get("coverage", sum(r.coverage for r in rows))),
