@@ -117,6 +117,30 @@ def area_summaries(*, geography: str = DEFAULT_GEOGRAPHY) -> list[AreaSummary]:
     return sorted(areas.values(), key=lambda a: a.name)
 
 
+@dataclass(frozen=True)
+class GeographySummary:
+    """A geography's areas (:func:`area_summaries`) and Denmark's totals over them."""
+
+    areas: list[AreaSummary]
+
+    @property
+    def population(self) -> int:
+        return sum(a.population for a in self.areas)
+
+    @property
+    def capacities(self) -> Decimal:
+        return sum((a.capacities for a in self.areas), Decimal(0))
+
+    @property
+    def practices(self) -> int:
+        return sum(a.practices for a in self.areas)
+
+
+def geography_summary(*, geography: str = DEFAULT_GEOGRAPHY) -> GeographySummary:
+    """The clusters page's table: :func:`area_summaries` with their totals. Three queries."""
+    return GeographySummary(area_summaries(geography=geography))
+
+
 # --- for the API -----------------------------------------------------------------------
 
 

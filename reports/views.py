@@ -26,7 +26,7 @@ from allocation.selectors import (
     sensitivity_rows,
 )
 from clusters.models import DEFAULT_GEOGRAPHY
-from clusters.selectors import area_get, area_summaries, memberships
+from clusters.selectors import area_get, geography_summary, memberships
 from municipalities.models import Indicator
 from municipalities.selectors import municipalities_geojson as geojson_of_municipalities
 from municipalities.selectors import municipality_get, shortage_municipalities
@@ -129,16 +129,16 @@ def overview(request: HttpRequest) -> HttpResponse:
 @reader_required
 def clusters(request: HttpRequest) -> HttpResponse:
     scope = page_scope(request)
-    areas = area_summaries(geography=scope.geo_slug)
+    summary = geography_summary(geography=scope.geo_slug)
     return render(
         request,
         "reports/clusters.html",
         {
             **scope.as_context(),
-            "areas": areas,
-            "total_population": sum(a.population for a in areas),
-            "total_capacities": sum(a.capacities for a in areas),
-            "total_practices": sum(a.practices for a in areas),
+            "areas": summary.areas,
+            "total_population": summary.population,
+            "total_capacities": summary.capacities,
+            "total_practices": summary.practices,
         },
     )
 

@@ -2,7 +2,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from clusters.models import Area, Membership
-from clusters.selectors import area_summaries
+from clusters.selectors import area_summaries, geography_summary
 
 pytestmark = pytest.mark.usefixtures("denmark")
 
@@ -23,3 +23,16 @@ def test_area_summaries_add_up_to_denmark() -> None:
     assert sum(a.population for a in areas) == 6_025_511
     assert sum(len(a.municipalities) for a in areas) == 98
     assert sum(a.capacities for a in areas) == 3500
+
+
+def test_the_geography_summary_totals_are_denmarks_in_every_geography() -> None:
+    from municipalities.models import Municipality
+    from practices.models import Practice
+
+    population = sum(Municipality.objects.values_list("population", flat=True))
+    capacities = sum(Practice.objects.values_list("capacities", flat=True))
+    for slug in ("regioner", "sundhedsklynger-21"):
+        summary = geography_summary(geography=slug)
+        assert summary.population == population == 6_025_511
+        assert summary.capacities == capacities
+        assert summary.practices == Practice.objects.count()
