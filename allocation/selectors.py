@@ -782,7 +782,8 @@ def phasing_rows(
 def phasing_totals(*, run: AllocationRun, codes: Iterable[int] | None = None) -> dict[str, Any]:
     """New and cumulative capacities per year and pillar, nationally or summed over some
     municipalities: {"new": {pillar: {year: n}}, "cumulative": {...}}, from the first year
-    with a capacity. One query (with the run's parameters loaded)."""
+    with a capacity, and all pillars together ("new_all", "cumulative_all": {year: n}).
+    One query (with the run's parameters loaded)."""
     placed = Placement.objects.filter(run=run)
     if codes is not None:
         placed = placed.filter(municipality_id__in=list(codes))
@@ -795,7 +796,13 @@ def phasing_totals(*, run: AllocationRun, codes: Iterable[int] | None = None) ->
     phased = {p: _phased(counts[p], years) for p in PILLARS}
     new = {p: {y: n for y, (n, _c) in phased[p].items()} for p in PILLARS}
     cum = {p: {y: c for y, (_n, c) in phased[p].items()} for p in PILLARS}
-    return {"new": new, "cumulative": cum}
+    together = _phased({y: sum(counts[p].get(y, 0) for p in PILLARS) for y in years}, years)
+    return {
+        "new": new,
+        "cumulative": cum,
+        "new_all": {y: n for y, (n, _c) in together.items()},
+        "cumulative_all": {y: c for y, (_n, c) in together.items()},
+    }
 
 
 def area_phasing(*, run: AllocationRun, geography: str) -> dict[str, tuple[str, dict[int, int]]]:
@@ -838,6 +845,7 @@ def sensitivity_rows(
             "p5": b.p5,
             "p50": b.p50,
             "p95": b.p95,
+            "width": b.p95 - b.p5,  # the 90 % band's width, in capacities
             "base": b.base,
         }
         for b in bands

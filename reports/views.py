@@ -274,7 +274,7 @@ def phase_in(request: HttpRequest) -> HttpResponse:
                 title=_("Cumulative new capacities per area (%(geo)s)") % {"geo": scope.geography},
             ),
             new_by_pillar=[(p, charts.pillar_labels()[p], new_by_pillar[p]) for p in PILLARS],
-            year_totals=[sum(new_by_pillar[p][i] for p in PILLARS) for i in range(len(years))],
+            year_totals=fill_years(national["new_all"], years, False),
             area_table=sorted(
                 ((slug, name, values) for slug, (name, values) in series.items()),
                 key=lambda t: t[1],
@@ -290,10 +290,7 @@ def sensitivity(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = scope.as_context()
     if scope.run is not None:
         geo = scope.run.params.get("geography", DEFAULT_GEOGRAPHY)
-        rows = [
-            {**b, "width": b["p95"] - b["p5"]}
-            for b in sensitivity_rows(run=scope.run, level="area", geography=geo)
-        ]
+        rows = sensitivity_rows(run=scope.run, level="area", geography=geo)
         context.update(
             sens_geography=geo,
             rows=sorted(rows, key=lambda r: -float(r["base"])),

@@ -61,6 +61,11 @@ def test_the_phase_in_counted_from_the_placements_is_the_engines() -> None:
         "coverage": 600,
         "accessibility": 200,
     }
+    years = sorted(totals["new_all"])
+    assert totals["new_all"] == {
+        y: sum(totals["new"][p].get(y, 0) for p in totals["new"]) for y in years
+    }
+    assert totals["cumulative_all"][2035] == 1500 and 2026 not in totals["cumulative_all"]
     areas = phasing_rows(run=run, level="area", geography="regioner", year=2035)
     assert sorted({r["key"] for r in areas}) == sorted(
         a.area for a in AreaResult.objects.filter(run=run, geography="regioner") if a.total
