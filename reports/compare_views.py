@@ -138,7 +138,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             ],
             bar_figure=charts.diverging_bars(
                 [x.name for x in areas],
-                [x.values[b_index]["total"] - x.values[0]["total"] for x in areas],
+                [x.diffs()[b_index - 1] for x in areas],
                 [area_link(x.key) for x in areas],
                 title=_("Difference per area: %(b)s − %(a)s") % {"a": a.letter, "b": b.letter},
                 label_a=a.letter,
@@ -147,7 +147,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             map_figure=charts.difference_map(
                 codes=[int(m.key) for m in munis],
                 names=[m.name for m in munis],
-                diffs=[m.values[b_index]["total"] - m.values[0]["total"] for m in munis],
+                diffs=[m.diffs()[b_index - 1] for m in munis],
                 links=[muni_link(int(m.key)) for m in munis],
                 extra=[m.area_name for m in munis],
                 title=_("Difference per municipality: %(b)s − %(a)s (blue = more in %(b)s)")
