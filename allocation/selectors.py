@@ -793,15 +793,18 @@ def phasing_totals(*, run: AllocationRun, codes: Iterable[int] | None = None) ->
     ):
         counts[row_pillar][row_year] = n
     years = phase_years(run)
-    phased = {p: _phased(counts[p], years) for p in PILLARS}
-    new = {p: {y: n for y, (n, _c) in phased[p].items()} for p in PILLARS}
-    cum = {p: {y: c for y, (_n, c) in phased[p].items()} for p in PILLARS}
-    together = _phased({y: sum(counts[p].get(y, 0) for p in PILLARS) for y in years}, years)
+
+    def split(new_in: Mapping[int, int]) -> tuple[dict[int, int], dict[int, int]]:
+        phased = _phased(new_in, years)
+        return {y: n for y, (n, _c) in phased.items()}, {y: c for y, (_n, c) in phased.items()}
+
+    per_pillar = {p: split(counts[p]) for p in PILLARS}
+    new_all, cumulative_all = split({y: sum(counts[p].get(y, 0) for p in PILLARS) for y in years})
     return {
-        "new": new,
-        "cumulative": cum,
-        "new_all": {y: n for y, (n, _c) in together.items()},
-        "cumulative_all": {y: c for y, (_n, c) in together.items()},
+        "new": {p: per_pillar[p][0] for p in PILLARS},
+        "cumulative": {p: per_pillar[p][1] for p in PILLARS},
+        "new_all": new_all,
+        "cumulative_all": cumulative_all,
     }
 
 
